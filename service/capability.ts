@@ -1,0 +1,43 @@
+import type { Router } from 'express';
+import type { Pool, PoolClient } from 'pg';
+import type { Logger } from 'pino';
+
+/** One accepted delivery, as stored in the durable inbox (schemas/migrations/0001_inbox.sql). */
+export interface InboxEvent {
+  id: string;
+  source: string;
+  deliveryId: string;
+  topic: string;
+  payload: unknown;
+  receivedAt: Date;
+}
+
+export interface ConsumerContext {
+  /** The transaction that also marks this event done for this consumer: commit effects here. */
+  tx: PoolClient;
+  log: Logger;
+}
+
+/**
+ * A consumer reacts to inbox events. `handle` must be idempotent: the same event may be
+ * handled again after a crash (its effects in `tx` are rolled back then, effects outside
+ * PostgreSQL, such as a NocoDB row update, are not).
+ */
+export interface Consumer {
+  /** Stable name: it keys this consumer's progress per event in inbox_job. */
+  name: string;
+  accepts(topic: string): boolean;
+  handle(event: InboxEvent, ctx: ConsumerContext): Promise<void>;
+}
+
+/** What a capability folder's index.ts hands to the service. */
+export interface Capability {
+  name: string;
+  consumers?: Consumer[];
+  /** Mounted at /api/<name>; routes declare their own permission guard. */
+  routes?: (router: Router) => void;
+  start?: () => Promise<void>;
+  stop?: () => Promise<void>;
+}
+
+export type { Pool, PoolClient, Logger };

