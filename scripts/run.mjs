@@ -2,7 +2,7 @@
 // Entry point of `npm start`, `npm test` and the benchmarks. Plain Node, no dependencies:
 // on a fresh clone it installs the project's packages first (NocoDB's install needs two
 // extra steps, see FIELD-NOTES), then runs the TypeScript entry point through tsx.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -55,5 +55,7 @@ if (!commands[command]) {
   process.exit(2);
 }
 const [cmd, args] = commands[command]();
-const child = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
-process.exit(child.status ?? (child.signal ? 1 : 0));
+// Ctrl-C reaches the child too (same process group): let it shut down cleanly, then exit with it.
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => {});
+const child = spawn(cmd, args, { cwd: root, stdio: 'inherit' });
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,57 @@
+import type pg from 'pg';
+
+export interface NewInboxEvent {
+  source: string;
+  deliveryId: string;
+  topic: string;
+  payload: unknown;
+}
+
+export interface AcceptResult {
+  accepted: number;
+  duplicates: number;
+}
+
+/** Which consumers take which topics: built from the registered capabilities. */
+export type Routing = (topic: string) => string[];
+
+const ACCEPT_SQL = `
+with input as (
+  select * from unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) as t(source, delivery_id, topic, payload)
+), ins as (
+  insert into inbox_event (source, delivery_id, topic, payload)
+  select distinct on (source, delivery_id) source, delivery_id, topic, payload from input
+  on conflict (source, delivery_id) do nothing
+  returning id, topic
+), jobs as (
+  insert into inbox_job (event_id, consumer)
+  select ins.id, r.consumer from ins join unnest($5::text[], $6::text[]) as r(topic, consumer) on r.topic = ins.topic
+)
+select count(*)::int as accepted from ins`;
+
+/**
+ * Writes deliveries to the inbox in one statement: the events and, for each, one job per
+ * consumer that takes its topic. A delivery already there (same source and delivery id)
+ * is acknowledged and ignored. Either all of a request's events are stored or none.
+ */
+export async function acceptEvents(db: pg.Pool | pg.PoolClient, routing: Routing, events: NewInboxEvent[]): Promise<AcceptResult> {
+  if (events.length === 0) return { accepted: 0, duplicates: 0 };
+  const routeTopics: string[] = [];
+  const routeConsumers: string[] = [];
+  for (const topic of new Set(events.map((e) => e.topic))) {
+    for (const consumer of routing(topic)) {
+      routeTopics.push(topic);
+      routeConsumers.push(consumer);
+    }
+  }
+  const { rows } = await db.query<{ accepted: number }>(ACCEPT_SQL, [
+    events.map((e) => e.source),
+    events.map((e) => e.deliveryId),
+    events.map((e) => e.topic),
+    events.map((e) => JSON.stringify(e.payload)),
+    routeTopics,
+    routeConsumers,
+  ]);
+  const accepted = rows[0]?.accepted ?? 0;
+  return { accepted, duplicates: events.length - accepted };
+}

@@ -1,0 +1,92 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Consumer, InboxEvent } from '../capability.ts';
+import type { InboxQueue } from './queues.ts';
+
+const LOCK_SQL = `
+select e.id::text, e.source, e.delivery_id, e.topic, e.payload, e.received_at, j.attempts
+from inbox_job j join inbox_event e on e.id = j.event_id
+where j.consumer = $1 and j.event_id = any($2::bigint[]) and j.status = 'pending'
+order by e.id
+for update of j skip locked`;
+
+const DONE_SQL = `update inbox_job set status = 'done', done_at = now(), last_error = null
+  where consumer = $1 and event_id = any($2::bigint[])`;
+
+const FAILED_SQL = `update inbox_job set attempts = attempts + 1, last_error = $3, enqueued_at = null,
+  status = case when attempts + 1 >= $4 then 'dead' else 'pending' end,
+  next_attempt_at = now() + make_interval(secs => least(3600, power(2, attempts + 1)))
+  where consumer = $1 and event_id = $2`;
+
+interface Row {
+  id: string;
+  source: string;
+  delivery_id: string;
+  topic: string;
+  payload: unknown;
+  received_at: Date;
+  attempts: number;
+}
+
+export interface BatchResult {
+  done: number;
+  failed: number;
+}
+
+/**
+ * Handles a batch of inbox events for one consumer in one transaction. Each event runs in
+ * a savepoint: its effects commit together with its `done` mark, or, when it throws, roll
+ * back while the failure (attempt count, error, next try with backoff) is recorded. A
+ * process killed mid-batch commits nothing, and the rows stay pending.
+ */
+export async function processBatch(deps: { db: pg.Pool; log: Logger; maxAttempts: number }, consumer: Consumer, eventIds: string[]): Promise<BatchResult> {
+  const { db, log, maxAttempts } = deps;
+  const tx = await db.connect();
+  const result: BatchResult = { done: 0, failed: 0 };
+  try {
+    await tx.query('begin');
+    const { rows } = await tx.query<Row>(LOCK_SQL, [consumer.name, eventIds]);
+    const done: string[] = [];
+    for (const row of rows) {
+      const event: InboxEvent = {
+        id: row.id, source: row.source, deliveryId: row.delivery_id, topic: row.topic,
+        payload: row.payload, receivedAt: row.received_at,
+      };
+      await tx.query('savepoint event');
+      try {
+        await consumer.handle(event, { tx, log });
+        await tx.query('release savepoint event');
+        done.push(row.id);
+      } catch (e) {
+        await tx.query('rollback to savepoint event');
+        const message = e instanceof Error ? e.message : String(e);
+        await tx.query(FAILED_SQL, [consumer.name, row.id, message.slice(0, 2000), maxAttempts]);
+        log.warn({ component: 'worker', consumer: consumer.name, event: row.id, attempt: row.attempts + 1, err: message }, 'event failed');
+        result.failed += 1;
+      }
+    }
+    if (done.length) await tx.query(DONE_SQL, [consumer.name, done]);
+    await tx.query('commit');
+    result.done = done.length;
+    return result;
+  } catch (e) {
+    await tx.query('rollback').catch(() => {});
+    throw e;
+  } finally {
+    tx.release();
+  }
+}
+
+/** Starts bull workers: each job is one batch of inbox ids for one consumer. */
+export function startWorkers(deps: { db: pg.Pool; log: Logger; maxAttempts: number; concurrency: number; onBatch?: (r: BatchResult) => void },
+  consumers: Consumer[], queues: Map<string, InboxQueue>): void {
+  for (const consumer of consumers) {
+    const queue = queues.get(consumer.name);
+    if (!queue) throw new Error(`no queue for consumer ${consumer.name}`);
+    void queue.process(deps.concurrency, async (job) => {
+      const r = await processBatch(deps, consumer, job.data.eventIds);
+      deps.onBatch?.(r);
+      return r;
+    });
+  }
+}
