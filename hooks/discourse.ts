@@ -1,0 +1,38 @@
+import express, { type Router } from 'express';
+import { discourseBodyFor, discourseHeaders } from '../schemas/events/discourse.ts';
+import { badRequest, unauthorized } from '../service/errors.ts';
+import type { Inbox } from '../service/inbox/inbox.ts';
+import { acknowledge, header, parseOr400 } from './respond.ts';
+import { discourseSignature, safeEqual } from './signature.ts';
+
+/**
+ * The club forum (Discourse): `X-Discourse-Event-Signature` is the HMAC-SHA256 of the raw
+ * body with the webhook's secret. The topic is `discourse.<event>` (post_created, ...),
+ * the delivery id is Discourse's `X-Discourse-Event-Id`.
+ */
+export function discourseReceiver(deps: { inbox: Inbox; secret: () => string }): Router {
+  const router = express.Router();
+  router.post('/', express.raw({ type: () => true, limit: '2mb' }), async (req, res) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const signature = header(req, 'X-Discourse-Event-Signature');
+    if (!signature) throw unauthorized('WEBHOOK_SIGNATURE_MISSING', 'X-Discourse-Event-Signature is missing');
+    if (!safeEqual(signature, discourseSignature(deps.secret(), raw))) {
+      throw unauthorized('WEBHOOK_SIGNATURE_INVALID', 'X-Discourse-Event-Signature does not match the body');
+    }
+    const headers = parseOr400(discourseHeaders, req.headers, 'Discourse headers');
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw badRequest('PAYLOAD_MALFORMED', 'body is not JSON');
+    }
+    const body = parseOr400(discourseBodyFor(headers['x-discourse-event-type']), json, 'Discourse webhook body');
+    acknowledge(res, await deps.inbox.accept([{
+      source: 'discourse',
+      deliveryId: headers['x-discourse-event-id'],
+      topic: `discourse.${headers['x-discourse-event']}`,
+      payload: body,
+    }]));
+  });
+  return router;
+}

@@ -1,0 +1,31 @@
+import express, { type Router } from 'express';
+import type { DefinedTable } from '../schemas/nocodb/index.ts';
+import type { Inbox } from '../service/inbox/inbox.ts';
+import { collectorReceiver } from './collector.ts';
+import { discourseReceiver } from './discourse.ts';
+import { kratosReceiver } from './kratos.ts';
+import { nocodbReceiver } from './nocodb.ts';
+import { telegramReceiver } from './telegram.ts';
+
+export interface HookSecrets {
+  nocodb: string;
+  kratos: string;
+  discourse: string;
+  collector: string;
+  telegram: string;
+}
+
+/**
+ * Every webhook receiver, mounted at /hooks. Each one only authenticates, validates with
+ * zod and writes to the inbox; nothing here does business work.
+ */
+export function hooksRouter(deps: { inbox: Inbox; secrets: HookSecrets; tableById: (id: string) => DefinedTable | undefined }): Router {
+  const router = express.Router();
+  const { inbox, secrets } = deps;
+  router.use('/nocodb', nocodbReceiver({ inbox, secret: () => secrets.nocodb, tableById: deps.tableById }));
+  router.use('/kratos', kratosReceiver({ inbox, key: () => secrets.kratos }));
+  router.use('/discourse', discourseReceiver({ inbox, secret: () => secrets.discourse }));
+  router.use('/collector', collectorReceiver({ inbox, token: () => secrets.collector }));
+  router.use('/telegram', telegramReceiver({ inbox, secret: () => secrets.telegram }));
+  return router;
+}

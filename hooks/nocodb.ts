@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import express, { type Router } from 'express';
+import { nocodbWebhook, type NocodbRowEvent } from '../schemas/events/nocodb.ts';
+import type { DefinedTable } from '../schemas/nocodb/index.ts';
+import { unauthorized } from '../service/errors.ts';
+import type { Inbox, NewInboxEvent } from '../service/inbox/inbox.ts';
+import { acknowledge, header, parseOr400 } from './respond.ts';
+import { safeEqual } from './signature.ts';
+
+export const NOCODB_SECRET_HEADER = 'X-School-Hook-Secret';
+
+const OPERATION = {
+  'records.after.insert': 'insert',
+  'records.after.update': 'update',
+  'records.after.delete': 'delete',
+} as const;
+
+/**
+ * The key of one row change, the same whether it came by webhook or by the sweep: table,
+ * row, modification time and a hash of the declared columns (NocoDB's timestamps have
+ * one-second resolution, so two edits within a second differ by content).
+ */
+export function rowChangeKey(table: DefinedTable, operation: NocodbRowEvent['operation'], row: Record<string, unknown>): string {
+  const stamp = operation === 'delete' ? 'deleted' : String(row.UpdatedAt ?? row.CreatedAt ?? '');
+  const content = Object.keys(table.columns).map((c) => JSON.stringify(row[c] ?? null)).join('\u0001');
+  const hash = createHash('sha256').update(content).digest('base64url').slice(0, 16);
+  return `${table.key}:${row.Id}:${stamp}:${hash}`;
+}
+
+export function rowEvent(table: DefinedTable, tableId: string, event: Omit<NocodbRowEvent, 'table' | 'tableId'>): NewInboxEvent {
+  return {
+    source: 'nocodb',
+    deliveryId: rowChangeKey(table, event.operation, event.row),
+    topic: `nocodb.${table.key}.${event.operation}`,
+    payload: { table: table.key, tableId, ...event } satisfies NocodbRowEvent,
+  };
+}
+
+/**
+ * NocoDB's v3 webhooks: a shared secret header authenticates; each row of a delivery
+ * becomes its own inbox event keyed by the row change (see rowChangeKey).
+ */
+export function nocodbReceiver(deps: { inbox: Inbox; secret: () => string; tableById: (tableId: string) => DefinedTable | undefined }): Router {
+  const router = express.Router();
+  router.post('/', express.json({ limit: '5mb' }), async (req, res) => {
+    const given = header(req, NOCODB_SECRET_HEADER);
+    if (!given || !safeEqual(given, deps.secret())) throw unauthorized('WEBHOOK_SECRET_INVALID', `missing or wrong ${NOCODB_SECRET_HEADER}`);
+    const body = parseOr400(nocodbWebhook, req.body, 'NocoDB webhook');
+    const table = deps.tableById(body.data.table_id);
+    if (!table) {
+      // A table we do not know (added by staff): stored for the record, consumed by nobody.
+      acknowledge(res, await deps.inbox.accept([{ source: 'nocodb', deliveryId: body.id, topic: 'nocodb.unknown', payload: body }]));
+      return;
+    }
+    const operation = OPERATION[body.type];
+    const events = body.data.rows.map((row, i) => rowEvent(table, body.data.table_id, {
+      operation, row, previous: body.data.previous_rows?.[i], via: 'webhook',
+    }));
+    acknowledge(res, await deps.inbox.accept(events));
+  });
+  return router;
+}

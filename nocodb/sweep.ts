@@ -1,0 +1,63 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { rowEvent } from '../hooks/nocodb.ts';
+import type { DefinedTable } from '../schemas/nocodb/index.ts';
+import type { Inbox } from '../service/inbox/inbox.ts';
+import type { NocoApi, TableIds } from './client.ts';
+
+const PAGE = 1000;
+
+/** NocoDB prints times as `2026-11-25 22:23:49+00:00`; filters take `YYYY-MM-DD HH:mm:ss` in UTC. */
+const toFilterTime = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
+const parseTime = (v: unknown): Date | undefined => (typeof v === 'string' && v ? new Date(v.replace(' ', 'T')) : undefined);
+
+/**
+ * NocoDB's webhooks are at most once (FIELD-NOTES): the sweep reads rows changed since its
+ * cursor and feeds them to the inbox as the same row-change events the webhook would give,
+ * so a change the webhook already delivered is a duplicate and has no second effect.
+ * Deletions cannot be swept (the row is gone): they rely on the webhook.
+ */
+export async function sweepTable(deps: { api: NocoApi; ids: TableIds; db: pg.Pool; inbox: Inbox; log: Logger }, table: DefinedTable, overlapSeconds = 2): Promise<number> {
+  const tableId = deps.ids.tables.get(table.key);
+  if (!tableId) return 0;
+  const { rows: cursorRows } = await deps.db.query<{ swept_to: Date }>('select swept_to from nocodb_sweep_cursor where table_key = $1', [table.key]);
+  const from = cursorRows[0]?.swept_to ?? new Date(0);
+  // NocoDB stores seconds: re-read a short overlap; what was already taken is a duplicate.
+  const since = toFilterTime(new Date(from.getTime() - overlapSeconds * 1000));
+  const where = `(UpdatedAt,ge,exactDate,${since})~or(CreatedAt,ge,exactDate,${since})`;
+  let newest = from;
+  let total = 0;
+  for (let offset = 0; ; offset += PAGE) {
+    const res = await deps.api.dbDataTableRow.list(tableId, { where, limit: PAGE, offset, sort: 'Id' } as never);
+    const rows = (res.list ?? []) as (Record<string, unknown> & { Id: number })[];
+    if (rows.length === 0) break;
+    const events = rows.map((row) => rowEvent(table, tableId, { operation: row.UpdatedAt ? 'update' : 'insert', row, via: 'sweep' }));
+    total += (await deps.inbox.accept(events)).accepted;
+    for (const row of rows) {
+      const t = parseTime(row.UpdatedAt) ?? parseTime(row.CreatedAt);
+      if (t && t > newest) newest = t;
+    }
+    if (rows.length < PAGE) break;
+  }
+  await deps.db.query(`insert into nocodb_sweep_cursor (table_key, swept_to, last_count) values ($1, $2, $3)
+    on conflict (table_key) do update set swept_to = excluded.swept_to, swept_at = now(), last_count = excluded.last_count`, [table.key, newest, total]);
+  if (total) deps.log.info({ component: 'sweep', table: table.key, accepted: total }, 'sweep found changes the webhooks had not delivered');
+  return total;
+}
+
+export function startSweeper(deps: Parameters<typeof sweepTable>[0] & { tables: DefinedTable[]; intervalSeconds: number }): { stop(): Promise<void>; runOnce(): Promise<number> } {
+  let running: Promise<number> | undefined;
+  const runOnce = () => (running ??= (async () => {
+    let total = 0;
+    for (const table of deps.tables.filter((t) => t.hooks?.length)) {
+      try {
+        total += await sweepTable(deps, table);
+      } catch (e) {
+        deps.log.warn({ component: 'sweep', table: table.key, err: (e as Error).message }, 'sweep failed; will retry');
+      }
+    }
+    return total;
+  })().finally(() => { running = undefined; }));
+  const timer = setInterval(() => void runOnce(), deps.intervalSeconds * 1000);
+  return { runOnce, async stop() { clearInterval(timer); await running; } };
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/** Headers Discourse sends with every webhook delivery. */
+export const discourseHeaders = z.object({
+  'x-discourse-event-id': z.string().min(1),
+  'x-discourse-event': z.string().regex(/^[a-z_]+$/),
+  'x-discourse-event-type': z.string().regex(/^[a-z_]+$/),
+  'x-discourse-instance': z.string().optional(),
+});
+
+const post = z.looseObject({
+  id: z.number().int(),
+  topic_id: z.number().int().optional(),
+  user_id: z.number().int().optional(),
+  username: z.string().optional(),
+  raw: z.string().optional(),
+  cooked: z.string().optional(),
+  created_at: z.string().optional(),
+  updated_at: z.string().optional(),
+  deleted_at: z.string().nullish(),
+});
+const topic = z.looseObject({ id: z.number().int(), title: z.string().optional(), created_at: z.string().optional() });
+
+/**
+ * The body is one object keyed by the event type (`X-Discourse-Event-Type`: post, topic,
+ * user, ping, ...). Posts and topics, which we count, are checked field by field; other
+ * types only for their shape.
+ */
+export function discourseBodyFor(eventType: string) {
+  if (eventType === 'post') return z.object({ post }).loose();
+  if (eventType === 'topic') return z.object({ topic }).loose();
+  if (eventType === 'ping') return z.object({ ping: z.string() }).loose();
+  return z.object({ [eventType]: z.looseObject({}) }).loose();
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/**
+ * Declarative NocoDB tables: each column is its NocoDB UI type plus the zod schema of its
+ * value, so provisioning (nocodb/provision.ts), TypeScript row types and the validation of
+ * webhook rows all come from one definition.
+ */
+export type Uidt =
+  | 'SingleLineText' | 'LongText' | 'Email' | 'PhoneNumber' | 'URL' | 'Number' | 'Decimal'
+  | 'Checkbox' | 'SingleSelect' | 'MultiSelect' | 'Date' | 'DateTime' | 'JSON';
+
+export interface ColumnSpec<S extends z.ZodType = z.ZodType> {
+  uidt: Uidt;
+  schema: S;
+  options?: readonly string[];
+  description?: string;
+}
+
+const spec = <S extends z.ZodType>(uidt: Uidt, schema: S, extra: Pick<ColumnSpec, 'options' | 'description'> = {}): ColumnSpec<S> =>
+  ({ uidt, schema, ...extra });
+
+export const col = {
+  text: (description?: string) => spec('SingleLineText', z.string(), { description }),
+  longText: (description?: string) => spec('LongText', z.string(), { description }),
+  email: (description?: string) => spec('Email', z.string(), { description }),
+  phone: (description?: string) => spec('PhoneNumber', z.string(), { description }),
+  url: (description?: string) => spec('URL', z.string(), { description }),
+  int: (description?: string) => spec('Number', z.coerce.number().int(), { description }),
+  decimal: (description?: string) => spec('Decimal', z.coerce.number(), { description }),
+  bool: (description?: string) => spec('Checkbox', z.coerce.boolean(), { description }),
+  date: (description?: string) => spec('Date', z.string(), { description }),
+  dateTime: (description?: string) => spec('DateTime', z.string(), { description }),
+  json: (description?: string) => spec('JSON', z.unknown(), { description }),
+  select: <const O extends readonly [string, ...string[]]>(options: O, description?: string) =>
+    spec('SingleSelect', z.enum(options), { options, description }),
+  multiSelect: <const O extends readonly [string, ...string[]]>(options: O, description?: string) =>
+    spec('MultiSelect', z.string(), { options, description }),
+};
+
+/** hm: this table has many of `to` (NocoDB adds the belongs-to side there); mm: many to many. */
+export interface LinkSpec {
+  title: string;
+  to: string;
+  type: 'hm' | 'mm';
+}
+
+export type HookOperation = 'insert' | 'update' | 'delete';
+
+export interface TableSpec<C extends Record<string, ColumnSpec> = Record<string, ColumnSpec>> {
+  /** Stable key, used in topics (`nocodb.<key>.<operation>`) and as the table name. */
+  key: string;
+  title: string;
+  description: string;
+  columns: C;
+  links?: LinkSpec[];
+  /** Operations whose webhooks reach the inbox; also swept by UpdatedAt. */
+  hooks?: HookOperation[];
+}
+
+export function defineTable<C extends Record<string, ColumnSpec>>(table: TableSpec<C>): TableSpec<C> & DefinedTable {
+  const shape = Object.fromEntries(Object.entries(table.columns).map(([k, c]) => [k, c.schema.nullish()]));
+  const row = z.looseObject({
+    Id: z.coerce.number().int(),
+    CreatedAt: z.string().nullish(),
+    UpdatedAt: z.string().nullish(),
+    ...shape,
+  });
+  return { ...table, row: row as unknown as DefinedTable['row'] };
+}
+
+/** A table as the provisioning and the hooks see it, whatever its columns. */
+export interface DefinedTable extends TableSpec {
+  row: z.ZodType<{ Id: number; UpdatedAt?: string | null; [column: string]: unknown }>;
+}

@@ -1,0 +1,13 @@
+import { crmTables } from './crm.ts';
+import type { DefinedTable } from './define.ts';
+import { metaModelTables } from './meta-model.ts';
+import { workbookTables } from './workbooks.ts';
+
+export * from './define.ts';
+
+/** Every table of the NocoDB base "School", in provisioning order. */
+export const schoolTables: DefinedTable[] = [...metaModelTables, ...workbookTables, ...crmTables];
+
+export function tableByKey(key: string): DefinedTable | undefined {
+  return schoolTables.find((t) => t.key === key);
+}

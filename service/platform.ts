@@ -1,0 +1,92 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullAdapter } from '@bull-board/api/bullAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import express, { type RequestHandler } from 'express';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { hooksRouter, type HookSecrets } from '../hooks/index.ts';
+import type { DefinedTable } from '../schemas/nocodb/index.ts';
+import type { Capability } from './capability.ts';
+import { createDispatcher, type Dispatcher } from './inbox/dispatcher.ts';
+import { createInbox, type Inbox } from './inbox/inbox.ts';
+import { closeQueues, createQueues, type InboxQueue } from './inbox/queues.ts';
+import { startWorkers } from './inbox/worker.ts';
+import { errorHandler } from './http/errors-middleware.ts';
+import { healthHandler, type HealthCheck } from './http/health.ts';
+import { createMetrics, hookMetrics, metricsHandler } from './http/metrics.ts';
+
+export interface PlatformOptions {
+  db: pg.Pool;
+  redisUrl: string;
+  log: Logger;
+  secrets: HookSecrets;
+  capabilities: Capability[];
+  tableById: (tableId: string) => DefinedTable | undefined;
+  health: Record<string, HealthCheck>;
+  /** Guards staff-only pages (bull-board). */
+  staffGuard: RequestHandler;
+  inboxStaleSeconds: number;
+  maxAttempts: number;
+  concurrency: number;
+  /** false: only receive (a process that does not run workers). */
+  runWorkers?: boolean;
+}
+
+export interface Platform {
+  app: express.Express;
+  inbox: Inbox;
+  dispatcher: Dispatcher;
+  queues: Map<string, InboxQueue>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The service: express with the webhook receivers, each capability's API, health, metrics
+ * and bull-board; the inbox, its dispatcher and the bull workers of every consumer.
+ */
+export function createPlatform(opts: PlatformOptions): Platform {
+  const { db, log } = opts;
+  const consumers = opts.capabilities.flatMap((c) => c.consumers ?? []);
+  const routing = (topic: string) => consumers.filter((c) => c.accepts(topic)).map((c) => c.name);
+  const queues = createQueues(opts.redisUrl, consumers.map((c) => c.name));
+  const dispatcher = createDispatcher({ db, queues, log, staleSeconds: opts.inboxStaleSeconds });
+  const inbox = createInbox({ db, routing, onAccepted: dispatcher.nudge });
+  const metrics = createMetrics(db);
+  if (opts.runWorkers !== false) {
+    startWorkers({
+      db, log, maxAttempts: opts.maxAttempts, concurrency: opts.concurrency,
+      onBatch: (r) => {
+        metrics.processed.inc({ consumer: 'all', result: 'done' }, r.done);
+        metrics.processed.inc({ consumer: 'all', result: 'failed' }, r.failed);
+      },
+    }, consumers, queues);
+  }
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/health', healthHandler(opts.health));
+  app.get('/metrics', metricsHandler(metrics));
+  app.use('/hooks', hookMetrics(metrics), hooksRouter({ inbox, secrets: opts.secrets, tableById: opts.tableById }));
+  for (const capability of opts.capabilities) {
+    if (!capability.routes) continue;
+    const router = express.Router();
+    capability.routes(router);
+    app.use(`/api/${capability.name}`, router);
+  }
+  const board = new ExpressAdapter();
+  board.setBasePath('/admin/queues');
+  createBullBoard({ queues: [...queues.values()].map((q) => new BullAdapter(q)), serverAdapter: board });
+  app.use('/admin/queues', opts.staffGuard, board.getRouter());
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'no such route' } });
+  });
+  app.use(errorHandler(log));
+
+  return {
+    app, inbox, dispatcher, queues,
+    async stop() {
+      await dispatcher.stop();
+      await closeQueues(queues);
+    },
+  };
+}

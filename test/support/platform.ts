@@ -1,0 +1,63 @@
+import type { AddressInfo } from 'node:net';
+import http from 'node:http';
+import type { RequestHandler } from 'express';
+import type pg from 'pg';
+import type { Capability, Consumer } from '../../service/capability.ts';
+import { createPlatform, type Platform } from '../../service/platform.ts';
+import { schoolTables } from '../../schemas/nocodb/index.ts';
+import type { DefinedTable } from '../../schemas/nocodb/index.ts';
+import { testLog } from './stack.ts';
+
+export const testSecrets = {
+  nocodb: 'nocodb-secret-for-tests-0123456789',
+  kratos: 'kratos-key-for-tests-0123456789',
+  discourse: 'discourse-secret-for-tests',
+  collector: 'collector-token-for-tests-0123456789',
+  telegram: 'telegram-secret-for-tests',
+};
+
+export interface RunningPlatform extends Platform {
+  url: string;
+  close(): Promise<void>;
+}
+
+const allow: RequestHandler = (_req, _res, next) => next();
+
+/** The real service (express + inbox + bull workers) on an ephemeral port, with the given capabilities. */
+export async function startTestPlatform(opts: {
+  db: pg.Pool;
+  redisUrl: string;
+  capabilities?: Capability[];
+  consumers?: Consumer[];
+  tableById?: (id: string) => DefinedTable | undefined;
+  staleSeconds?: number;
+  runWorkers?: boolean;
+}): Promise<RunningPlatform> {
+  const capabilities = [...(opts.capabilities ?? []), ...(opts.consumers ? [{ name: 'test', consumers: opts.consumers }] : [])];
+  const platform = createPlatform({
+    db: opts.db, redisUrl: opts.redisUrl, log: testLog, secrets: testSecrets, capabilities,
+    tableById: opts.tableById ?? ((id) => schoolTables.find((t) => t.key === id)),
+    health: {}, staffGuard: allow, inboxStaleSeconds: opts.staleSeconds ?? 120, maxAttempts: 5, concurrency: 4,
+    runWorkers: opts.runWorkers,
+  });
+  const server = http.createServer(platform.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    ...platform, url,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await platform.stop();
+    },
+  };
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
