@@ -14,6 +14,9 @@ create table ai_check (
   status           text not null default 'queued'
                    check (status in ('queued', 'checked', 'waiting_mentor', 'reviewed')),
   reason           text,
+  reason_params    jsonb,
+  exercise_title   text,
+  max_score        numeric,
   ai_verdict       jsonb,
   final_verdict    jsonb,
   guide_slug       text,
@@ -61,7 +64,7 @@ comment on table ai_review is 'Mentor review queue: a verdict (or an answer with
 -- What a mentor's grid shows (NocoDB can attach this as an external source, one filtered view per group).
 create view ai_review_queue as
   select r.id as review_id, r.group_id, r.status, r.created_at, c.id as check_id, c.answer_id,
-         c.student_id, c.exercise_id, c.answer_text, c.reason,
+         c.student_id, c.exercise_id, c.exercise_title, c.answer_text, c.reason, c.max_score,
          r.ai_verdict ->> 'verdict' as ai_verdict, (r.ai_verdict ->> 'score')::numeric as ai_score,
          r.ai_verdict ->> 'feedback' as ai_feedback
   from ai_review r join ai_check c on c.id = r.check_id

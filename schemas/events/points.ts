@@ -1,0 +1,196 @@
+import { z } from 'zod';
+
+/**
+ * Events of the points capability (extensions/points): the one canonical event every
+ * source is mapped to, and the inbox payloads it consumes. The hooks that produce the
+ * payloads validate their envelope; these schemas validate what points relies on.
+ */
+
+/** Active actions the school rewards. Collector kinds arrive as `collector.<kind>`. */
+export const POINTS_KINDS = [
+  'club_post', 'club_topic', 'telegram_note', 'exercise_answer',
+  'reading_heartbeat', 'ai_question', 'author_question', 'error_report', 'draft',
+] as const;
+export type PointsKind = (typeof POINTS_KINDS)[number];
+export const pointsKind = z.enum(POINTS_KINDS);
+
+export const COLLECTOR_KINDS = ['reading_heartbeat', 'ai_question', 'author_question', 'error_report', 'draft'] as const;
+export type CollectorKind = (typeof COLLECTOR_KINDS)[number];
+
+export function isIanaTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone.includes('/') || zone === 'UTC';
+  } catch {
+    return false;
+  }
+}
+export const ianaTimeZone = z.string().min(1).max(64).refine(isIanaTimeZone, 'not an IANA time zone (for example Europe/Moscow)');
+
+/** Where an external account is known: normalised ids (lower-case names and e-mails). */
+export const ALIAS_SOURCES = ['email', 'telegram', 'discourse_user', 'discourse_username'] as const;
+export type AliasSource = (typeof ALIAS_SOURCES)[number];
+export const externalRef = z.object({ source: z.enum(ALIAS_SOURCES), id: z.string().min(1).max(320) });
+export type ExternalRef = z.infer<typeof externalRef>;
+
+const count = (max: number) => z.number().int().min(0).max(max);
+
+export const canonicalEvent = z.object({
+  /** Explicit idempotency key: the same key is the same event, counted once. */
+  key: z.string().min(1).max(300),
+  personId: z.uuid().optional(),
+  externalRef: externalRef.optional(),
+  /** Other ways the same person may be known (a Discourse user id and user name). */
+  alternateRefs: z.array(externalRef).max(4).optional(),
+  kind: pointsKind,
+  occurredAt: z.iso.datetime({ offset: true }),
+  /** The zone the person was in; the person's zone is used when absent. */
+  timeZone: ianaTimeZone.optional(),
+  source: z.string().min(1).max(40),
+  /**
+   * Versions of one thing: a post and its edits share `id`; the highest `version` counts,
+   * and a retracting version (a deletion) counts nothing. Absent: the event is its own thing.
+   */
+  subject: z.object({
+    id: z.string().min(1).max(300),
+    version: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    retract: z.boolean().default(false),
+  }).optional(),
+  measures: z.object({
+    characters: count(1_000_000).optional(),
+    seconds: count(3600).optional(),
+    count: z.number().int().min(1).max(1000).optional(),
+  }).default({}),
+  refs: z.looseObject({
+    postId: z.union([z.string(), z.number()]).optional(),
+    topicId: z.union([z.string(), z.number()]).optional(),
+    exerciseId: z.union([z.string(), z.number()]).optional(),
+    answerId: z.union([z.string(), z.number()]).optional(),
+    noteId: z.union([z.string(), z.number()]).optional(),
+    guideId: z.union([z.string(), z.number()]).optional(),
+  }).default({}),
+}).refine((e) => Boolean(e.personId) !== Boolean(e.externalRef), {
+  message: 'exactly one of personId and externalRef is required', path: ['personId'],
+});
+export type CanonicalEvent = z.infer<typeof canonicalEvent>;
+
+/** `collector.<kind>`: the canonical event itself, from the authenticated batch endpoint. */
+export const collectorPayload = canonicalEvent;
+
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date');
+const discourseId = z.number().int();
+
+/** Discourse webhook bodies (only what points reads; Discourse sends much more). */
+export const discoursePostPayload = z.object({
+  post: z.looseObject({
+    id: discourseId,
+    topic_id: discourseId.optional(),
+    user_id: discourseId,
+    username: z.string().min(1),
+    raw: z.string().optional(),
+    cooked: z.string().optional(),
+    post_number: z.number().int().optional(),
+    post_type: z.number().int().optional(),
+    topic_archetype: z.string().optional(),
+    created_at: isoDate,
+    updated_at: isoDate.optional(),
+    deleted_at: isoDate.nullish(),
+  }),
+});
+export type DiscoursePostPayload = z.infer<typeof discoursePostPayload>;
+
+export const discourseTopicPayload = z.object({
+  topic: z.looseObject({
+    id: discourseId,
+    archetype: z.string().optional(),
+    created_at: isoDate,
+    updated_at: isoDate.optional(),
+    deleted_at: isoDate.nullish(),
+    user_id: discourseId.optional(),
+    created_by: z.looseObject({ id: discourseId, username: z.string().min(1) }).optional(),
+    details: z.looseObject({
+      created_by: z.looseObject({ id: discourseId, username: z.string().min(1) }).optional(),
+    }).optional(),
+  }),
+});
+export type DiscourseTopicPayload = z.infer<typeof discourseTopicPayload>;
+
+export const discourseUserPayload = z.object({
+  user: z.looseObject({ id: discourseId, username: z.string().min(1), email: z.email().optional() }),
+});
+
+/** A NocoDB row change as the inbox carries it (hooks/nocodb.ts). */
+const nocodbRowEvent = <R extends z.ZodType>(table: string, row: R) => z.looseObject({
+  table: z.literal(table),
+  row,
+  previous: z.record(z.string(), z.unknown()).optional(),
+});
+const nocodbId = z.coerce.number().int().positive();
+const nocodbDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date');
+
+export const nocodbAnswerPayload = nocodbRowEvent('answers', z.looseObject({
+  Id: nocodbId,
+  /** The student's identity id; the table calls it StudentIdentity, older payloads Student. */
+  Student: z.uuid().nullish(),
+  StudentIdentity: z.uuid().nullish(),
+  Exercise: z.unknown().optional(),
+  Answer: z.string().nullish(),
+  Status: z.string().nullish(),
+  SubmittedAt: nocodbDate.nullish(),
+  CreatedAt: nocodbDate.nullish(),
+  UpdatedAt: nocodbDate,
+}));
+export type NocodbAnswerPayload = z.infer<typeof nocodbAnswerPayload>;
+
+const nullableNumber = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]).nullish();
+export const nocodbRulePayload = nocodbRowEvent('points_rules', z.looseObject({
+  Id: nocodbId,
+  Kind: pointsKind.nullish(),
+  Points: nullableNumber,
+  PerCharacter: nullableNumber,
+  PerMinute: nullableNumber,
+  MinLength: nullableNumber,
+  DailyCap: nullableNumber,
+  CooldownSeconds: nullableNumber,
+  EffectiveFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}/).nullish(),
+  AmbassadorShare: nullableNumber,
+  UpdatedAt: nocodbDate.nullish(),
+}));
+export type NocodbRulePayload = z.infer<typeof nocodbRulePayload>;
+
+export const nocodbGroupMemberPayload = nocodbRowEvent('group_members', z.looseObject({
+  Id: nocodbId,
+  Group: z.union([z.string().min(1), z.number()]).nullish(),
+  Person: z.uuid().nullish(),
+}));
+
+export const telegramNotePayload = z.object({
+  update_id: z.number().int().optional(),
+  note_id: z.union([z.string().min(1), z.number().int()]),
+  telegram_user_id: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]),
+  text: z.string(),
+  /** Telegram's unix seconds, or an ISO date-time. */
+  date: z.union([z.number().int().positive(), z.iso.datetime({ offset: true })]),
+  edit_date: z.union([z.number().int().positive(), z.iso.datetime({ offset: true })]).optional(),
+});
+export type TelegramNotePayload = z.infer<typeof telegramNotePayload>;
+
+/** Body of Kratos' after-registration (and settings) web hook: ory/kratos/webhook.jsonnet. */
+export const kratosIdentityPayload = z.looseObject({
+  identity: z.looseObject({
+    id: z.uuid(),
+    traits: z.looseObject({
+      email: z.string().min(3).max(320),
+      name: z.looseObject({ first: z.string().optional(), last: z.string().optional() }).optional(),
+      telegram: z.looseObject({ id: z.number().int().positive().optional(), username: z.string().optional() }).optional(),
+      referral_code: z.string().max(64).optional(),
+      discourse_username: z.string().max(60).optional(),
+      time_zone: z.string().optional(),
+    }),
+    metadata_public: z.looseObject({
+      referral_code: z.string().max(64).optional(),
+      time_zone: z.string().optional(),
+    }).nullish(),
+  }),
+});
+export type KratosIdentityPayload = z.infer<typeof kratosIdentityPayload>;

@@ -1,0 +1,46 @@
+import { expect } from 'chai';
+import { createNocoApi, nocoRows, type NocoApi } from '../../nocodb/client.ts';
+import { provisionBase } from '../../nocodb/provision.ts';
+import { col, defineTable, schoolTables } from '../../schemas/nocodb/index.ts';
+import { testLog, useNocodb } from '../support/stack.ts';
+
+describe('NocoDB provisioning from schemas/', function () {
+  this.timeout(180_000);
+  let api: NocoApi;
+
+  before(async () => {
+    const nocodb = await useNocodb();
+    api = createNocoApi(nocodb.url, nocodb.token);
+  });
+
+  it('creates the School base with every table and real links, and a second run changes nothing', async () => {
+    const first = await provisionBase({ api, log: testLog }, { baseTitle: 'School (provision test)', tables: schoolTables });
+    expect(first.report.createdTables).to.have.members(schoolTables.map((t) => t.key));
+    const listed = (await api.dbTable.list(first.ids.baseId)).list ?? [];
+    expect(listed.map((t) => t.title)).to.include.members(['Guides', 'Workbooks', 'Answers', 'Contacts', 'Payments', 'Groups', 'Mentors']);
+
+    const groups = await api.dbTable.read(first.ids.tables.get('groups')!);
+    const members = (groups.columns ?? []).find((c) => c.title === 'Members');
+    expect(members?.uidt, 'groups.Members is a NocoDB link').to.equal('Links');
+
+    const second = await provisionBase({ api, log: testLog }, { baseTitle: 'School (provision test)', tables: schoolTables });
+    expect(second.report).to.deep.include({ createdTables: [], addedColumns: [], createdLinks: [], unknownColumns: [], typeMismatches: [] });
+    expect(second.ids.baseId).to.equal(first.ids.baseId);
+  });
+
+  it('adds a new column without touching the data, and reports a removed one without dropping it', async () => {
+    const v1 = defineTable({ key: 'notes', title: 'Notes', description: 'test', columns: { Title: col.text(), Body: col.longText() } });
+    const { ids } = await provisionBase({ api, log: testLog }, { baseTitle: 'School (evolution test)', tables: [v1] });
+    const rows = nocoRows(api, ids);
+    const [row] = await rows.insert('notes', [{ Title: 'kept', Body: 'text that must survive' }]);
+
+    const v2 = defineTable({ key: 'notes', title: 'Notes', description: 'test', columns: { Title: col.text(), Mood: col.select(['calm', 'busy'] as const) } });
+    const { report } = await provisionBase({ api, log: testLog }, { baseTitle: 'School (evolution test)', tables: [v2] });
+    expect(report.addedColumns).to.deep.equal(['notes.Mood']);
+    expect(report.unknownColumns).to.deep.equal(['notes.Body (LongText)']);
+
+    const after = await rows.get('notes', row!.Id);
+    expect(after).to.include({ Title: 'kept', Body: 'text that must survive' });
+    expect(after).to.have.property('Mood');
+  });
+});

@@ -1,0 +1,86 @@
+import { expect } from 'chai';
+import { createNocoApi, nocoRows, type NocoApi, type NocoRows } from '../../nocodb/client.ts';
+import { provisionBase } from '../../nocodb/provision.ts';
+import { sweepTable } from '../../nocodb/sweep.ts';
+import { NOCODB_SECRET_HEADER } from '../../hooks/nocodb.ts';
+import { schoolTables, type DefinedTable } from '../../schemas/nocodb/index.ts';
+import type { TableIds } from '../../nocodb/client.ts';
+import { freshDatabase, testLog, useNocodb, useRedis, type TestDatabase } from '../support/stack.ts';
+import { startTestPlatform, testSecrets, waitFor, type RunningPlatform } from '../support/platform.ts';
+
+describe('NocoDB changes reach the inbox', function () {
+  this.timeout(180_000);
+  let api: NocoApi;
+  let db: TestDatabase;
+  let platform: RunningPlatform;
+  let ids: TableIds;
+  let rows: NocoRows;
+  const answers = schoolTables.find((t) => t.key === 'answers') as DefinedTable;
+
+  before(async () => {
+    const nocodb = await useNocodb();
+    api = createNocoApi(nocodb.url, nocodb.token);
+    db = await freshDatabase('nocodb_hooks');
+    const redis = await useRedis();
+    let tableIds = new Map<string, string>();
+    platform = await startTestPlatform({
+      db: db.pool, redisUrl: redis.url,
+      tableById: (id) => schoolTables.find((t) => tableIds.get(t.key) === id),
+    });
+    ({ ids } = await provisionBase({ api, log: testLog }, {
+      baseTitle: 'School (webhook test)', tables: schoolTables,
+      hookTarget: { url: `${platform.url}/hooks/nocodb`, secretHeader: NOCODB_SECRET_HEADER, secret: testSecrets.nocodb },
+    }));
+    tableIds = ids.tables;
+    rows = nocoRows(api, ids);
+  });
+  after(async () => platform?.close());
+
+  const inboxFor = async (rowId: number) => (await db.pool.query<{ topic: string; payload: { row: Record<string, unknown>; previous?: Record<string, unknown>; via: string } }>(
+    `select topic, payload from inbox_event where source = 'nocodb' and payload->>'table' = 'answers' and payload->'row'->>'Id' = $1 order by id`, [String(rowId)])).rows;
+
+  it('delivers a row inserted and then updated in NocoDB to the inbox within two seconds each, through NocoDB\'s own webhook', async () => {
+    const started = Date.now();
+    const [row] = await rows.insert('answers', [{ Answer: 'Система — это...', Status: 'draft', StudentIdentity: 'student-1' }]);
+    await waitFor('the insert event', async () => (await inboxFor(row!.Id)).length === 1, 2_000);
+    const insertedAfter = Date.now() - started;
+
+    await new Promise((r) => setTimeout(r, 1100)); // NocoDB's UpdatedAt has one-second resolution
+    const updateStarted = Date.now();
+    await rows.update('answers', [{ Id: row!.Id, Status: 'submitted' }]);
+    const events = await waitFor('the update event', async () => {
+      const e = await inboxFor(row!.Id);
+      return e.length === 2 && e;
+    }, 2_000);
+    testLog.info({ insertedAfter, updatedAfter: Date.now() - updateStarted }, 'webhook latency');
+    expect(events.map((e) => e.topic)).to.deep.equal(['nocodb.answers.insert', 'nocodb.answers.update']);
+    expect(events[1]!.payload.row).to.include({ Status: 'submitted', Answer: 'Система — это...' });
+    expect(events[1]!.payload.previous).to.include({ Status: 'draft' });
+    expect(events[1]!.payload.via).to.equal('webhook');
+  });
+
+  it('refuses a NocoDB delivery without the shared secret', async () => {
+    const res = await fetch(`${platform.url}/hooks/nocodb`, {
+      method: 'POST', headers: { 'content-type': 'application/json', [NOCODB_SECRET_HEADER]: 'wrong' }, body: '{}',
+    });
+    expect(res.status).to.equal(401);
+  });
+
+  it('sweeps a change whose webhook never came, and a change already delivered is not taken twice', async () => {
+    await sweepTable({ api, ids, db: db.pool, inbox: platform.inbox, log: testLog }, answers);
+    const hooks = (await api.dbTableWebhook.list(ids.tables.get('answers')!)).list ?? [];
+    for (const h of hooks) await api.dbTableWebhook.update(h.id as string, { ...h, active: false } as never);
+    try {
+      const [row] = await rows.insert('answers', [{ Answer: 'missed by the webhook', Status: 'submitted', StudentIdentity: 'student-2' }]);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await inboxFor(row!.Id), 'no webhook while hooks are off').to.have.length(0);
+      const accepted = await sweepTable({ api, ids, db: db.pool, inbox: platform.inbox, log: testLog }, answers);
+      expect(accepted).to.equal(1);
+      const events = await inboxFor(row!.Id);
+      expect(events.map((e) => [e.topic, e.payload.via])).to.deep.equal([['nocodb.answers.insert', 'sweep']]);
+      expect(await sweepTable({ api, ids, db: db.pool, inbox: platform.inbox, log: testLog }, answers), 'a second sweep takes nothing').to.equal(0);
+    } finally {
+      for (const h of hooks) await api.dbTableWebhook.update(h.id as string, { ...h, active: true } as never);
+    }
+  });
+});
