@@ -63,7 +63,8 @@ describe('route guards (ory/guard.ts)', () => {
   });
 
   it('lets the owner in with X-Session-Token, Authorization: Bearer or the session cookie', async () => {
-    for (const headers of [{ 'x-session-token': token }, { authorization: `Bearer ${token}` }, { cookie: `ory_kratos_session=${token}` }]) {
+    const variants: Record<string, string>[] = [{ 'x-session-token': token }, { authorization: `Bearer ${token}` }, { cookie: `ory_kratos_session=${token}` }];
+    for (const headers of variants) {
       const res = await get('/workbooks/mine', headers);
       expect(res, JSON.stringify(headers)).to.deep.equal({ status: 200, body: { workbook: 'mine', viewer: identityId } });
     }

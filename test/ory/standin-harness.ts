@@ -56,8 +56,8 @@ const sdkAxios = createRequire(import.meta.url)('axios') as {
 
 export async function startStandin(options: Partial<OryStandinOptions> = {}): Promise<Harness> {
   const logs: string[] = [];
-  const record = (level: string) => (a: unknown, b?: unknown) => void logs.push(`${level}: ${typeof a === 'string' ? a : String(b)}`);
-  const app = createOryStandin({ oplPath: REAL_OPL, log: { info: record('info'), warn: record('warn'), error: record('error') } as never, ...options });
+  const record = (level: string) => (_fields: object, message: string) => void logs.push(`${level}: ${message}`);
+  const app = createOryStandin({ oplPath: REAL_OPL, log: { info: record('info'), warn: record('warn'), error: record('error') }, ...options });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -1,0 +1,40 @@
+/**
+ * The after-registration web hook, called as Kratos calls it with our kratos.yml:
+ * after the identity is saved, POST with the API key header and the body that
+ * ory/kratos/webhook.jsonnet renders. No response.parse: the answer cannot change the
+ * identity, but a failing hook fails the request (the identity stays saved), as in Kratos.
+ */
+import { OryError } from './ory-errors.ts';
+
+export interface WebhookTarget {
+  url: string;
+  apiKey: string;
+  /** Default `X-Hook-Key`, as in kratos.yml. */
+  header?: string;
+  timeoutMs?: number;
+}
+
+/** What webhook.jsonnet sends. */
+export interface WebhookBody {
+  identity: Record<string, unknown>;
+  flow_id: string;
+  flow_type: 'api' | 'browser';
+  method: string | null;
+}
+
+export async function callWebhook(target: WebhookTarget, body: WebhookBody): Promise<void> {
+  let status: number;
+  try {
+    const res = await fetch(target.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [target.header ?? 'X-Hook-Key']: target.apiKey },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(target.timeoutMs ?? 10_000),
+    });
+    status = res.status;
+    await res.arrayBuffer();
+  } catch (err) {
+    throw new OryError(500, { reason: `web hook ${target.url} failed: ${(err as Error).message}` });
+  }
+  if (status >= 400) throw new OryError(500, { reason: `web hook failed with status code ${status}` });
+}
