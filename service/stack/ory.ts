@@ -1,0 +1,52 @@
+import http from 'node:http';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { createOry, type Ory, type OryConfig } from '../../ory/client.ts';
+import { createOryStandin } from '../../ory/standin/index.ts';
+import type { Config } from '../config.ts';
+
+export const OPL_FILE = path.resolve(import.meta.dirname, '../../ory/keto/namespaces.keto.ts');
+
+export interface OryHandle {
+  ory: Ory;
+  embedded: boolean;
+  describe: string;
+  stop(): Promise<void>;
+}
+
+/** Real Ory when configured (self-hosted URLs or Ory Network); otherwise the local stand-in. */
+export function oryConfigFrom(config: Config): OryConfig | undefined {
+  if (config.ORY_SDK_URL && config.ORY_API_KEY) return { mode: 'network', sdkUrl: config.ORY_SDK_URL, apiKey: config.ORY_API_KEY };
+  const { KRATOS_PUBLIC_URL, KRATOS_ADMIN_URL, KETO_READ_URL, KETO_WRITE_URL } = config;
+  if (KRATOS_PUBLIC_URL && KRATOS_ADMIN_URL && KETO_READ_URL && KETO_WRITE_URL) {
+    return { mode: 'self-hosted', kratosPublicUrl: KRATOS_PUBLIC_URL, kratosAdminUrl: KRATOS_ADMIN_URL, ketoReadUrl: KETO_READ_URL, ketoWriteUrl: KETO_WRITE_URL };
+  }
+  return undefined;
+}
+
+export async function startOry(opts: { config: Config; log: Logger; serviceUrl: string; kratosHookKey: string }): Promise<OryHandle> {
+  const external = oryConfigFrom(opts.config);
+  if (external) {
+    const describe = external.mode === 'network' ? `Ory Network ${external.sdkUrl}` : `Kratos ${external.kratosPublicUrl}, Keto ${external.ketoReadUrl}`;
+    return { ory: createOry(external), embedded: false, describe, stop: async () => {} };
+  }
+  const app = createOryStandin({
+    oplPath: OPL_FILE,
+    storeFile: path.join(opts.config.dataDir, 'ory-standin.json'),
+    webhooks: { registration: { url: `${opts.serviceUrl}/hooks/kratos/registration`, apiKey: opts.kratosHookKey } },
+    log: opts.log.child({ component: 'ory-standin' }),
+  });
+  const server = http.createServer(app);
+  const port = opts.config.ORY_STANDIN_PORT;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    ory: createOry({ mode: 'self-hosted', kratosPublicUrl: url, kratosAdminUrl: url, ketoReadUrl: url, ketoWriteUrl: url }),
+    embedded: true,
+    describe: `Ory stand-in (development only, not Ory) ${url}`,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
