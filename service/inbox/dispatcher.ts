@@ -36,6 +36,7 @@ export function createDispatcher(deps: {
   staleSeconds: number;
   batchSize?: number;
   intervalMs?: number;
+  nudgeDelayMs?: number;
 }): Dispatcher {
   const { db, queues, log, staleSeconds } = deps;
   const batchSize = deps.batchSize ?? 500;
@@ -91,11 +92,20 @@ export function createDispatcher(deps: {
   }
 
   const timer = setInterval(() => void loop(), deps.intervalMs ?? 1_000);
+  // Deliveries arrive in bursts: wait a moment after a nudge so one claim takes many.
+  let nudged: NodeJS.Timeout | undefined;
+  const nudge = () => {
+    nudged ??= setTimeout(() => {
+      nudged = undefined;
+      void loop();
+    }, deps.nudgeDelayMs ?? 20);
+  };
   return {
-    nudge: () => void loop(),
+    nudge,
     runOnce: loop,
     async stop() {
       clearInterval(timer);
+      clearTimeout(nudged);
       await running;
     },
   };

@@ -1,0 +1,22 @@
+/**
+ * The service under load for scripts/bench/webhooks.ts, in its own process so that the
+ * load generator does not share its event loop: the real platform (receivers, inbox,
+ * dispatcher, bull workers) with a consumer that takes every topic and does nothing.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createPool } from '../../service/db/pool.ts';
+import { createLogger } from '../../service/log.ts';
+import { createPlatform } from '../../service/platform.ts';
+
+const [dbUrl, redisUrl, secretsJson] = process.argv.slice(2) as [string, string, string];
+const log = createLogger('warn', 'bench');
+const platform = createPlatform({
+  db: createPool(dbUrl, 30), redisUrl, log, secrets: JSON.parse(secretsJson), tableById: () => undefined,
+  capabilities: [{ name: 'bench', consumers: [{ name: 'bench-noop', accepts: () => true, handle: async () => {} }] }],
+  health: {}, staffGuard: (_req, _res, next) => next(), inboxStaleSeconds: 120, maxAttempts: 5, concurrency: 4,
+});
+const server = http.createServer(platform.app);
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as AddressInfo).port }));
+process.on('disconnect', () => process.exit(0));
