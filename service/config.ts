@@ -56,6 +56,9 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/** Every setting the service reads, for documentation and checks of deployment files. */
+export const CONFIG_KEYS = Object.keys(envSchema.shape);
+
 export interface Config extends Env {
   dataDir: string;
   credentialsFile: string;

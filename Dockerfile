@@ -1,0 +1,10 @@
+# The service for docker-compose.yml. NocoDB runs in its own container there, so the
+# NocoDB package's native sqlite3 is not built here.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY . .
+ENV NODE_ENV=production
+EXPOSE 3000
+CMD ["node", "--import", "tsx", "service/main.ts"]
