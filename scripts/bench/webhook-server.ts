@@ -20,3 +20,4 @@ const server = http.createServer(platform.app);
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as AddressInfo).port }));
 process.on('disconnect', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));

@@ -62,7 +62,7 @@ function load(opts: autocannon.Options): Promise<autocannon.Result> {
   });
 }
 
-const server = fork(path.resolve(import.meta.dirname, 'webhook-server.ts'), [dbUrl, redis.url, JSON.stringify(secrets)], { execArgv: ['--import', 'tsx'] });
+const server = fork(path.resolve(import.meta.dirname, 'webhook-server.ts'), [dbUrl, redis.url, JSON.stringify(secrets)], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.data/prof'] : [])] });
 const port = await new Promise<number>((resolve) => server.on('message', (m) => resolve((m as { port: number }).port)));
 const base = `http://127.0.0.1:${port}`;
 
