@@ -130,7 +130,7 @@ async function main() {
   const redisPing = createClient({ url: redis.url, socket: { reconnectStrategy: 1000 } });
   redisPing.on('error', () => {});
   await redisPing.connect().catch(() => {});
-  stoppers.push({ name: 'redis health client', stop: async () => { await redisPing.quit().catch(() => {}); } });
+  stoppers.push({ name: 'redis health client', stop: async () => { redisPing.destroy(); } });
 
   const platform = await step('starting the service (webhooks, workers, API)', async () => {
     const p = createPlatform({

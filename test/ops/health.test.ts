@@ -38,7 +38,7 @@ describe('GET /health', () => {
       await redis.start();
       server.close();
       await platform.stop();
-      await ping.quit().catch(() => {});
+      ping.destroy();
     }
   });
 });
