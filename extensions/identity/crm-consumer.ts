@@ -1,0 +1,31 @@
+import type { Consumer } from '../../service/capability.ts';
+import { identityHookPayload } from '../../schemas/events/identity.ts';
+import { ensureCrmRecords, type CrmDeps } from './crm.ts';
+
+/**
+ * Kratos -> CRM: after a registration or a profile change, the person's CRM contact and
+ * people row in NocoDB (crm.ts). The hook body is the identity as Kratos saved it.
+ */
+export function crmConsumer(deps: CrmDeps): Consumer {
+  return {
+    name: 'identity-crm',
+    accepts: (topic) => topic === 'kratos.registration' || topic === 'kratos.settings',
+    async handle(event, { tx, log }) {
+      const parsed = identityHookPayload.safeParse(event.payload);
+      if (!parsed.success) {
+        log.warn({ component: 'identity', event: event.id, topic: event.topic, issues: parsed.error.issues.slice(0, 5) }, 'Kratos hook payload not valid: ignored');
+        return;
+      }
+      const { identity } = parsed.data;
+      await ensureCrmRecords(tx, deps, {
+        identityId: identity.id, traits: identity.traits, traitsAt: dateOrNull(identity.updated_at),
+        source: event.topic === 'kratos.registration' ? 'registration' : 'settings',
+      });
+    },
+  };
+}
+
+const dateOrNull = (v: string | undefined) => {
+  const d = v ? new Date(v) : null;
+  return d && !Number.isNaN(d.getTime()) ? d : null;
+};

@@ -1,0 +1,96 @@
+import type { RelationTuple } from '../../ory/opl/tuples.ts';
+import {
+  GRANTED_ROLES, groupObject, roleMembers, subscriptionObject, toIdentity, toSet, workbookObject,
+} from './objects.ts';
+
+/**
+ * Pure: the relation tuples NocoDB's current state justifies (namespaces.keto.ts), from
+ * plain data the state reader (school-state.ts) collected. No I/O here.
+ */
+export interface GroupState {
+  id: number;
+  /** Identity ids of the people linked as Members (people without one are skipped). */
+  members: string[];
+  mentors: { identity: string | null; active: boolean }[];
+}
+
+export interface WorkbookState {
+  id: number;
+  /** workbooks.StudentIdentity, or else the IdentityId of the linked person. */
+  owner: string | null;
+  groupId: number | null;
+}
+
+export interface SubscriptionState {
+  id: number;
+  identity: string | null;
+  status: string | null;
+  /** YYYY-MM-DD, the last day the subscription holds; null: open-ended. */
+  endsOn: string | null;
+}
+
+const STAFF = [roleMembers('staff'), roleMembers('admin')];
+
+export function groupTuples(g: GroupState): RelationTuple[] {
+  const object = groupObject(g.id);
+  return [
+    ...unique(g.members).map((id) => toIdentity('Group', object, 'members', id)),
+    ...unique(g.mentors.filter((m) => m.active && m.identity).map((m) => m.identity!)).map((id) => toIdentity('Group', object, 'mentors', id)),
+    ...STAFF.map((set) => toSet('Group', object, 'managers', set)),
+  ];
+}
+
+export function workbookTuples(w: WorkbookState): RelationTuple[] {
+  const object = workbookObject(w.id);
+  return [
+    ...(w.owner ? [toIdentity('Workbook', object, 'owners', w.owner)] : []),
+    ...(w.groupId ? [toSet('Workbook', object, 'parents', { namespace: 'Group', object: groupObject(w.groupId), relation: '' })] : []),
+    ...STAFF.map((set) => toSet('Workbook', object, 'viewers', set)),
+  ];
+}
+
+/** Active while Status is `active` and EndsOn is today or later (UTC days); expiry needs no edit in NocoDB. */
+export function subscriptionHolds(s: SubscriptionState, today: string): boolean {
+  return s.status === 'active' && !!s.identity && (s.endsOn === null || s.endsOn >= today);
+}
+
+export function subscriptionTuples(s: SubscriptionState, today: string): RelationTuple[] {
+  return subscriptionHolds(s, today) ? [toIdentity('Subscription', subscriptionObject(s.id), 'holders', s.identity!)] : [];
+}
+
+/** Role:<role>#members@identity for each role of people.Roles that is a Role object. */
+export function roleTuples(identity: string, roles: string[]): RelationTuple[] {
+  const granted = GRANTED_ROLES.filter((r) => roles.includes(r));
+  return granted.map((role) => toIdentity('Role', role, 'members', identity));
+}
+
+/** School-wide grants: staff and admins see the CRM and the operations reports. */
+export const GRANTS: RelationTuple[] = [
+  ...STAFF.map((set) => toSet('Contact', 'crm', 'editors', set)),
+  toSet('Report', 'operations', 'viewers', roleMembers('staff')),
+  toSet('Report', 'operations', 'editors', roleMembers('admin')),
+];
+
+/** Everything NocoDB holds that moves permissions, read at once for reconciliation. */
+export interface SchoolSnapshot {
+  groups: GroupState[];
+  workbooks: WorkbookState[];
+  subscriptions: SubscriptionState[];
+  people: { identity: string; roles: string[] }[];
+}
+
+export function allTuples(s: SchoolSnapshot, today: string): RelationTuple[] {
+  const roles = new Map<string, string[]>();
+  for (const p of s.people) roles.set(p.identity, [...(roles.get(p.identity) ?? []), ...p.roles]);
+  return [
+    ...s.groups.flatMap(groupTuples),
+    ...s.workbooks.flatMap(workbookTuples),
+    ...s.subscriptions.flatMap((sub) => subscriptionTuples(sub, today)),
+    ...[...roles].flatMap(([identity, r]) => roleTuples(identity, r)),
+    ...GRANTS,
+  ];
+}
+
+export const utcDay = (d: Date) => d.toISOString().slice(0, 10);
+
+const unique = (xs: string[]) => [...new Set(xs)];

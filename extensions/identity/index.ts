@@ -1,0 +1,77 @@
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { NocoApi, NocoRows, TableIds } from '../../nocodb/client.ts';
+import { nocoSharedViews } from '../../nocodb/shared-views.ts';
+import type { Ory } from '../../ory/client.ts';
+import type { Capability } from '../../service/capability.ts';
+import { crmConsumer } from './crm-consumer.ts';
+import { nocoLinks } from './nocodb-links.ts';
+import { reconcileTuples, type ReconcileReport } from './reconcile.ts';
+import { routes } from './routes.ts';
+import { schoolState } from './school-state.ts';
+import { importStudents as runImport, type ImportReport } from './students-import.ts';
+import { ketoSyncConsumer } from './sync-consumer.ts';
+import { workbookShareConsumer } from './workbook-share.ts';
+
+/**
+ * Identity (issue 3): who people are (Ory Kratos), what the school knows about them
+ * (NocoDB's Contacts and People) and what they may do (Ory Keto, derived from NocoDB).
+ * The only file other folders import.
+ *
+ * Flow: kratos.registration|settings -> crm-consumer.ts -> crm.ts (NocoDB rows by
+ * IdentityId, contacts-store.ts). nocodb.groups|mentors|workbooks|subscriptions|people ->
+ * sync-consumer.ts (which slices moved) -> keto-sync.ts (school-state.ts reads NocoDB,
+ * desired.ts says which tuples, tuple-mirror.ts remembers what was written) -> Keto.
+ * reconcile.ts repairs everything at once; students-import.ts imports a CSV;
+ * workbook-share.ts gives each student a shared NocoDB view of their workbook;
+ * routes.ts is the guarded API at /api/identity. Object ids: objects.ts.
+ */
+export interface IdentityDeps {
+  db: Pool;
+  log: Logger;
+  ory: Ory;
+  nocodb: NocoRows;
+  clock: () => Date;
+  /** NocoDB calls NocoRows lacks (mm links, shared views) and the address people open NocoDB at. */
+  noco: { api: NocoApi; ids: TableIds; publicUrl: string };
+}
+
+export interface IdentityCapability extends Capability {
+  reconcile(opts: { dryRun: boolean }): Promise<ReconcileReport>;
+  importStudents(csv: string, opts?: { concurrency?: number; onProgress?: (done: number, total: number) => void }): Promise<ImportReport>;
+}
+
+function wire(deps: IdentityDeps) {
+  const log = deps.log.child({ capability: 'identity' });
+  const links = nocoLinks(deps.noco.api, deps.noco.ids);
+  const state = schoolState({ nocodb: deps.nocodb, links });
+  const views = nocoSharedViews(deps.noco.api, deps.noco.ids, deps.noco.publicUrl);
+  return { ...deps, log, links, state, views };
+}
+
+export function register(deps: IdentityDeps): IdentityCapability {
+  const w = wire(deps);
+  const doReconcile = (opts: { dryRun: boolean }) => reconcileTuples(w, opts);
+  return {
+    name: 'identity',
+    consumers: [crmConsumer(w), ketoSyncConsumer(w), workbookShareConsumer(w)],
+    routes: (router) => routes(router, { db: w.db, ory: w.ory, nocodb: w.nocodb, reconcile: doReconcile }),
+    reconcile: doReconcile,
+    importStudents: (csv, opts) => runImport(w, csv, opts),
+  };
+}
+
+/** Compares NocoDB with Keto and repairs the drift (or only reports it): run it periodically. */
+export function reconcile(deps: IdentityDeps, opts: { dryRun: boolean }): Promise<ReconcileReport> {
+  return reconcileTuples(wire(deps), opts);
+}
+
+/** The CSV import of existing students (scripts/import-students.ts). */
+export function importStudents(deps: IdentityDeps, csv: string, opts?: Parameters<IdentityCapability['importStudents']>[1]): Promise<ImportReport> {
+  return runImport(wire(deps), csv, opts);
+}
+
+export type { ReconcileReport } from './reconcile.ts';
+export type { ImportReport } from './students-import.ts';
+export { groupObject, workbookObject, subscriptionObject } from './objects.ts';
+export { SHARE_URL_COLUMN } from './workbook-share.ts';

@@ -1,0 +1,150 @@
+import type { z } from 'zod';
+import type { NocoRows, Row } from '../../nocodb/client.ts';
+import type { RelationTuple } from '../../ory/opl/tuples.ts';
+import { groupRow, mentorRow, personRow, subscriptionRow, workbookRow } from '../../schemas/events/identity.ts';
+import {
+  allTuples, GRANTS, groupTuples, roleTuples, subscriptionTuples, workbookTuples,
+  type GroupState, type SchoolSnapshot, type SubscriptionState, type WorkbookState,
+} from './desired.ts';
+import type { NocoLinks } from './nocodb-links.ts';
+import type { Slice } from './slices.ts';
+
+/**
+ * Reads NocoDB's current state (never the webhook payload: link changes fire no webhook,
+ * nocodb#9763) and turns it into the tuples it justifies (desired.ts). One slice at a time
+ * for the consumers, everything at once for reconciliation.
+ */
+export interface SchoolState {
+  desired(slice: Slice, today: string): Promise<RelationTuple[]>;
+  /** A workbook's owner and group; null when the row is gone. */
+  workbook(id: number): Promise<WorkbookState | null>;
+  groupsOfMentor(mentorId: number): Promise<number[]>;
+  groupsOfPerson(personId: number): Promise<number[]>;
+  workbooksOfPerson(personId: number): Promise<number[]>;
+  workbooksOfGroup(groupId: number): Promise<number[]>;
+  /** Every tuple NocoDB justifies now, for reconciliation. */
+  everything(today: string): Promise<{ tuples: RelationTuple[]; counts: Record<string, number> }>;
+}
+
+const PAGE = 1000;
+/** Identity ids go into NocoDB where-clauses: only plain tokens (Kratos ids are UUIDs). */
+const SAFE_TOKEN = /^[A-Za-z0-9_.@-]{1,200}$/;
+
+export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks }): SchoolState {
+  const { nocodb, links } = deps;
+
+  const read = async <S extends z.ZodType>(table: string, id: number, schema: S): Promise<z.infer<S> | null> => {
+    try {
+      return schema.parse(await nocodb.get(table, id));
+    } catch (e) {
+      if ((e as { response?: { status?: number } }).response?.status === 404) return null;
+      throw e;
+    }
+  };
+
+  const listAll = async (table: string, query: { where?: string; fields?: string } = {}): Promise<Row[]> => {
+    const rows: Row[] = [];
+    for (let offset = 0; ; offset += PAGE) {
+      const page = await nocodb.list(table, { ...query, sort: 'Id', limit: PAGE, offset });
+      rows.push(...page);
+      if (page.length < PAGE) return rows;
+    }
+  };
+
+  const identitiesOf = (rows: Row[]) => rows.map((r) => personRow.parse(r).IdentityId).filter((id): id is string => !!id);
+
+  async function group(id: number): Promise<GroupState | null> {
+    if (!(await read('groups', id, groupRow))) return null;
+    const [members, mentors] = await Promise.all([
+      links.list('groups', 'Members', id, ['Id', 'IdentityId']),
+      links.list('groups', 'Mentors', id, ['Id', 'IdentityId', 'Active']),
+    ]);
+    return {
+      id,
+      members: identitiesOf(members),
+      mentors: mentors.map((m) => mentorRow.parse(m)).map((m) => ({ identity: m.IdentityId, active: m.Active })),
+    };
+  }
+
+  async function workbook(id: number): Promise<WorkbookState | null> {
+    const row = await read('workbooks', id, workbookRow);
+    if (!row) return null;
+    let owner = row.StudentIdentity;
+    if (!owner && row.people_id) owner = (await read('people', row.people_id, personRow))?.IdentityId ?? null;
+    return { id, owner, groupId: row.groups_id };
+  }
+
+  async function subscription(id: number): Promise<SubscriptionState | null> {
+    const row = await read('subscriptions', id, subscriptionRow);
+    return row && { id, identity: row.IdentityId, status: row.Status, endsOn: row.EndsOn };
+  }
+
+  async function rolesOf(identity: string): Promise<string[]> {
+    if (!SAFE_TOKEN.test(identity)) return [];
+    const people = await listAll('people', { where: `(IdentityId,eq,${identity})`, fields: 'Id,IdentityId,Roles' });
+    return [...new Set(people.flatMap((p) => personRow.parse(p).Roles))];
+  }
+
+  async function readEverything(): Promise<{ state: SchoolSnapshot; counts: Record<string, number> }> {
+    const [people, groups, mentors, workbooks, subscriptions] = await Promise.all([
+      listAll('people', { fields: 'Id,IdentityId,Roles' }).then((rows) => rows.map((r) => personRow.parse(r))),
+      listAll('groups', { fields: 'Id' }).then((rows) => rows.map((r) => groupRow.parse(r))),
+      listAll('mentors', { fields: 'Id,IdentityId,Active' }).then((rows) => rows.map((r) => mentorRow.parse(r))),
+      listAll('workbooks').then((rows) => rows.map((r) => workbookRow.parse(r))),
+      listAll('subscriptions', { fields: 'Id,IdentityId,Status,EndsOn' }).then((rows) => rows.map((r) => subscriptionRow.parse(r))),
+    ]);
+    const identityOf = new Map(people.map((p) => [p.Id, p.IdentityId]));
+    const mentorsOf = new Map<number, GroupState['mentors']>();
+    for (const m of mentors) {
+      for (const g of await links.list('mentors', 'Groups', m.Id, ['Id'])) {
+        const gid = groupRow.parse(g).Id;
+        mentorsOf.set(gid, [...(mentorsOf.get(gid) ?? []), { identity: m.IdentityId, active: m.Active }]);
+      }
+    }
+    const groupStates: GroupState[] = [];
+    for (const g of groups) {
+      const members = (await links.list('groups', 'Members', g.Id, ['Id'])).map((p) => identityOf.get(personRow.parse(p).Id));
+      groupStates.push({ id: g.Id, members: members.filter((id): id is string => !!id), mentors: mentorsOf.get(g.Id) ?? [] });
+    }
+    return {
+      state: {
+        groups: groupStates,
+        workbooks: workbooks.map((w) => ({ id: w.Id, owner: w.StudentIdentity ?? (w.people_id ? identityOf.get(w.people_id) ?? null : null), groupId: w.groups_id })),
+        subscriptions: subscriptions.map((x) => ({ id: x.Id, identity: x.IdentityId, status: x.Status, endsOn: x.EndsOn })),
+        people: people.filter((p) => p.IdentityId).map((p) => ({ identity: p.IdentityId!, roles: p.Roles })),
+      },
+      counts: { people: people.length, groups: groups.length, mentors: mentors.length, workbooks: workbooks.length, subscriptions: subscriptions.length },
+    };
+  }
+
+  return {
+    workbook,
+    async desired(slice, today) {
+      if (slice.kind === 'grants') return GRANTS;
+      if (slice.kind === 'roles') return roleTuples(slice.identity, await rolesOf(slice.identity));
+      switch (slice.namespace) {
+        case 'Group': {
+          const g = await group(slice.rowId);
+          return g ? groupTuples(g) : [];
+        }
+        case 'Workbook': {
+          const w = await workbook(slice.rowId);
+          return w ? workbookTuples(w) : [];
+        }
+        case 'Subscription': {
+          const s = await subscription(slice.rowId);
+          return s ? subscriptionTuples(s, today) : [];
+        }
+      }
+    },
+    groupsOfMentor: async (id) => (await links.list('mentors', 'Groups', id, ['Id'])).map((g) => groupRow.parse(g).Id),
+    groupsOfPerson: async (id) => (await links.list('people', 'Groups', id, ['Id'])).map((g) => groupRow.parse(g).Id),
+    workbooksOfGroup: async (id) => (await listAll('workbooks', { where: `(groups_id,eq,${id})`, fields: 'Id' })).map((w) => workbookRow.parse(w).Id),
+    workbooksOfPerson: async (id) => (await listAll('workbooks', { where: `(people_id,eq,${id})`, fields: 'Id' })).map((w) => workbookRow.parse(w).Id),
+
+    async everything(today) {
+      const snapshot = await readEverything();
+      return { tuples: allTuples(snapshot.state, today), counts: snapshot.counts };
+    },
+  };
+}

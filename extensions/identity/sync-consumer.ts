@@ -1,0 +1,77 @@
+import type { PoolClient } from 'pg';
+import type { Consumer } from '../../service/capability.ts';
+import { nocodbRowPayload, type NocodbRowPayload } from '../../schemas/events/identity.ts';
+import { syncSlices, type SyncDeps } from './keto-sync.ts';
+import { groupObject, type RowNamespace } from './objects.ts';
+import type { SchoolState } from './school-state.ts';
+import { objectSlice, rolesSlice, rowIdOf, type Slice } from './slices.ts';
+import { lockTupleWrites, mirroredObjectsOf } from './tuple-mirror.ts';
+
+/** The NocoDB tables whose changes move permissions. */
+export const SYNC_TABLES = ['groups', 'mentors', 'workbooks', 'subscriptions', 'people'] as const;
+const TOPIC = new RegExp(`^nocodb\\.(${SYNC_TABLES.join('|')})\\.(insert|update|delete)$`);
+
+/**
+ * NocoDB -> Keto: a row change names the slices it may have moved (slicesFor), and each
+ * is recomputed from NocoDB's current state. The payload only says which row changed: a
+ * webhook and a sweep of the same change, or two webhooks in the wrong order, end the same.
+ */
+export function ketoSyncConsumer(deps: SyncDeps): Consumer {
+  return {
+    name: 'identity-keto',
+    accepts: (topic) => TOPIC.test(topic),
+    async handle(event, { tx, log }) {
+      const parsed = nocodbRowPayload.safeParse(event.payload);
+      if (!parsed.success) {
+        log.warn({ component: 'identity', event: event.id, topic: event.topic, issues: parsed.error.issues.slice(0, 5) }, 'NocoDB row event not valid: ignored');
+        return;
+      }
+      await lockTupleWrites(tx);
+      await syncSlices(tx, deps, await slicesFor(tx, deps.state, parsed.data));
+    },
+  };
+}
+
+/**
+ * The slices a row change may move: for mentors, people and groups, where the links are now
+ * and where the mirror says they were. A link change moves the UpdatedAt of both rows of an
+ * mm link but only of the parent of an hm link, so the sweep (nocodb/sweep.ts) brings it
+ * here as an update of one of them; reconciliation catches whatever is left.
+ */
+export async function slicesFor(tx: PoolClient, state: SchoolState, change: NocodbRowPayload): Promise<Slice[]> {
+  const id = change.row.Id;
+  const gone = change.operation === 'delete';
+  const identities = [...new Set([change.row.IdentityId, change.previous?.IdentityId].filter((v): v is string => typeof v === 'string' && v !== ''))];
+  const mirrored = async (namespace: RowNamespace, relation: string, subjects: string[]) =>
+    (await mirroredObjectsOf(tx, namespace, relation, subjects)).map(rowIdOf).filter((n): n is number => n !== null).map((n) => objectSlice(namespace, n));
+  const previously = (namespace: RowNamespace, relation: string) => mirrored(namespace, relation, identities);
+
+  switch (change.table) {
+    case 'groups':
+      // Linking a workbook from the group's side moves only the group's UpdatedAt (hm link).
+      return [
+        objectSlice('Group', id),
+        ...(gone ? [] : (await state.workbooksOfGroup(id)).map((w) => objectSlice('Workbook', w))),
+        ...(await mirrored('Workbook', 'parents', [`Group:${groupObject(id)}#`])),
+      ];
+    case 'workbooks':
+      return [objectSlice('Workbook', id)];
+    case 'subscriptions':
+      return [objectSlice('Subscription', id)];
+    case 'mentors':
+      return [
+        ...(gone ? [] : (await state.groupsOfMentor(id)).map((g) => objectSlice('Group', g))),
+        ...(await previously('Group', 'mentors')),
+      ];
+    case 'people':
+      return [
+        ...identities.map(rolesSlice),
+        ...(gone ? [] : (await state.groupsOfPerson(id)).map((g) => objectSlice('Group', g))),
+        ...(await previously('Group', 'members')),
+        ...(gone ? [] : (await state.workbooksOfPerson(id)).map((w) => objectSlice('Workbook', w))),
+        ...(await previously('Workbook', 'owners')),
+      ];
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/**
+ * Payloads the identity capability reads (extensions/identity), each validated here:
+ * Kratos web hooks, NocoDB row events and the rows read back from NocoDB, the CSV of a
+ * bulk import, and the HTTP API's parameters.
+ */
+
+/** What the capability uses of ory/kratos/identity.schema.json's traits (Kratos validated them). */
+export const identityTraits = z.looseObject({
+  email: z.string().min(3).max(320),
+  name: z.object({ first: z.string().optional(), last: z.string().optional() }).optional(),
+  telegram: z.object({ id: z.number().int().positive().optional(), username: z.string().optional() }).optional(),
+  locale: z.enum(['ru', 'en']).optional(),
+  jurisdiction: z.enum(['ru', 'world']).optional(),
+});
+export type IdentityTraits = z.infer<typeof identityTraits>;
+
+/** kratos.registration / kratos.settings inbox payloads (hooks/kratos.ts, ory/kratos/webhook.jsonnet). */
+export const identityHookPayload = z.looseObject({
+  identity: z.looseObject({ id: z.uuid(), traits: identityTraits, updated_at: z.string().optional() }),
+  flow_id: z.string().optional(),
+});
+export type IdentityHookPayload = z.infer<typeof identityHookPayload>;
+
+const rowId = z.coerce.number().int().positive();
+const text = z.string().nullish().transform((v) => (v ? v.trim() || null : null));
+
+/** nocodb.<table>.<operation> inbox payloads (hooks/nocodb.ts, nocodb/sweep.ts). */
+export const nocodbRowPayload = z.looseObject({
+  table: z.string(),
+  operation: z.enum(['insert', 'update', 'delete']),
+  row: z.looseObject({ Id: rowId }),
+  previous: z.looseObject({}).nullish(),
+  via: z.enum(['webhook', 'sweep']).optional(),
+});
+export type NocodbRowPayload = z.infer<typeof nocodbRowPayload>;
+
+/** A NocoDB link field: `{Id, Title}` for belongs-to, or the foreign key column itself. */
+const linkedId = z.union([z.looseObject({ Id: rowId }).transform((l) => l.Id), rowId]).nullish().transform((v) => v ?? null);
+
+/** Rows as NocoRows returns them (schemas/nocodb): only the fields the permission sync reads. */
+export const personRow = z.looseObject({
+  Id: rowId, IdentityId: text,
+  Roles: z.union([z.string(), z.array(z.string())]).nullish()
+    .transform((v) => (Array.isArray(v) ? v : (v ?? '').split(',')).map((r) => r.trim()).filter(Boolean)),
+});
+export const mentorRow = z.looseObject({ Id: rowId, IdentityId: text, Active: z.coerce.boolean().nullish().transform((v) => v === true) });
+export const workbookRow = z.looseObject({ Id: rowId, StudentIdentity: text, people_id: linkedId, groups_id: linkedId });
+export const subscriptionRow = z.looseObject({
+  Id: rowId, IdentityId: text, Status: z.string().nullish().transform((v) => v ?? null),
+  EndsOn: z.string().nullish().transform((v) => (v ? v.slice(0, 10) : null)),
+});
+export const groupRow = z.looseObject({ Id: rowId, Title: text });
+export const crmRow = z.looseObject({ Id: rowId });
+
+/** One line of a bulk import CSV (scripts/import-students.ts); headers are matched case-insensitively. */
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v);
+export const importLine = z.object({
+  email: z.preprocess(blankToUndefined, z.email().max(320)).transform((e) => e.toLowerCase()),
+  name: z.preprocess(blankToUndefined, z.string().max(200).optional()),
+  telegram_username: z.preprocess(
+    (v) => (typeof blankToUndefined(v) === 'string' ? (blankToUndefined(v) as string).replace(/^@/, '') : undefined),
+    z.string().regex(/^[A-Za-z0-9_]{4,32}$/, 'a Telegram username is 4-32 letters, digits or _').optional(),
+  ),
+  group: z.preprocess(blankToUndefined, z.string().max(200).optional()),
+  locale: z.preprocess(blankToUndefined, z.enum(['ru', 'en']).optional()),
+  jurisdiction: z.preprocess(blankToUndefined, z.enum(['ru', 'world']).optional()),
+  phone: z.preprocess(blankToUndefined, z.string().max(40).optional()),
+});
+export type ImportLine = z.infer<typeof importLine>;
+
+/** Route parameters and queries of /api/identity. */
+export const rowIdParam = z.object({ id: z.string().regex(/^[1-9]\d{0,9}$/, 'a NocoDB row id').transform(Number) });
+export const reconcileQuery = z.object({
+  dry_run: z.enum(['true', 'false', '1', '0']).optional().transform((v) => v === 'true' || v === '1'),
+});

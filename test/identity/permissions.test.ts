@@ -1,0 +1,169 @@
+/**
+ * Who may do what, through the service's HTTP API: people registered through the Ory
+ * stand-in's API flow, the school's state set up in the real NocoDB as staff would, the
+ * permissions derived from it by the identity capability (webhooks and reconciliation),
+ * and every guarded route called with each person's session token.
+ */
+import { expect } from 'chai';
+import { sweepTable } from '../../nocodb/sweep.ts';
+import { waitFor } from '../support/platform.ts';
+import { testLog } from '../support/stack.ts';
+import { dayFromToday, identityHarness, tables, type IdentityHarness, type Person } from './harness.ts';
+
+describe('identity: permissions through the service API', function () {
+  this.timeout(300_000);
+  let h: IdentityHarness;
+  const who: Record<string, Person> = {};
+  const row: Record<string, number> = {};
+
+  const insert = async (table: string, values: Record<string, unknown>) => (await h.rows.insert(table, [values]))[0]!.Id;
+
+  before(async () => {
+    h = await identityHarness('permissions');
+    for (const name of ['studentA', 'studentB', 'studentC', 'mentorX', 'mentorY', 'mentorLeaving', 'staff', 'outsider']) {
+      who[name] = await h.signUp(name);
+    }
+    const person: Record<string, number> = {};
+    for (const [name, p] of Object.entries(who)) person[name] = (await h.personOf(p.id)).Id;
+    await h.rows.update('people', [{ Id: person.staff!, Roles: 'staff' }]);
+
+    row.groupX = await insert('groups', { Title: 'Group X', Mode: 'mentor_led' });
+    row.groupY = await insert('groups', { Title: 'Group Y', Mode: 'mentor_led' });
+    await h.rows.link('groups', 'Members', row.groupX, [person.studentA!, person.studentB!]);
+    await h.rows.link('groups', 'Members', row.groupY, [person.studentC!]);
+    for (const [name, group] of [['mentorX', row.groupX], ['mentorY', row.groupY], ['mentorLeaving', row.groupX]] as const) {
+      row[name] = await insert('mentors', { Name: name, IdentityId: who[name]!.id, Active: true });
+      await h.rows.link('mentors', 'Groups', row[name]!, [group]);
+    }
+    for (const [name, group] of [['studentA', row.groupX], ['studentB', row.groupX], ['studentC', row.groupY]] as const) {
+      row[`wb_${name}`] = await insert('workbooks', { Title: `Workbook of ${name}`, StudentIdentity: who[name]!.id, Status: 'active' });
+      await h.rows.link('groups', 'Workbooks', group, [row[`wb_${name}`]!]);
+    }
+    row.subA = await insert('subscriptions', { IdentityId: who.studentA!.id, Status: 'active', StartsOn: dayFromToday(-10), EndsOn: dayFromToday(30) });
+    row.subB = await insert('subscriptions', { IdentityId: who.studentB!.id, Status: 'active', StartsOn: dayFromToday(-40), EndsOn: dayFromToday(-1) });
+    // Links fire no webhook (nocodb#9763): the periodic reconciliation picks them up.
+    const report = await h.identity.reconcile({ dryRun: false });
+    expect(report.missing.length, 'the first reconciliation wrote the school\'s tuples').to.be.greaterThan(0);
+  });
+  after(async () => h?.close());
+  afterEach(() => {
+    expect(h.standin.contractFailures, h.standin.contractFailures.join('\n')).to.deep.equal([]);
+  });
+
+  const wb = (name: string) => `/workbooks/${row[`wb_${name}`]}`;
+  const routes = () => ({
+    'GET own workbook A': ['GET', wb('studentA')],
+    'GET workbook B': ['GET', wb('studentB')],
+    'GET workbook C': ['GET', wb('studentC')],
+    'review workbook A': ['POST', `${wb('studentA')}/review`],
+    'review workbook C': ['POST', `${wb('studentC')}/review`],
+    'GET group X': ['GET', `/groups/${row.groupX}`],
+    'GET group Y': ['GET', `/groups/${row.groupY}`],
+    'GET subscription A (active)': ['GET', `/subscriptions/${row.subA}`],
+    'GET subscription B (expired)': ['GET', `/subscriptions/${row.subB}`],
+    'GET a contact': ['GET', `/contacts/1`],
+    'dry-run reconcile': ['POST', '/reconcile?dry_run=true'],
+  }) as Record<string, [string, string]>;
+
+  // Expected status per route for each person; 403 is a denial by Keto.
+  const matrix: Record<string, Record<string, number>> = {
+    studentA: { 'GET own workbook A': 200, 'GET workbook B': 403, 'GET workbook C': 403, 'review workbook A': 403, 'review workbook C': 403, 'GET group X': 200, 'GET group Y': 403, 'GET subscription A (active)': 200, 'GET subscription B (expired)': 403, 'GET a contact': 403, 'dry-run reconcile': 403 },
+    studentB: { 'GET own workbook A': 403, 'GET workbook B': 200, 'GET workbook C': 403, 'review workbook A': 403, 'review workbook C': 403, 'GET group X': 200, 'GET group Y': 403, 'GET subscription A (active)': 403, 'GET subscription B (expired)': 403, 'GET a contact': 403, 'dry-run reconcile': 403 },
+    mentorX: { 'GET own workbook A': 200, 'GET workbook B': 200, 'GET workbook C': 403, 'review workbook A': 204, 'review workbook C': 403, 'GET group X': 200, 'GET group Y': 403, 'GET subscription A (active)': 403, 'GET subscription B (expired)': 403, 'GET a contact': 403, 'dry-run reconcile': 403 },
+    mentorY: { 'GET own workbook A': 403, 'GET workbook B': 403, 'GET workbook C': 200, 'review workbook A': 403, 'review workbook C': 204, 'GET group X': 403, 'GET group Y': 200, 'GET subscription A (active)': 403, 'GET subscription B (expired)': 403, 'GET a contact': 403, 'dry-run reconcile': 403 },
+    staff: { 'GET own workbook A': 200, 'GET workbook B': 200, 'GET workbook C': 200, 'review workbook A': 403, 'review workbook C': 403, 'GET group X': 200, 'GET group Y': 200, 'GET subscription A (active)': 403, 'GET subscription B (expired)': 403, 'GET a contact': 200, 'dry-run reconcile': 200 },
+    outsider: { 'GET own workbook A': 403, 'GET workbook B': 403, 'GET workbook C': 403, 'review workbook A': 403, 'review workbook C': 403, 'GET group X': 403, 'GET group Y': 403, 'GET subscription A (active)': 403, 'GET subscription B (expired)': 403, 'GET a contact': 403, 'dry-run reconcile': 403 },
+  };
+
+  for (const [person, expected] of Object.entries(matrix)) {
+    it(`answers ${person} as the permission model says, route by route`, async () => {
+      const wrong: string[] = [];
+      for (const [route, [method, path]] of Object.entries(routes())) {
+        const res = await h.call(method, path, who[person]!.token);
+        if (res.status !== expected[route]) wrong.push(`${route} (${method} ${path}): expected ${expected[route]}, got ${res.status} ${JSON.stringify(res.body?.error ?? '')}`);
+        if (res.status === 403) expect(res.body.error.code).to.equal('PERMISSION_DENIED');
+      }
+      expect(wrong, `${person}:\n  ${wrong.join('\n  ')}`).to.deep.equal([]);
+    });
+  }
+
+  it('answers anonymous requests with 401 and a malformed id with 400 before asking Keto', async () => {
+    for (const [method, path] of Object.values(routes())) {
+      expect((await h.call(method, path)).status, `${method} ${path}`).to.equal(401);
+    }
+    const bad = await h.call('GET', '/workbooks/abc', who.studentA!.token);
+    expect(bad.status).to.equal(400);
+    expect(bad.body.error.code).to.equal('IDENTITY_REQUEST_INVALID');
+  });
+
+  it('tells a signed-in person who they are, with their CRM rows and roles', async () => {
+    const me = await h.call('GET', '/me', who.staff!.token);
+    expect(me.status).to.equal(200);
+    expect(me.body.identity.id).to.equal(who.staff!.id);
+    expect(me.body.contactId).to.be.a('number');
+    expect(me.body.personId).to.equal((await h.personOf(who.staff!.id)).Id);
+    expect(me.body.roles).to.deep.equal(['staff']);
+  });
+
+  it('takes review away from a mentor the school marks inactive, through NocoDB\'s webhook', async () => {
+    const leaving = who.mentorLeaving!;
+    expect((await h.call('POST', `${wb('studentA')}/review`, leaving.token)).status, 'before').to.equal(204);
+    await h.rows.update('mentors', [{ Id: row.mentorLeaving!, Active: false }]);
+    await h.waitForPermission('the mentor tuple to go', leaving.id, 'mentors', 'Group', `group-${row.groupX}`, false);
+    expect((await h.call('POST', `${wb('studentA')}/review`, leaving.token)).status, 'after').to.equal(403);
+    expect((await h.call('GET', `/groups/${row.groupX}`, leaving.token)).status).to.equal(403);
+    expect((await h.call('POST', `${wb('studentA')}/review`, who.mentorX!.token)).status, 'the other mentor keeps it').to.equal(204);
+  });
+
+  it('takes a subscription away when it ends, through NocoDB\'s webhook', async () => {
+    const ann = who.studentA!;
+    await h.rows.update('subscriptions', [{ Id: row.subA!, EndsOn: dayFromToday(-1) }]);
+    await h.waitForPermission('the holder tuple to go', ann.id, 'holders', 'Subscription', `subscription-${row.subA}`, false);
+    expect((await h.call('GET', `/subscriptions/${row.subA}`, ann.token)).status).to.equal(403);
+  });
+
+  it('picks up links made in NocoDB, which fire no webhook, through the sweep of changed rows', async () => {
+    const late = await h.signUp('Late');
+    const person = await h.personOf(late.id);
+    const workbook = await insert('workbooks', { Title: 'Workbook of Late', StudentIdentity: late.id });
+    await h.waitForPermission('the owner tuple (insert webhook)', late.id, 'edit', 'Workbook', `workbook-${workbook}`, true);
+    await h.rows.link('groups', 'Members', row.groupY!, [person.Id]);
+    await h.rows.link('groups', 'Workbooks', row.groupY!, [workbook]);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await h.can(late.id, 'view', 'Group', `group-${row.groupY}`), 'no webhook came').to.equal(false);
+
+    await sweepTable({ api: h.api, ids: h.ids, db: h.db.pool, inbox: h.platform.inbox, log: testLog }, tables.find((t) => t.key === 'groups')!);
+    await h.waitForPermission('the member tuple', late.id, 'view', 'Group', `group-${row.groupY}`, true);
+    await h.waitForPermission('the parent of the workbook', who.mentorY!.id, 'review', 'Workbook', `workbook-${workbook}`, true);
+    expect((await h.call('GET', `/groups/${row.groupY}`, late.token)).status).to.equal(200);
+    expect((await h.call('POST', `/workbooks/${workbook}/review`, who.mentorY!.token)).status).to.equal(204);
+  });
+
+  it('done when: a registered student put in a group with a mentor in NocoDB has the workbook reviewed by that mentor and nobody else', async () => {
+    const dana = await h.signUp('Dana');
+    const contact = await waitFor('Dana\'s contact in NocoDB', async () => (await h.byIdentity('contacts', dana.id))[0], 20_000);
+    expect(contact.Email).to.equal(dana.email);
+    const person = await h.personOf(dana.id);
+    const eve = await h.signUp('Eve');
+
+    const group = await insert('groups', { Title: 'Cohort of Dana', Mode: 'mentor_led' });
+    await h.rows.link('groups', 'Members', group, [person.Id]);
+    const mentor = await insert('mentors', { Name: 'Eve', IdentityId: eve.id, Active: true });
+    await h.rows.link('mentors', 'Groups', mentor, [group]);
+    const workbook = await insert('workbooks', { Title: 'Systems thinking 1', StudentIdentity: dana.id, Status: 'active' });
+    await h.rows.link('groups', 'Workbooks', group, [workbook]);
+    await h.identity.reconcile({ dryRun: false });
+
+    const eveToken = await h.logIn(eve.email, eve.password);
+    const review = `/workbooks/${workbook}/review`;
+    expect((await h.call('POST', review, eveToken)).status, 'the group\'s mentor').to.equal(204);
+    const refused = { dana, studentA: who.studentA!, mentorX: who.mentorX!, mentorY: who.mentorY!, staff: who.staff!, outsider: who.outsider! };
+    for (const [name, p] of Object.entries(refused)) {
+      expect((await h.call('POST', review, p.token)).status, name).to.equal(403);
+    }
+    expect((await h.call('POST', review)).status, 'anonymous').to.equal(401);
+    const own = await h.call('GET', `/workbooks/${workbook}`, dana.token);
+    expect(own.status).to.equal(200);
+    expect(own.body.Title).to.equal('Systems thinking 1');
+  });
+});
