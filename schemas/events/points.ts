@@ -9,12 +9,13 @@ import { z } from 'zod';
 /** Active actions the school rewards. Collector kinds arrive as `collector.<kind>`. */
 export const POINTS_KINDS = [
   'club_post', 'club_topic', 'telegram_note', 'exercise_answer',
-  'reading_heartbeat', 'ai_question', 'author_question', 'error_report', 'draft',
+  'reading_heartbeat', 'ai_question', 'author_question', 'error_report', 'draft', 'note',
 ] as const;
 export type PointsKind = (typeof POINTS_KINDS)[number];
 export const pointsKind = z.enum(POINTS_KINDS);
 
-export const COLLECTOR_KINDS = ['reading_heartbeat', 'ai_question', 'author_question', 'error_report', 'draft'] as const;
+/** The same list as schemas/events/collector.ts (collectorKinds): `note` is a note from another bot or app. */
+export const COLLECTOR_KINDS = ['reading_heartbeat', 'ai_question', 'author_question', 'error_report', 'draft', 'note'] as const;
 export type CollectorKind = (typeof COLLECTOR_KINDS)[number];
 
 export function isIanaTimeZone(zone: string): boolean {
@@ -34,11 +35,13 @@ export const externalRef = z.object({ source: z.enum(ALIAS_SOURCES), id: z.strin
 export type ExternalRef = z.infer<typeof externalRef>;
 
 const count = (max: number) => z.number().int().min(0).max(max);
+/** Identity ids in PostgreSQL's spelling (lower case), so that ids compare equal everywhere. */
+const identityId = () => z.uuid().transform((id) => id.toLowerCase());
 
 export const canonicalEvent = z.object({
   /** Explicit idempotency key: the same key is the same event, counted once. */
   key: z.string().min(1).max(300),
-  personId: z.uuid().optional(),
+  personId: identityId().optional(),
   externalRef: externalRef.optional(),
   /** Other ways the same person may be known (a Discourse user id and user name). */
   alternateRefs: z.array(externalRef).max(4).optional(),
@@ -58,8 +61,9 @@ export const canonicalEvent = z.object({
   }).optional(),
   measures: z.object({
     characters: count(1_000_000).optional(),
-    seconds: count(3600).optional(),
-    count: z.number().int().min(1).max(1000).optional(),
+    seconds: count(86_400).optional(),
+    /** Actions this event stands for (default 1). */
+    count: count(10_000).optional(),
   }).default({}),
   refs: z.looseObject({
     postId: z.union([z.string(), z.number()]).optional(),
@@ -74,8 +78,34 @@ export const canonicalEvent = z.object({
 });
 export type CanonicalEvent = z.infer<typeof canonicalEvent>;
 
-/** `collector.<kind>`: the canonical event itself, from the authenticated batch endpoint. */
-export const collectorPayload = canonicalEvent;
+/**
+ * `collector.<kind>`: the canonical event itself, from the authenticated batch endpoint,
+ * either as above or in the collector's wire form (schemas/events/collector.ts:
+ * person_id, external, occurred_at, time_zone), which is converted to it.
+ */
+export const collectorPayload = z.union([
+  canonicalEvent,
+  z.looseObject({
+    key: z.string(),
+    kind: z.string(),
+    person_id: z.string().optional(),
+    external: z.object({ source: z.string(), id: z.string() }).optional(),
+    occurred_at: z.string(),
+    time_zone: z.string().optional(),
+    measures: z.unknown().optional(),
+    refs: z.unknown().optional(),
+  }).transform((e, ctx) => {
+    const r = canonicalEvent.safeParse({
+      key: e.key, kind: e.kind, personId: e.person_id, externalRef: e.external, occurredAt: e.occurred_at,
+      timeZone: e.time_zone, source: 'collector', measures: e.measures ?? {}, refs: e.refs ?? {},
+    });
+    if (!r.success) {
+      for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+      return z.NEVER;
+    }
+    return r.data;
+  }),
+]);
 
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date');
 const discourseId = z.number().int();
@@ -131,8 +161,8 @@ const nocodbDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a
 export const nocodbAnswerPayload = nocodbRowEvent('answers', z.looseObject({
   Id: nocodbId,
   /** The student's identity id; the table calls it StudentIdentity, older payloads Student. */
-  Student: z.uuid().nullish(),
-  StudentIdentity: z.uuid().nullish(),
+  Student: identityId().nullish(),
+  StudentIdentity: identityId().nullish(),
   Exercise: z.unknown().optional(),
   Answer: z.string().nullish(),
   Status: z.string().nullish(),
@@ -161,7 +191,7 @@ export type NocodbRulePayload = z.infer<typeof nocodbRulePayload>;
 export const nocodbGroupMemberPayload = nocodbRowEvent('group_members', z.looseObject({
   Id: nocodbId,
   Group: z.union([z.string().min(1), z.number()]).nullish(),
-  Person: z.uuid().nullish(),
+  Person: identityId().nullish(),
 }));
 
 export const telegramNotePayload = z.object({
@@ -169,8 +199,10 @@ export const telegramNotePayload = z.object({
   note_id: z.union([z.string().min(1), z.number().int()]),
   telegram_user_id: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]),
   text: z.string(),
-  /** Telegram's unix seconds, or an ISO date-time. */
+  /** Telegram's unix seconds, or an ISO date-time: when the note was first sent. */
   date: z.union([z.number().int().positive(), z.iso.datetime({ offset: true })]),
+  /** An edit of the note: a new version of it (update ids grow, so they order versions). */
+  edited: z.boolean().optional(),
   edit_date: z.union([z.number().int().positive(), z.iso.datetime({ offset: true })]).optional(),
 });
 export type TelegramNotePayload = z.infer<typeof telegramNotePayload>;
@@ -178,7 +210,7 @@ export type TelegramNotePayload = z.infer<typeof telegramNotePayload>;
 /** Body of Kratos' after-registration (and settings) web hook: ory/kratos/webhook.jsonnet. */
 export const kratosIdentityPayload = z.looseObject({
   identity: z.looseObject({
-    id: z.uuid(),
+    id: identityId(),
     traits: z.looseObject({
       email: z.string().min(3).max(320),
       name: z.looseObject({ first: z.string().optional(), last: z.string().optional() }).optional(),

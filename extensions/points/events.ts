@@ -1,0 +1,227 @@
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import {
+  canonicalEvent, collectorPayload, COLLECTOR_KINDS, discoursePostPayload, discourseTopicPayload, nocodbAnswerPayload,
+  telegramNotePayload, type CanonicalEvent, type ExternalRef, type PointsKind,
+} from '../../schemas/events/points.ts';
+import { cookedText, writtenCharacters } from './characters.ts';
+
+/**
+ * Inbox payloads -> canonical events (schemas/events/points.ts). Pure: the caller passes
+ * "now". Each mapping states its idempotency key and, for things that change (a post, an
+ * answer), the subject and version that let an edit replace and a deletion cancel it.
+ */
+
+export type Mapped =
+  | { type: 'events'; events: CanonicalEvent[] }
+  /** Valid, but nothing to count (a private message, a whisper, a draft answer's first save). */
+  | { type: 'skip'; reason: string }
+  /** Not valid: recorded in points_ignored with the reason, never retried. */
+  | { type: 'invalid'; reason: string; details?: unknown };
+
+/** Events further in the future than this are refused: a wrong clock, not activity. */
+const FUTURE_SLACK_MS = 10 * 60_000;
+
+export const CANONICAL_TOPICS = [
+  'discourse.post_created', 'discourse.post_edited', 'discourse.post_destroyed', 'discourse.post_recovered',
+  'discourse.topic_created', 'discourse.topic_destroyed', 'discourse.topic_recovered',
+  'nocodb.answers.insert', 'nocodb.answers.update',
+  'telegram.note',
+  ...COLLECTOR_KINDS.map((k) => `collector.${k}`),
+] as const;
+
+export function mapsToEvents(topic: string): boolean {
+  return (CANONICAL_TOPICS as readonly string[]).includes(topic);
+}
+
+export function mapEvent(topic: string, payload: unknown, now: Date): Mapped {
+  let mapped: Mapped;
+  try {
+    mapped = route(topic, payload);
+  } catch (e) {
+    if (e instanceof RangeError) return { type: 'invalid', reason: e.message };
+    throw e;
+  }
+  if (mapped.type !== 'events') return mapped;
+  const events: CanonicalEvent[] = [];
+  for (const e of mapped.events) {
+    const checked = canonicalEvent.safeParse(e);
+    if (!checked.success) return invalid('canonical event is not valid', checked.error);
+    if (Date.parse(checked.data.occurredAt) > now.getTime() + FUTURE_SLACK_MS) {
+      return { type: 'invalid', reason: `occurredAt ${checked.data.occurredAt} is in the future` };
+    }
+    events.push(checked.data);
+  }
+  return { type: 'events', events };
+}
+
+function route(topic: string, payload: unknown): Mapped {
+  if (topic.startsWith('discourse.post_')) return fromDiscoursePost(topic.slice('discourse.post_'.length), payload);
+  if (topic.startsWith('discourse.topic_')) return fromDiscourseTopic(topic.slice('discourse.topic_'.length), payload);
+  if (topic.startsWith('nocodb.answers.')) return fromAnswer(payload);
+  if (topic === 'telegram.note') return fromTelegramNote(payload);
+  if (topic.startsWith('collector.')) return fromCollector(topic.slice('collector.'.length), payload);
+  return { type: 'invalid', reason: `topic ${topic} is not mapped to points` };
+}
+
+function invalid(reason: string, error: z.ZodError): Mapped {
+  return { type: 'invalid', reason, details: error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message })) };
+}
+
+/** An instant from a source's text; NocoDB may leave out the offset, which then is UTC. */
+export function parseInstant(text: string): Date {
+  let t = text.trim().replace(' ', 'T');
+  if (/^\d{4}-\d{2}-\d{2}$/.test(t)) t += 'T00:00:00';
+  if (!/([zZ]|[+-]\d{2}:?\d{2})$/.test(t)) t += 'Z';
+  const at = new Date(Date.parse(t));
+  if (Number.isNaN(at.getTime())) throw new RangeError(`not a date: ${text}`);
+  return at;
+}
+const iso = (d: Date) => d.toISOString();
+/** Versions double the time so that a retraction beats an edit of the same millisecond. */
+const version = (at: Date, retract: boolean) => at.getTime() * 2 + (retract ? 1 : 0);
+
+function discourseRefs(userId: number, username: string): Pick<CanonicalEvent, 'externalRef' | 'alternateRefs'> {
+  const refs: ExternalRef[] = [{ source: 'discourse_username', id: username.toLowerCase() }];
+  return { externalRef: { source: 'discourse_user', id: String(userId) }, alternateRefs: refs };
+}
+
+function fromDiscoursePost(action: string, payload: unknown): Mapped {
+  const parsed = discoursePostPayload.safeParse(payload);
+  if (!parsed.success) return invalid('Discourse post payload is not valid', parsed.error);
+  const post = parsed.data.post;
+  if (post.topic_archetype === 'private_message') return { type: 'skip', reason: 'private message' };
+  if (post.post_type !== undefined && post.post_type !== 1) return { type: 'skip', reason: `post type ${post.post_type} is not a regular post` };
+  if (post.user_id <= 0) return { type: 'skip', reason: 'system user' };
+  const retract = action === 'destroyed';
+  const stamp = parseInstant(retract ? post.deleted_at ?? post.updated_at ?? post.created_at : post.updated_at ?? post.created_at);
+  const text = post.raw ?? (post.cooked !== undefined ? cookedText(post.cooked) : undefined);
+  return {
+    type: 'events',
+    events: [{
+      key: `discourse:post:${post.id}:${action}:${stamp.getTime()}`,
+      ...discourseRefs(post.user_id, post.username),
+      kind: 'club_post',
+      occurredAt: iso(parseInstant(post.created_at)),
+      source: 'discourse',
+      subject: { id: `discourse:post:${post.id}`, version: version(stamp, retract), retract },
+      measures: retract || text === undefined ? {} : { characters: writtenCharacters(text) },
+      refs: { postId: post.id, ...(post.topic_id !== undefined ? { topicId: post.topic_id } : {}) },
+    }],
+  };
+}
+
+function fromDiscourseTopic(action: string, payload: unknown): Mapped {
+  const parsed = discourseTopicPayload.safeParse(payload);
+  if (!parsed.success) return invalid('Discourse topic payload is not valid', parsed.error);
+  const topic = parsed.data.topic;
+  if (topic.archetype === 'private_message') return { type: 'skip', reason: 'private message' };
+  const author = topic.created_by ?? topic.details?.created_by;
+  if (!author) return { type: 'invalid', reason: 'Discourse topic payload names no author (created_by)' };
+  if (author.id <= 0) return { type: 'skip', reason: 'system user' };
+  const retract = action === 'destroyed';
+  const stamp = parseInstant(retract ? topic.deleted_at ?? topic.updated_at ?? topic.created_at : topic.updated_at ?? topic.created_at);
+  return {
+    type: 'events',
+    events: [{
+      key: `discourse:topic:${topic.id}:${action}:${stamp.getTime()}`,
+      ...discourseRefs(author.id, author.username),
+      kind: 'club_topic',
+      occurredAt: iso(parseInstant(topic.created_at)),
+      source: 'discourse',
+      subject: { id: `discourse:topic:${topic.id}`, version: version(stamp, retract), retract },
+      measures: {},
+      refs: { topicId: topic.id },
+    }],
+  };
+}
+
+/**
+ * An answer counts once it leaves draft: its characters are the answer's. Each saved version
+ * replaces the previous one (subject = the row); a row set back to draft or emptied counts
+ * nothing. The day is the day it was submitted (SubmittedAt, else CreatedAt).
+ */
+function fromAnswer(payload: unknown): Mapped {
+  const parsed = nocodbAnswerPayload.safeParse(payload);
+  if (!parsed.success) return invalid('NocoDB answers row is not valid', parsed.error);
+  const row = parsed.data.row;
+  const personId = row.StudentIdentity ?? row.Student;
+  if (!personId) return { type: 'invalid', reason: 'answers row has no StudentIdentity' };
+  const answer = row.Answer ?? '';
+  const retract = row.Status === 'draft' || answer.trim() === '';
+  const updated = parseInstant(row.UpdatedAt);
+  const occurred = parseInstant(row.SubmittedAt ?? row.CreatedAt ?? row.UpdatedAt);
+  const hash = createHash('sha256').update(`${row.Status ?? ''}\u0001${answer}`).digest('base64url').slice(0, 12);
+  const exerciseId = exerciseRef(row.Exercise ?? row.exercises_id ?? row.ExerciseId);
+  return {
+    type: 'events',
+    events: [{
+      key: `nocodb:answers:${row.Id}:${updated.getTime()}:${hash}`,
+      personId,
+      kind: 'exercise_answer',
+      occurredAt: iso(occurred),
+      source: 'nocodb',
+      subject: { id: `nocodb:answers:${row.Id}`, version: version(updated, retract), retract },
+      measures: retract ? {} : { characters: writtenCharacters(answer) },
+      refs: { answerId: row.Id, ...(exerciseId !== undefined ? { exerciseId } : {}) },
+    }],
+  };
+}
+
+function exerciseRef(value: unknown): string | number | undefined {
+  if (typeof value === 'string' || typeof value === 'number') return value;
+  if (value && typeof value === 'object' && 'Id' in value) {
+    const id = (value as { Id: unknown }).Id;
+    if (typeof id === 'string' || typeof id === 'number') return id;
+  }
+  return undefined;
+}
+
+const telegramTime = (t: number | string) => (typeof t === 'number' ? new Date(t * 1000) : parseInstant(t));
+
+/**
+ * A note to the school's bot. An edit is a new version of the same note: versions are
+ * ordered by Telegram's update id (it grows), or by the edit time when there is none.
+ */
+function fromTelegramNote(payload: unknown): Mapped {
+  const parsed = telegramNotePayload.safeParse(payload);
+  if (!parsed.success) return invalid('Telegram note payload is not valid', parsed.error);
+  const note = parsed.data;
+  const written = telegramTime(note.date);
+  const edited = note.edited === true || note.edit_date !== undefined;
+  const editedAt = note.edit_date !== undefined ? telegramTime(note.edit_date) : written;
+  const order = note.update_id ?? Math.floor(editedAt.getTime() / 1000);
+  return {
+    type: 'events',
+    events: [{
+      key: `telegram:note:${note.note_id}${edited ? `:edit:${order}` : ''}`,
+      externalRef: { source: 'telegram', id: String(note.telegram_user_id) },
+      kind: 'telegram_note',
+      occurredAt: iso(written),
+      source: 'telegram',
+      subject: { id: `telegram:note:${note.note_id}`, version: edited ? order : 0, retract: false },
+      measures: { characters: writtenCharacters(note.text) },
+      refs: { noteId: note.note_id },
+    }],
+  };
+}
+
+const NEEDS: Partial<Record<PointsKind, 'seconds' | 'characters'>> = { reading_heartbeat: 'seconds', draft: 'characters' };
+
+/**
+ * The collector's events are canonical already (or its wire form, converted). The key is
+ * namespaced by person, so that one person's client cannot take (and so cancel) another
+ * person's key.
+ */
+function fromCollector(kind: string, payload: unknown): Mapped {
+  const parsed = collectorPayload.safeParse(payload);
+  if (!parsed.success) return invalid('collector event is not valid', parsed.error);
+  const e = parsed.data;
+  if (e.kind !== kind) return { type: 'invalid', reason: `event kind ${e.kind} does not match topic collector.${kind}` };
+  const need = NEEDS[e.kind];
+  if (need && e.measures[need] === undefined) return { type: 'invalid', reason: `${e.kind} needs measures.${need}` };
+  const who = e.personId ?? (e.externalRef ? `${e.externalRef.source}:${e.externalRef.id}` : '');
+  const ns = `collector:${who}:`;
+  const subject = e.subject ? { ...e.subject, id: ns + e.subject.id } : undefined;
+  return { type: 'events', events: [{ ...e, key: ns + e.key, source: 'collector', subject }] };
+}

@@ -1,0 +1,74 @@
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { Capability } from '../../service/capability.ts';
+import { startForwarder, type PostHogLike } from './analytics.ts';
+import { GROUP_TOPICS, PEOPLE_TOPICS, pointsConsumer, RULE_TOPICS } from './consumer.ts';
+import { CANONICAL_TOPICS } from './events.ts';
+import { runPendingRecomputes, startRecomputeLoop } from './recompute.ts';
+import { routes, type Guard } from './routes.ts';
+
+/**
+ * Points (issue 4): every active action of a student becomes ledger lines, like a bank
+ * account. The only file other folders import.
+ *
+ * Flow: inbox topic -> events.ts (payload -> canonical event) -> ingest.ts (person,
+ * once by key, or parked) -> settle.ts + rules.ts (the day's lines) -> ledger.ts (SQL).
+ * Rule changes (rule-mirror.ts) schedule recompute.ts jobs; routes.ts serves reads;
+ * analytics.ts forwards booked lines to PostHog off the counting path.
+ */
+
+export interface PointsDeps {
+  db: Pool;
+  log: Logger;
+  clock: () => Date;
+  /** Forwarding to PostHog runs only when given (createPostHog returns none without a key). */
+  posthog?: PostHogLike;
+  /** Permission middleware for the routes: `guard(relation, req => 'Namespace:id')`. */
+  guard: Guard;
+  /** Zone of people who have not said theirs, and of school-wide rating periods. Default Europe/Moscow. */
+  defaultTimeZone?: string;
+  /** How often the background recomputation looks for jobs. Default 5 s. */
+  recomputeIntervalMs?: number;
+  /** Parallel connections of a recomputation. Default 2. */
+  recomputeParallel?: number;
+  /** How often booked lines are forwarded to PostHog. Default 30 s. */
+  analyticsIntervalMs?: number;
+}
+
+/** Every inbox topic the points consumer takes. */
+export const POINTS_TOPICS: readonly string[] = [...CANONICAL_TOPICS, ...PEOPLE_TOPICS, ...RULE_TOPICS, ...GROUP_TOPICS];
+
+export interface PointsCapability extends Capability {
+  /** Runs pending recomputations now, until none is left (tests, scripts). */
+  recomputeNow(): Promise<number>;
+}
+
+export function register(deps: PointsDeps): PointsCapability {
+  const defaultTimeZone = deps.defaultTimeZone ?? 'Europe/Moscow';
+  const log = deps.log.child({ capability: 'points' });
+  const runner = { db: deps.db, log, clock: deps.clock, parallel: deps.recomputeParallel ?? 2 };
+  let loop: ReturnType<typeof startRecomputeLoop> | undefined;
+  let forwarder: ReturnType<typeof startForwarder> | undefined;
+  const nudge = () => loop?.nudge();
+  return {
+    name: 'points',
+    consumers: [pointsConsumer({ clock: deps.clock, defaultTimeZone, onRecomputeScheduled: nudge })],
+    routes: (router) => routes(router, { db: deps.db, clock: deps.clock, guard: deps.guard, defaultTimeZone, onRecomputeScheduled: nudge }),
+    async start() {
+      loop = startRecomputeLoop({ ...runner, intervalMs: deps.recomputeIntervalMs ?? 5000 });
+      if (deps.posthog) forwarder = startForwarder({ db: deps.db, log, posthog: deps.posthog, intervalMs: deps.analyticsIntervalMs ?? 30_000 });
+    },
+    async stop() {
+      // The PostHog client is the caller's (shared): flushed by the forwarder, not shut down here.
+      await loop?.stop();
+      await forwarder?.stop();
+      loop = undefined;
+      forwarder = undefined;
+    },
+    recomputeNow: () => runPendingRecomputes(runner),
+  };
+}
+
+export { createPostHog, type PostHogLike } from './analytics.ts';
+export { pointsRulesTable, defaultRules } from './nocodb-table.ts';
+export type { Guard } from './routes.ts';

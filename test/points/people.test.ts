@@ -1,0 +1,83 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { collected, discoursePost, pointsHarness, text, type PointsHarness } from './harness.ts';
+
+describe('points: people who appear later, and ambassadors', () => {
+  let h: PointsHarness;
+
+  before(async () => {
+    h = await pointsHarness('people');
+    await h.rule({ Id: 1, Kind: 'telegram_note', Points: 1, PerCharacter: 0.1, EffectiveFrom: '2025-01-01', AmbassadorShare: 0.5 }, 'insert');
+    await h.rule({ Id: 2, Kind: 'club_post', Points: 2, EffectiveFrom: '2025-01-01', AmbassadorShare: 0.5 }, 'insert');
+    await h.rule({ Id: 3, Kind: 'author_question', Points: 4, EffectiveFrom: '2025-01-01', AmbassadorShare: 0.5 }, 'insert');
+  });
+
+  const note = (noteId: string, telegramUserId: number, body: string) => ({
+    topic: 'telegram.note',
+    payload: { update_id: Math.floor(Math.random() * 1e9), note_id: noteId, telegram_user_id: telegramUserId, text: body, date: '2025-03-01T08:00:00.000Z', edited: false },
+  });
+
+  it('parks notes of an unknown Telegram user and counts them once the person registers with that Telegram id', async () => {
+    await h.deliver([note('1:1', 4242, text(30)), note('1:2', 4242, text(50))]);
+    const { rows: parked } = await h.db.pool.query(`select key, resolved_at from points_parked order by key`);
+    expect(parked.map((p) => [p.key, p.resolved_at])).to.deep.equal([['telegram:note:1:1', null], ['telegram:note:1:2', null]]);
+    const cora = await h.registerPerson({ telegramId: 4242 });
+    expect(await h.balance(cora)).to.equal(4 + 6);
+    // A repeat of a parked note after the person appeared has no second effect.
+    await h.deliver([note('1:1', 4242, text(30))]);
+    expect(await h.balance(cora)).to.equal(10);
+  });
+
+  it('links a Discourse account by e-mail, whichever of the account and the person comes first', async () => {
+    const post = (id: number, userId: number, username: string) => ({ topic: 'discourse.post_created', payload: discoursePost({ id, userId, username, raw: text(40), createdAt: '2025-03-01T09:00:00Z' }) });
+    // Account first: its posts park; the e-mail waits for its person.
+    await h.deliver([post(501, 77, 'dan'), { topic: 'discourse.user_created', payload: { user: { id: 77, username: 'dan', email: 'Dan@School.test' } } }]);
+    const dan = await h.registerPerson({ email: 'dan@school.test' });
+    expect(await h.balance(dan)).to.equal(2);
+    // Person first: the account links at once and its later posts count directly.
+    const eve = await h.registerPerson({ email: 'eve@school.test' });
+    await h.deliver([post(502, 78, 'eve'), { topic: 'discourse.user_created', payload: { user: { id: 78, username: 'eve', email: 'eve@school.test' } } }]);
+    expect(await h.balance(eve)).to.equal(2);
+    await h.deliver([post(503, 78, 'eve')]);
+    expect(await h.balance(eve)).to.equal(4);
+  });
+
+  it('does not let a second person claim an account that is already linked', async () => {
+    const mallory = await h.registerPerson({ telegramId: 4242 });
+    await h.deliver([note('1:3', 4242, text(10))]);
+    expect(await h.balance(mallory)).to.equal(0);
+  });
+
+  it('gives an ambassador the rule\'s share of a referred person\'s points, also for activity before the link', async () => {
+    const amb = await h.registerPerson({});
+    const web = await h.http();
+    const { code } = await (await fetch(`${web.url}/people/${amb}/referral-code`, { method: 'POST' })).json() as { code: string };
+    const again = await (await fetch(`${web.url}/people/${amb}/referral-code`, { method: 'POST' })).json() as { code: string };
+    expect(again.code).to.equal(code);
+    // The friend's app reported a question before the registration web hook came through.
+    const friend = randomUUID();
+    await h.deliver([collected(friend, 'author_question', 'q1', '2025-03-01T10:00:00Z')]);
+    expect(await h.balance(friend)).to.equal(4);
+    await h.registerPerson({ id: friend, referralCode: code.toLowerCase(), telegramId: 9001 });
+    expect(await h.balance(amb), 'share of the question asked before the link').to.equal(2);
+    await h.deliver([note('2:1', 9001, text(40))]);
+    expect(await h.balance(friend)).to.equal(4 + 5);
+    expect(await h.balance(amb)).to.equal(2 + 2);
+    expect(await h.balance(friend), 'the share is the ambassador\'s extra, not taken from the friend').to.equal(9);
+    const { referrals } = await (await fetch(`${web.url}/people/${amb}/referrals`)).json() as { referrals: { personId: string; points: number }[] };
+    expect(referrals.map((r) => [r.personId, r.points])).to.deep.equal([[friend, 4]]);
+    const lines = await h.lines(amb);
+    expect(lines.every((l) => l.role === 'ambassador')).to.equal(true);
+    await web.close();
+  });
+
+  it('does not link a person to their own code', async () => {
+    const self = randomUUID();
+    const web = await h.http();
+    const { code } = await (await fetch(`${web.url}/people/${self}/referral-code`, { method: 'POST' })).json() as { code: string };
+    await h.registerPerson({ id: self, referralCode: code });
+    const { rows } = await h.db.pool.query('select count(*)::int as n from points_referral where person_id = $1', [self]);
+    expect(rows[0].n).to.equal(0);
+    await web.close();
+  });
+});
