@@ -13,8 +13,28 @@ export type AnswerStatus = z.infer<typeof answerStatus>;
 
 const id = z.union([z.string().min(1), z.number().int()]).transform(String);
 
+// A link column arrives as the linked record ({Id, Title}) or a list of them; its foreign key as a number.
+const linkedId = (value: unknown): unknown => {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first && typeof first === 'object' && 'Id' in first ? (first as { Id: unknown }).Id : first;
+};
+
+/**
+ * The names in schemas/nocodb (StudentIdentity, the Exercises link, its exercises_id key)
+ * are accepted for Student and Exercise, so a raw NocoDB row parses as well.
+ */
+function aliases(row: unknown): unknown {
+  if (!row || typeof row !== 'object') return row;
+  const r = row as Record<string, unknown>;
+  return {
+    ...r,
+    Student: r.Student ?? r.StudentIdentity,
+    Exercise: linkedId(r.Exercise ?? r.Exercises ?? r.exercises_id),
+  };
+}
+
 /** A row of the NocoDB `answers` table, as a webhook carries it. Other columns pass through. */
-export const answerRow = z.looseObject({
+const answerRowShape = z.looseObject({
   Id: id,
   Student: z.string().min(1),
   Exercise: id,
@@ -24,13 +44,14 @@ export const answerRow = z.looseObject({
   MentorVerdict: z.unknown().optional(),
   UpdatedAt: z.string().nullish(),
 });
+export const answerRow = z.preprocess(aliases, answerRowShape);
 export type AnswerRow = z.infer<typeof answerRow>;
 
 export const answersEvent = z.object({
   table: z.literal('answers'),
   tableId: z.string().min(1),
   row: answerRow,
-  previous: answerRow.partial().nullish(),
+  previous: z.preprocess(aliases, answerRowShape.partial()).nullish(),
 });
 export type AnswersEvent = z.infer<typeof answersEvent>;
 

@@ -104,6 +104,9 @@ interface Page {
 
 async function writeGuides(dir: string, edited = false): Promise<Page[]> {
   seed = 42;
+  // Edits draw from their own sequence, so that the rest of the text stays the same.
+  let editSeed = 4242;
+  const editRandom = () => (editSeed = (editSeed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const pages: Page[] = [];
   for (let g = 0; g < GUIDES; g++) {
     const language = g % 2 === 0 ? 'ru' : 'en';
@@ -120,7 +123,7 @@ async function writeGuides(dir: string, edited = false): Promise<Page[]> {
         for (let k = 0; k < PARAGRAPHS_PER_PAGE; k++) {
           let text = sentence(words, WORDS_PER_PARAGRAPH) + '.';
           // The second edition edits one paragraph in a hundred.
-          if (edited && random() < 0.01) text = `${text} ${sentence(words, 5)}.`;
+          if (edited && editRandom() < 0.01) text = `${text} ${Array.from({ length: 5 }, () => words[Math.floor(editRandom() * 200)]).join(' ')}.`;
           page.paragraphs.push(text);
           lines.push(text);
         }
@@ -174,15 +177,22 @@ async function main(): Promise<void> {
   const { rows: ids } = await db.query<{ id: string }>('select id from ai_chunk order by random() limit $1', [QUERIES]);
   const allGuides = [...new Set(pages.map((p) => p.guide))];
 
+  // The ceiling runs the same OR query on the chunk table alone: what PostgreSQL's own
+  // full-text search costs, without our joins, query building and own-section pass.
+  const orQueries: string[] = [];
+  for (const q of queries) {
+    const { rows: [built] } = await db.query<{ query: string }>(`select array_to_string(array(select quote_literal(w)
+      from unnest(tsvector_to_array(to_tsvector($1::regconfig, $2))) as w), ' | ') as query`, [q.language === 'ru' ? 'russian' : 'english', q.text]);
+    orQueries.push(built!.query);
+  }
+
   // Warm-up, then the measured runs.
   for (const q of queries.slice(0, 20)) await searchGuides(db, { text: q.text, guides: [q.guide], limit: 5 });
   const retrieval = await timed(QUERIES, (i) => searchGuides(db, { text: queries[i]!.text, guides: [queries[i]!.guide], section: 'none', ownSectionLimit: 3, limit: 6 }));
   const retrievalAll = await timed(QUERIES, (i) => searchGuides(db, { text: queries[i]!.text, guides: allGuides, limit: 5 }));
   const pk = await timed(QUERIES, (i) => db.query('select content from ai_chunk where id = $1', [ids[i % ids.length]!.id]));
   const tsRank = await timed(QUERIES, (i) => db.query(`select id from ai_chunk
-      where guide_slug = $3 and tsv @@ plainto_tsquery($1::regconfig, $2)
-      order by ts_rank(tsv, plainto_tsquery($1::regconfig, $2)) desc limit 5`,
-  [queries[i]!.language === 'ru' ? 'russian' : 'english', queries[i]!.text, queries[i]!.guide]));
+      where is_current and guide_slug = $2 and tsv @@ $1::tsquery order by ts_rank(tsv, $1::tsquery, 1) desc limit 6`, [orQueries[i], queries[i]!.guide]));
 
   const ratio = (a: number, b: number) => Math.round((a / b) * 10) / 10;
   const result = {
@@ -199,7 +209,7 @@ async function main(): Promise<void> {
     `  re-index, 1% edited        ${result.reindex.seconds} s (${inserted} paragraphs stored again)`,
     `  retrieval, one guide       p50 ${retrieval.p50} ms   p99 ${retrieval.p99} ms`,
     `  retrieval, all ${allGuides.length} guides    p50 ${retrievalAll.p50} ms   p99 ${retrievalAll.p99} ms`,
-    `  ceiling: ts_rank scan      p50 ${tsRank.p50} ms   p99 ${tsRank.p99} ms   (retrieval/ceiling ${result.ratioP50.vsTsRank}x)`,
+    `  ceiling: ts_rank, 1 table  p50 ${tsRank.p50} ms   p99 ${tsRank.p99} ms   (retrieval/ceiling ${result.ratioP50.vsTsRank}x)`,
     `  ceiling: primary key       p50 ${pk.p50} ms   p99 ${pk.p99} ms   (retrieval/ceiling ${result.ratioP50.vsPrimaryKey}x)`,
     `  total                      ${result.totalSeconds} s`,
     JSON.stringify(result),

@@ -1,0 +1,279 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { inTransaction } from '../../service/db/pool.ts';
+import { isAppError } from '../../service/errors.ts';
+import type { AnswerStore, Exercise } from './answer-store.ts';
+import { reserveBudget, settleBudget } from './budget.ts';
+import * as checks from './checks-store.ts';
+import type { CheckRow } from './checks-store.ts';
+import type { Clock } from './clock.ts';
+import { recordDeadLetter } from './dead-letters.ts';
+import { reviewRequest, verdictNotice, waitingNotice, type Language, type ReasonParams, type WaitReason } from './messages.ts';
+import type { ChatMessage, ChatModel, Embedder } from './openrouter.ts';
+import { notifyPerson } from './outbox.ts';
+import type { People, Person } from './people.ts';
+import { costMicros, estimateTokens } from './pricing.ts';
+import { buildMessages } from './prompt.ts';
+import { consumeQuota } from './quota.ts';
+import { searchGuides } from './retrieval.ts';
+import { openReview } from './reviews-store.ts';
+import type { AiCheckSettings } from './settings.ts';
+import { parseModelVerdict, toVerdict, verdictJsonSchema, type Verdict } from './verdict.ts';
+import { answerUpdateFor } from './writeback.ts';
+
+/**
+ * The check job: one leased ai_check row at a time. A queued check gets a decision (an AI
+ * verdict, or a reason to wait for a mentor), recorded with its review and notifications
+ * in one transaction; then the result is written back to the answer row. Limits come
+ * before money: the cache, the quota, then the budget; the model is called last.
+ */
+export interface CheckDeps {
+  db: pg.Pool;
+  log: Logger;
+  clock: Clock;
+  settings: AiCheckSettings;
+  answers: AnswerStore;
+  people: People;
+  model: ChatModel | null;
+  embedder: Embedder | null;
+}
+
+interface Context {
+  exercise: Exercise | null;
+  student: Person | null;
+  /** The student's mentor-led group; null for a self-learner. */
+  groupId: string | null;
+  language: Language;
+}
+
+type Guide = { slug: string; versionId: string } | null;
+
+type Decision =
+  | { kind: 'verdict'; verdict: Verdict; usedChunks: string[]; cachedFrom: string | null; guide: Guide }
+  | { kind: 'wait'; reason: WaitReason; params: ReasonParams | null; guide: Guide };
+
+const wait = (reason: WaitReason, params: ReasonParams | null = null, guide: Guide = null): Decision => ({ kind: 'wait', reason, params, guide });
+
+/** Raised inside the admitting transaction to roll back the quota when the budget refuses. */
+class Refusal extends Error {
+  constructor(readonly reason: WaitReason, readonly params: ReasonParams | null) {
+    super(reason);
+  }
+}
+
+async function loadContext(deps: CheckDeps, check: CheckRow): Promise<Context> {
+  const [exercise, student, groupId] = await Promise.all([
+    deps.answers.getExercise(check.exercise_id),
+    deps.people.person(check.student_id),
+    deps.people.mentorGroup(check.student_id),
+  ]);
+  const guide = exercise ? await checks.currentGuideVersion(deps.db, exercise.guideSlug) : null;
+  return { exercise, student, groupId, language: student?.language ?? guide?.language ?? 'en' };
+}
+
+interface Admission {
+  key: string;
+  reserved: number;
+}
+
+async function admit(deps: CheckDeps, check: CheckRow, state: { quotaCharged: boolean }, messages: ChatMessage[], call: number): Promise<Admission | Refusal> {
+  const { settings, clock } = deps;
+  const provider = settings.provider!;
+  const now = clock.now();
+  const reserved = costMicros(provider.pricing, estimateTokens(messages.map((m) => m.content).join('\n')), provider.maxOutputTokens);
+  const key = `${check.id}:${check.attempts}:${call}`;
+  try {
+    await inTransaction(deps.db, async (tx) => {
+      if (!state.quotaCharged) {
+        const quota = await consumeQuota(tx, check.student_id, settings.limits, now);
+        if (!quota.ok) throw new Refusal('QUOTA_EXCEEDED', { limit: quota.limit, window: quota.window, resetsAt: quota.resetsAt });
+        await checks.markQuotaCharged(tx, check.id, now);
+      }
+      const fits = await reserveBudget(tx, { key, checkId: check.id, amount: reserved, budget: settings.limits.monthlyBudgetMicros, now });
+      if (!fits) throw new Refusal('BUDGET_EXHAUSTED', null);
+    });
+  } catch (e) {
+    if (e instanceof Refusal) return e;
+    throw e;
+  }
+  state.quotaCharged = true;
+  return { key, reserved };
+}
+
+async function callModel(deps: CheckDeps, check: CheckRow, messages: ChatMessage[], maxScore: number, admission: Admission) {
+  const { db, clock, settings } = deps;
+  const pricing = settings.provider!.pricing;
+  let completion;
+  try {
+    completion = await deps.model!.complete(messages, { name: 'verdict', schema: verdictJsonSchema(maxScore) });
+  } catch (e) {
+    await settleBudget(db, { key: admission.key, checkId: check.id, cost: 0, now: clock.now() });
+    throw e;
+  }
+  const usage = completion.usage;
+  const cost = usage ? costMicros(pricing, usage.promptTokens, usage.completionTokens) : admission.reserved;
+  await settleBudget(db, { key: admission.key, checkId: check.id, cost, now: clock.now() });
+  await checks.addSpend(db, check.id, { promptTokens: usage?.promptTokens ?? 0, completionTokens: usage?.completionTokens ?? 0, costMicros: cost, currency: pricing.currency });
+  return completion;
+}
+
+async function decide(deps: CheckDeps, check: CheckRow, ctx: Context): Promise<Decision> {
+  const { db, settings, log } = deps;
+  const { exercise } = ctx;
+  if (!exercise) return wait('EXERCISE_NOT_FOUND');
+  if (!check.answer_text.trim()) return wait('ANSWER_EMPTY');
+  if (check.answer_text.length > settings.limits.maxAnswerChars) return wait('ANSWER_TOO_LONG', { limit: settings.limits.maxAnswerChars });
+  if (!deps.model || !settings.provider) return wait('AI_NOT_CONFIGURED');
+  const version = await checks.currentGuideVersion(db, exercise.guideSlug);
+  if (!version) return wait('GUIDE_NOT_INDEXED');
+  const guide = { slug: exercise.guideSlug, versionId: version.versionId };
+
+  const cached = await checks.findCachedVerdict(db, exercise.id, check.answer_hash, guide.versionId, check.id);
+  if (cached) return { kind: 'verdict', verdict: { ...cached.verdict, by: 'cache' }, usedChunks: cached.usedChunks, cachedFrom: cached.id, guide };
+
+  const r = settings.retrieval;
+  const excerpts = await searchGuides(db, {
+    text: `${exercise.question}\n${check.answer_text}`, guides: [exercise.guideSlug], section: exercise.section,
+    limit: r.limit, ownSectionLimit: r.ownSectionLimit, embedder: deps.embedder,
+  });
+  if (excerpts.length === 0) return wait('GUIDE_NOT_INDEXED', null, guide);
+  const examples = await checks.mentorGradedExamples(db, exercise.id, r.examples, check.answer_hash);
+  let messages = buildMessages({
+    exercise: { id: exercise.id, title: exercise.title, question: exercise.question, maxScore: exercise.maxScore, referenceAnswer: exercise.referenceAnswer ?? null },
+    language: ctx.language,
+    excerpts: excerpts.map((e) => ({ id: e.id, section: e.heading, text: e.content.slice(0, r.maxExcerptChars) })),
+    examples,
+    answer: check.answer_text,
+  });
+
+  const state = { quotaCharged: check.quota_charged_at !== null };
+  // One retry when the output fails validation; a second failure goes to a mentor.
+  for (let call = 1; call <= 2; call++) {
+    const admission = await admit(deps, check, state, messages, call);
+    if (admission instanceof Refusal) return call === 1 ? wait(admission.reason, admission.params, guide) : wait('MODEL_OUTPUT_INVALID', null, guide);
+    const completion = await callModel(deps, check, messages, exercise.maxScore, admission);
+    const parsed = parseModelVerdict(completion.text, exercise.maxScore, excerpts.map((e) => e.id));
+    if (parsed.ok) {
+      return { kind: 'verdict', verdict: toVerdict(parsed.value, exercise.maxScore, 'ai'), usedChunks: parsed.value.used_chunks, cachedFrom: null, guide };
+    }
+    log.warn({ component: 'ai-check', check: check.id, call, err: parsed.error.slice(0, 500) }, 'model output failed validation');
+    messages = [...messages, { role: 'system', content: `Your previous reply was rejected (${parsed.error.slice(0, 300)}). Reply with the JSON object only.` }];
+  }
+  return wait('MODEL_OUTPUT_INVALID', null, guide);
+}
+
+async function persons(people: People, ids: string[]): Promise<Person[]> {
+  return (await Promise.all(ids.map((id) => people.person(id)))).filter((p): p is Person => p !== null);
+}
+
+async function finish(deps: CheckDeps, check: CheckRow, ctx: Context, decision: Decision, deadLetter: string | null): Promise<void> {
+  const { db, clock, settings, people } = deps;
+  const now = clock.now();
+  const aiVerdict = decision.kind === 'verdict' ? decision.verdict : null;
+  const needsReview = decision.kind === 'wait' || ctx.groupId !== null;
+  const reviewGroup = ctx.groupId ?? settings.staffReviewGroup;
+  const reviewers = needsReview ? await persons(people, await people.mentorsOf(reviewGroup)) : [];
+  const title = ctx.exercise?.title ?? check.exercise_id;
+  await inTransaction(db, async (tx) => {
+    await checks.recordDecision(tx, check.id, {
+      status: needsReview ? 'waiting_mentor' : 'checked',
+      reason: decision.kind === 'wait' ? decision.reason : null,
+      reasonParams: decision.kind === 'wait' ? decision.params : null,
+      aiVerdict,
+      finalVerdict: needsReview ? null : aiVerdict,
+      exerciseTitle: ctx.exercise?.title ?? null,
+      maxScore: ctx.exercise?.maxScore ?? null,
+      guideSlug: decision.guide?.slug ?? ctx.exercise?.guideSlug ?? null,
+      guideVersionId: decision.guide?.versionId ?? null,
+      usedChunks: decision.kind === 'verdict' ? decision.usedChunks : [],
+      model: deps.model?.model ?? null,
+      cachedFrom: decision.kind === 'verdict' ? decision.cachedFrom : null,
+    }, now);
+    if (deadLetter) await recordDeadLetter(tx, 'check', check.id, deadLetter, check.attempts, now);
+    const student = ctx.student;
+    if (!needsReview && aiVerdict && student) {
+      await notifyPerson(tx, student, `check:${check.id}:verdict`, verdictNotice(student.language, title, aiVerdict), now);
+    }
+    if (!needsReview) return;
+    const reviewId = await openReview(tx, check.id, reviewGroup, aiVerdict, now);
+    const reason = decision.kind === 'wait' ? decision.reason : null;
+    if (decision.kind === 'wait' && student) {
+      await notifyPerson(tx, student, `check:${check.id}:waiting`, waitingNotice(student.language, title, decision.reason, decision.params ?? {}), now);
+    }
+    for (const mentor of reviewers) {
+      await notifyPerson(tx, mentor, `check:${check.id}:review`,
+        reviewRequest(mentor.language, title, student?.name ?? check.student_id, aiVerdict, reason, reviewId), now);
+    }
+  });
+}
+
+function backoff(deps: CheckDeps, attempts: number, atLeastMs = 0): Date {
+  const ms = Math.max(atLeastMs, deps.settings.jobs.backoffMs * 2 ** Math.max(0, attempts - 1));
+  return new Date(deps.clock.now().getTime() + ms);
+}
+
+/** A failure outside the provider (NocoDB, Kratos, the database): try again later, then a dead letter. */
+async function retryLater(deps: CheckDeps, check: CheckRow, e: unknown, kind: 'check' | 'writeback', atLeastMs = 0): Promise<void> {
+  const message = e instanceof Error ? e.message : String(e);
+  const exhausted = check.attempts >= deps.settings.jobs.maxAttempts;
+  deps.log.warn({ component: 'ai-check', check: check.id, kind, attempt: check.attempts, exhausted, err: message }, 'check step failed');
+  if (exhausted) await recordDeadLetter(deps.db, kind, check.id, message, check.attempts, deps.clock.now());
+  await checks.rescheduleCheck(deps.db, check.id, message, exhausted ? 'infinity' : backoff(deps, check.attempts, atLeastMs));
+}
+
+const PROVIDER_CODES = new Set(['AI_PROVIDER_UNAVAILABLE', 'AI_PROVIDER_REFUSED']);
+
+async function decideQueued(deps: CheckDeps, check: CheckRow): Promise<boolean> {
+  if (check.attempts === 1) {
+    // A hint for the student that work has started; the real write-back comes after the decision.
+    await deps.answers.updateAnswer(check.answer_id, { status: 'checking' })
+      .catch((e: Error) => deps.log.warn({ component: 'ai-check', check: check.id, err: e.message }, 'could not mark the answer as checking'));
+  }
+  let ctx: Context;
+  try {
+    ctx = await loadContext(deps, check);
+  } catch (e) {
+    await retryLater(deps, check, e, 'check');
+    return false;
+  }
+  let decision: Decision;
+  let deadLetter: string | null = null;
+  try {
+    decision = await decide(deps, check, ctx);
+  } catch (e) {
+    if (!isAppError(e) || !PROVIDER_CODES.has(e.code)) {
+      await retryLater(deps, check, e, 'check');
+      return false;
+    }
+    const retryAfterMs = Number((e.details as { retryAfterMs?: number } | undefined)?.retryAfterMs ?? 0);
+    if (e.code === 'AI_PROVIDER_UNAVAILABLE' && check.attempts < deps.settings.jobs.maxAttempts) {
+      await retryLater(deps, check, e, 'check', retryAfterMs);
+      return false;
+    }
+    // Nothing is lost: the answer goes to a mentor, and staff see the failure among the dead letters.
+    decision = wait(e.code as WaitReason);
+    deadLetter = `${e.code}: ${JSON.stringify(e.details ?? {})}`.slice(0, 2000);
+  }
+  await finish(deps, check, ctx, decision, deadLetter);
+  return true;
+}
+
+export async function writeBack(deps: CheckDeps, check: CheckRow): Promise<void> {
+  try {
+    await deps.answers.updateAnswer(check.answer_id, answerUpdateFor(check));
+    await checks.markWrittenBack(deps.db, check.id, check.status, deps.clock.now());
+  } catch (e) {
+    await retryLater(deps, check, e, 'writeback');
+  }
+}
+
+/** Runs one leased check: decides it if queued, then writes the result back. */
+export async function processCheck(deps: CheckDeps, check: CheckRow): Promise<void> {
+  if (check.status === 'queued') {
+    if (!(await decideQueued(deps, check))) return;
+    const decided = await checks.getCheck(deps.db, check.id);
+    if (!decided) return;
+    return writeBack(deps, { ...decided, attempts: 1 });
+  }
+  return writeBack(deps, check);
+}

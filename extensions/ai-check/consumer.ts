@@ -1,0 +1,33 @@
+import type { Consumer } from '../../service/capability.ts';
+import { badRequest } from '../../service/errors.ts';
+import { ANSWER_TOPICS, answersEvent } from '../../schemas/events/ai-check.ts';
+import type { Clock } from './clock.ts';
+import { enqueueCheck } from './checks-store.ts';
+
+/**
+ * Inbox consumer of NocoDB's answers events: when an answer becomes `submitted` (or its
+ * text changes while submitted), a check is queued in the inbox's own transaction. Nothing
+ * slow or external happens here; the runner does the checking.
+ */
+export const ANSWERS_CONSUMER = 'ai-check.answers';
+
+export function answersConsumer(deps: { clock: Clock }): Consumer {
+  const topics = new Set<string>(ANSWER_TOPICS);
+  return {
+    name: ANSWERS_CONSUMER,
+    accepts: (topic) => topics.has(topic),
+    async handle(event, { tx, log }) {
+      const parsed = answersEvent.safeParse(event.payload);
+      if (!parsed.success) {
+        throw badRequest('AI_CHECK_PAYLOAD_INVALID', `event ${event.id}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      }
+      const { row, previous, tableId } = parsed.data;
+      if (row.Status !== 'submitted') return;
+      if (previous?.Status === 'submitted' && previous.Answer === row.Answer) return;
+      const queued = await enqueueCheck(tx, {
+        answerId: row.Id, tableId, studentId: row.Student, exerciseId: row.Exercise, text: row.Answer, source: 'event',
+      }, deps.clock.now());
+      log.debug({ component: 'ai-check', event: event.id, check: queued.id, created: queued.created }, 'answer queued for checking');
+    },
+  };
+}

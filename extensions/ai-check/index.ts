@@ -1,0 +1,107 @@
+import type { Router } from 'express';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Capability } from '../../service/capability.ts';
+import type { AnswerStore } from './answer-store.ts';
+import type { CheckDeps } from './check-answer.ts';
+import { requestCheck } from './check-request.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { answersConsumer } from './consumer.ts';
+import { editionChanges, indexDocsRepository, type IndexerDeps } from './indexer/index-guides.ts';
+import { mountMcp, type McpAuth } from './mcp.ts';
+import { createChatModel, createEmbedder } from './openrouter.ts';
+import type { People } from './people.ts';
+import { routes, type Guard, type IdentityOf } from './routes.ts';
+import { drainChecks, workLoop } from './runner.ts';
+import { drainOutbox, type DrainResult, type Mailer, type SenderDeps } from './sender.ts';
+import type { AiCheckSettings } from './settings.ts';
+import { createTelegramClient } from './telegram.ts';
+
+/**
+ * AI homework checks with mentors in the loop (issue 5). The only file other folders import.
+ *
+ * Consumes `nocodb.answers.insert` / `nocodb.answers.update`; HTTP API under /api/ai-check
+ * (routes.ts) with an MCP endpoint at /api/ai-check/mcp (mcp.ts); background work (checks,
+ * write-backs, notifications) runs in `start()` until `stop()`.
+ */
+export interface AiCheckDeps {
+  db: pg.Pool;
+  log: Logger;
+  clock?: Clock;
+  config: AiCheckSettings;
+  answers: AnswerStore;
+  people: People;
+  notifier: {
+    /** TELEGRAM_API_URL and TELEGRAM_BOT_TOKEN; null: Telegram rows wait in the outbox. */
+    telegram: { apiUrl: string; botToken: string } | null;
+    /** No mailer yet: e-mail rows wait in the outbox. */
+    mailer?: Mailer | null;
+  };
+  auth: McpAuth & { guard: Guard; identityOf?: IdentityOf; staffObject?: string };
+}
+
+export interface AiCheckCapability extends Capability {
+  name: 'ai-check';
+  /** Index the configured docs repository (AI_GUIDES_REPO) now; `start()` does it once too. */
+  indexGuides(): Promise<Awaited<ReturnType<typeof indexDocsRepository>>>;
+  editionChanges(slug: string, from: string, to: string): ReturnType<typeof editionChanges>;
+  /** Runs due checks and write-backs, then sends due notifications: what the loop does each tick. */
+  drain(): Promise<{ checks: number; notices: DrainResult }>;
+  requestCheck(answerId: string, actorId: string | null): ReturnType<typeof requestCheck>;
+  checkDeps: CheckDeps;
+}
+
+export function register(deps: AiCheckDeps): AiCheckCapability {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log.child({ capability: 'ai-check' });
+  const settings = deps.config;
+  const embedder = settings.embeddings ? createEmbedder(settings.embeddings, { log }) : null;
+  const checkDeps: CheckDeps = {
+    db: deps.db, log, clock, settings, answers: deps.answers, people: deps.people,
+    model: settings.provider ? createChatModel(settings.provider, { log }) : null,
+    embedder,
+  };
+  const indexerDeps: IndexerDeps = { db: deps.db, log, embedder };
+  const senderDeps: SenderDeps = {
+    db: deps.db, log, clock,
+    telegram: deps.notifier.telegram ? createTelegramClient(deps.notifier.telegram) : null,
+    mailer: deps.notifier.mailer ?? null,
+    maxAttempts: settings.jobs.maxAttempts, leaseMs: 60_000, backoffMs: settings.jobs.backoffMs,
+  };
+  const drain = async () => ({ checks: await drainChecks(checkDeps), notices: await drainOutbox(senderDeps) });
+  const loop = workLoop({ db: deps.db, log, pollMs: settings.jobs.pollMs, channel: 'ai_check', tick: async () => { await drain(); } });
+  const indexGuides = async () => (settings.guides ? indexDocsRepository(indexerDeps, settings.guides) : []);
+
+  if (!settings.provider) log.warn('no AI provider configured (OPENROUTER_API_KEY, AI_CHECK_MODEL): answers wait for mentors');
+
+  return {
+    name: 'ai-check',
+    consumers: [answersConsumer({ clock })],
+    routes: (router: Router) => {
+      mountMcp(router, checkDeps, deps.auth);
+      routes(router, {
+        guard: deps.auth.guard, checks: checkDeps, indexer: indexerDeps,
+        ...(deps.auth.identityOf ? { identityOf: deps.auth.identityOf } : {}),
+        ...(deps.auth.staffObject ? { staffObject: deps.auth.staffObject } : {}),
+      });
+    },
+    async start() {
+      await indexGuides().catch((e: Error) => log.error({ err: e.message }, 'indexing the guides failed; retrieval uses what was indexed before'));
+      await loop.start();
+    },
+    stop: () => loop.stop(),
+    indexGuides,
+    editionChanges: (slug, from, to) => editionChanges(deps.db, slug, from, to),
+    drain,
+    requestCheck: (answerId, actorId) => requestCheck(checkDeps, { answerId, actorId, source: 'api' }),
+    checkDeps,
+  };
+}
+
+export type { AnswerStore, AnswerRecord, AnswerUpdate, Exercise } from './answer-store.ts';
+export type { People, Person } from './people.ts';
+export type { Mailer } from './sender.ts';
+export type { Guard, IdentityOf } from './routes.ts';
+export type { McpAuth } from './mcp.ts';
+export { settingsFromEnv, type AiCheckSettings, type AiCheckEnv } from './settings.ts';
+export { createNocodbAnswerStore } from './nocodb-store.ts';

@@ -1,0 +1,127 @@
+import type { Verdict } from './verdict.ts';
+
+/** User-facing text of the AI check, Russian and English. Codes are stable; text may change. */
+export type Language = 'ru' | 'en';
+
+/** Why an answer waits for a mentor without a final AI verdict (ai_check.reason). */
+export type WaitReason =
+  | 'AI_NOT_CONFIGURED'
+  | 'QUOTA_EXCEEDED'
+  | 'BUDGET_EXHAUSTED'
+  | 'ANSWER_TOO_LONG'
+  | 'ANSWER_EMPTY'
+  | 'MODEL_OUTPUT_INVALID'
+  | 'AI_PROVIDER_UNAVAILABLE'
+  | 'AI_PROVIDER_REFUSED'
+  | 'GUIDE_NOT_INDEXED'
+  | 'EXERCISE_NOT_FOUND';
+
+export interface ReasonParams {
+  limit?: number;
+  window?: 'hour' | 'day';
+  resetsAt?: Date;
+}
+
+const time = (d: Date | undefined, lang: Language) =>
+  d ? d.toLocaleString(lang === 'ru' ? 'ru-RU' : 'en-GB', { timeZone: 'UTC', dateStyle: 'short', timeStyle: 'short' }) + ' UTC' : '';
+
+const REASONS: Record<WaitReason, Record<Language, (p: ReasonParams) => string>> = {
+  AI_NOT_CONFIGURED: {
+    ru: () => 'Автоматическая проверка сейчас не подключена. Ответ сохранён и ждёт наставника.',
+    en: () => 'Automatic checking is not switched on. Your answer is saved and waits for a mentor.',
+  },
+  QUOTA_EXCEEDED: {
+    ru: (p) => `Лимит автоматических проверок исчерпан (${p.limit} в ${p.window === 'hour' ? 'час' : 'сутки'}). `
+      + `Ответ сохранён и ждёт наставника; автоматическая проверка снова будет доступна ${time(p.resetsAt, 'ru')}.`,
+    en: (p) => `You have used all automatic checks (${p.limit} per ${p.window}). `
+      + `Your answer is saved and waits for a mentor; automatic checks are available again at ${time(p.resetsAt, 'en')}.`,
+  },
+  BUDGET_EXHAUSTED: {
+    ru: () => 'Бюджет школы на автоматические проверки в этом месяце израсходован. Ответ сохранён и ждёт наставника.',
+    en: () => 'The school\'s budget for automatic checks is spent for this month. Your answer is saved and waits for a mentor.',
+  },
+  ANSWER_TOO_LONG: {
+    ru: (p) => `Ответ длиннее ${p.limit} символов, автоматически его не проверить. Ответ сохранён и ждёт наставника.`,
+    en: (p) => `The answer is longer than ${p.limit} characters, too long for an automatic check. It is saved and waits for a mentor.`,
+  },
+  ANSWER_EMPTY: {
+    ru: () => 'Ответ пустой. Напишите ответ и отправьте его снова.',
+    en: () => 'The answer is empty. Write your answer and submit it again.',
+  },
+  MODEL_OUTPUT_INVALID: {
+    ru: () => 'Автоматическая проверка не дала надёжного результата. Ответ передан наставнику.',
+    en: () => 'The automatic check gave no reliable result. Your answer has gone to a mentor.',
+  },
+  AI_PROVIDER_UNAVAILABLE: {
+    ru: () => 'Сервис автоматической проверки недоступен. Ответ сохранён и ждёт наставника.',
+    en: () => 'The automatic checking service is unavailable. Your answer is saved and waits for a mentor.',
+  },
+  AI_PROVIDER_REFUSED: {
+    ru: () => 'Сервис автоматической проверки отказал в проверке. Ответ сохранён и ждёт наставника.',
+    en: () => 'The automatic checking service refused the check. Your answer is saved and waits for a mentor.',
+  },
+  GUIDE_NOT_INDEXED: {
+    ru: () => 'Текст руководства к этому упражнению ещё не загружен для проверки. Ответ ждёт наставника.',
+    en: () => 'The guide of this exercise is not loaded for checking yet. Your answer waits for a mentor.',
+  },
+  EXERCISE_NOT_FOUND: {
+    ru: () => 'Упражнение не найдено. Ответ сохранён и ждёт наставника.',
+    en: () => 'The exercise was not found. Your answer is saved and waits for a mentor.',
+  },
+};
+
+export function reasonText(reason: WaitReason, lang: Language, params: ReasonParams = {}): string {
+  return REASONS[reason][lang](params);
+}
+
+export function queuedText(lang: Language): string {
+  return lang === 'ru' ? 'Ответ проверяется.' : 'Your answer is being checked.';
+}
+
+export function withMentorText(lang: Language): string {
+  return lang === 'ru'
+    ? 'Ответ проверен автоматически; наставник посмотрит проверку, прежде чем вы увидите результат.'
+    : 'Your answer was checked automatically; your mentor reviews the check before you see the result.';
+}
+
+function verdictLine(v: Verdict, lang: Language): string {
+  const word = lang === 'ru'
+    ? (v.verdict === 'accepted' ? 'принят' : 'нужно доработать')
+    : (v.verdict === 'accepted' ? 'accepted' : 'needs more work');
+  const who = lang === 'ru'
+    ? { ai: 'автоматическая проверка', cache: 'автоматическая проверка', mentor: 'наставник' }[v.by]
+    : { ai: 'automatic check', cache: 'automatic check', mentor: 'mentor' }[v.by];
+  return lang === 'ru'
+    ? `Ответ ${word}: ${v.score} из ${v.maxScore} (${who}).`
+    : `Answer ${word}: ${v.score} of ${v.maxScore} (${who}).`;
+}
+
+export function verdictText(v: Verdict, lang: Language): string {
+  return `${verdictLine(v, lang)}\n${v.feedback}`;
+}
+
+export function verdictNotice(lang: Language, exercise: string, v: Verdict): { subject: string; body: string } {
+  return {
+    subject: lang === 'ru' ? `Проверка: ${exercise}` : `Checked: ${exercise}`,
+    body: `${exercise}\n${verdictText(v, lang)}`,
+  };
+}
+
+export function waitingNotice(lang: Language, exercise: string, reason: WaitReason, params: ReasonParams): { subject: string; body: string } {
+  return {
+    subject: lang === 'ru' ? `Ответ ждёт наставника: ${exercise}` : `Waiting for a mentor: ${exercise}`,
+    body: `${exercise}\n${reasonText(reason, lang, params)}`,
+  };
+}
+
+export function reviewRequest(lang: Language, exercise: string, student: string, ai: Verdict | null, reason: WaitReason | null, reviewId: string): { subject: string; body: string } {
+  const proposal = ai
+    ? (lang === 'ru' ? `Предложение ИИ: ${verdictText(ai, lang)}` : `AI proposal: ${verdictText(ai, lang)}`)
+    : (lang === 'ru' ? `Без оценки ИИ: ${reason ? reasonText(reason, lang) : ''}` : `No AI verdict: ${reason ? reasonText(reason, lang) : ''}`);
+  return {
+    subject: lang === 'ru' ? `Нужна проверка наставника: ${exercise}` : `Mentor review needed: ${exercise}`,
+    body: lang === 'ru'
+      ? `${student} ответил(а) на «${exercise}». Проверка №${reviewId}.\n${proposal}`
+      : `${student} answered "${exercise}". Review #${reviewId}.\n${proposal}`,
+  };
+}

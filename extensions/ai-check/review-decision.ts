@@ -1,0 +1,54 @@
+import type pg from 'pg';
+import { inTransaction } from '../../service/db/pool.ts';
+import { badRequest, conflict, notFound } from '../../service/errors.ts';
+import type { ReviewDecision } from '../../schemas/events/ai-check.ts';
+import { getCheck } from './checks-store.ts';
+import type { Clock } from './clock.ts';
+import { verdictNotice } from './messages.ts';
+import { notifyPerson } from './outbox.ts';
+import type { People } from './people.ts';
+import { getReview, recordReviewDecision, type ReviewRow } from './reviews-store.ts';
+import type { Verdict } from './verdict.ts';
+
+/**
+ * A mentor accepts the AI verdict as it is or replaces it. The decision, the check's final
+ * verdict and the student's notification commit together; the write-back follows from the
+ * runner. Sending the same decision twice is harmless; a different one is a conflict.
+ */
+const same = (a: Verdict | null, b: Verdict) =>
+  !!a && a.verdict === b.verdict && a.score === b.score && a.feedback === b.feedback;
+
+export async function decideReview(deps: { db: pg.Pool; clock: Clock; people: People }, reviewId: string,
+  decision: ReviewDecision, reviewerId: string): Promise<ReviewRow> {
+  const { db, clock, people } = deps;
+  const review = await getReview(db, reviewId);
+  if (!review) throw notFound('REVIEW_NOT_FOUND', `no review ${reviewId}`);
+  const check = await getCheck(db, review.checkId);
+  if (!check) throw notFound('CHECK_NOT_FOUND', `no check ${review.checkId}`);
+  const student = await people.person(check.student_id);
+
+  return inTransaction(db, async (tx) => {
+    const locked = (await getReview(tx, reviewId, true))!;
+    if (locked.status === 'cancelled') throw conflict('REVIEW_CANCELLED', 'this review was cancelled (the answer went back to the AI check)');
+    let final: Verdict;
+    if (decision.action === 'accept') {
+      if (!locked.aiVerdict) throw conflict('NOTHING_TO_ACCEPT', 'there is no AI verdict to accept: give a verdict with action "edit"');
+      final = { ...locked.aiVerdict, by: 'mentor' };
+    } else {
+      const maxScore = check.max_score ?? decision.score;
+      if (decision.score > maxScore) throw badRequest('SCORE_OUT_OF_RANGE', `score must be between 0 and ${maxScore}`);
+      final = { verdict: decision.verdict, score: decision.score, maxScore, feedback: decision.feedback, by: 'mentor' };
+    }
+    const status = decision.action === 'accept' ? 'accepted' : 'edited';
+    if (locked.status !== 'pending') {
+      if (locked.status === status && same(locked.finalVerdict, final)) return locked;
+      throw conflict('REVIEW_ALREADY_DECIDED', `review ${reviewId} was already ${locked.status}`);
+    }
+    const now = clock.now();
+    await recordReviewDecision(tx, { id: reviewId, checkId: check.id, status, final, reviewerId, now });
+    if (student) {
+      await notifyPerson(tx, student, `review:${reviewId}:verdict`, verdictNotice(student.language, check.exercise_title ?? check.exercise_id, final), now);
+    }
+    return { ...locked, status, finalVerdict: final, reviewerId, decidedAt: now };
+  });
+}

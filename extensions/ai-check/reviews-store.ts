@@ -1,0 +1,69 @@
+import type pg from 'pg';
+import type { Verdict } from './verdict.ts';
+import type { WaitReason } from './messages.ts';
+
+/** SQL of ai_review: the mentors' queue. */
+type Queryable = pg.Pool | pg.PoolClient;
+
+export type ReviewStatus = 'pending' | 'accepted' | 'edited' | 'cancelled';
+
+export interface ReviewRow {
+  id: string;
+  checkId: string;
+  groupId: string;
+  status: ReviewStatus;
+  aiVerdict: Verdict | null;
+  finalVerdict: Verdict | null;
+  reviewerId: string | null;
+  decidedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface PendingReview extends ReviewRow {
+  answerId: string;
+  studentId: string;
+  exerciseId: string;
+  exerciseTitle: string | null;
+  answerText: string;
+  reason: WaitReason | null;
+  maxScore: number | null;
+}
+
+const COLUMNS = `r.id::text, r.check_id::text as "checkId", r.group_id as "groupId", r.status, r.ai_verdict as "aiVerdict",
+  r.final_verdict as "finalVerdict", r.reviewer_id as "reviewerId", r.decided_at as "decidedAt", r.created_at as "createdAt"`;
+
+export async function openReview(tx: Queryable, checkId: string, groupId: string, aiVerdict: Verdict | null, now: Date): Promise<string> {
+  const { rows } = await tx.query<{ id: string }>(`insert into ai_review (check_id, group_id, ai_verdict, created_at)
+    values ($1, $2, $3, $4) on conflict (check_id) where status <> 'cancelled' do nothing returning id::text`,
+  [checkId, groupId, aiVerdict, now]);
+  if (rows[0]) return rows[0].id;
+  const existing = await tx.query<{ id: string }>(`select id::text from ai_review where check_id = $1 and status <> 'cancelled'`, [checkId]);
+  return existing.rows[0]!.id;
+}
+
+export async function getReview(q: Queryable, id: string, forUpdate = false): Promise<ReviewRow | null> {
+  if (!/^\d+$/.test(id)) return null;
+  const { rows } = await q.query<ReviewRow>(`select ${COLUMNS} from ai_review r where r.id = $1 ${forUpdate ? 'for update' : ''}`, [id]);
+  return rows[0] ?? null;
+}
+
+export async function reviewOfCheck(q: Queryable, checkId: string): Promise<ReviewRow | null> {
+  const { rows } = await q.query<ReviewRow>(`select ${COLUMNS} from ai_review r where r.check_id = $1 and r.status <> 'cancelled'`, [checkId]);
+  return rows[0] ?? null;
+}
+
+export async function listPendingReviews(q: Queryable, groupId: string, limit = 50): Promise<PendingReview[]> {
+  const { rows } = await q.query<PendingReview>(`select ${COLUMNS}, c.answer_id as "answerId", c.student_id as "studentId",
+      c.exercise_id as "exerciseId", c.exercise_title as "exerciseTitle", c.answer_text as "answerText", c.reason,
+      c.max_score::float8 as "maxScore"
+    from ai_review r join ai_check c on c.id = r.check_id
+    where r.group_id = $1 and r.status = 'pending' order by r.created_at, r.id limit $2`, [groupId, limit]);
+  return rows;
+}
+
+export async function recordReviewDecision(tx: Queryable, r: { id: string; checkId: string; status: 'accepted' | 'edited'; final: Verdict; reviewerId: string; now: Date }): Promise<void> {
+  await tx.query(`update ai_review set status = $2, final_verdict = $3, reviewer_id = $4, decided_at = $5 where id = $1`,
+    [r.id, r.status, r.final, r.reviewerId, r.now]);
+  await tx.query(`update ai_check set status = 'reviewed', final_verdict = $2, written_back_at = null, attempts = 0,
+      next_attempt_at = $3, updated_at = $3 where id = $1`, [r.checkId, r.final, r.now]);
+}

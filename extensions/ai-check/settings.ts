@@ -1,0 +1,128 @@
+/**
+ * The capability's settings, built from the service's validated config (service/config.ts)
+ * by `settingsFromEnv`. Nothing here reads process.env.
+ *
+ * Money: integer micro-units of `currency` (micro-USD by default). A price of X USD per
+ * 1M tokens is X micro-USD per token, so cost = tokens x price, rounded up.
+ */
+export interface Pricing {
+  currency: string;
+  /** Currency units per 1M prompt tokens, e.g. 0.15 (USD). */
+  inputPer1M: number;
+  /** Currency units per 1M completion tokens, e.g. 0.6 (USD). */
+  outputPer1M: number;
+}
+
+export interface ProviderSettings {
+  baseURL: string;
+  apiKey: string;
+  model: string;
+  temperature: number;
+  maxOutputTokens: number;
+  timeoutMs: number;
+  /** Retries of one model call on 429, 5xx and timeouts, with exponential backoff. */
+  maxRetries: number;
+  /** A Retry-After longer than this ends the call; the check is tried again later. */
+  maxBackoffMs: number;
+  pricing: Pricing;
+}
+
+export interface EmbeddingSettings {
+  baseURL: string;
+  apiKey: string;
+  model: string;
+  timeoutMs: number;
+}
+
+export interface LimitSettings {
+  perHour: number;
+  perDay: number;
+  monthlyBudgetMicros: number;
+  maxAnswerChars: number;
+}
+
+export interface JobSettings {
+  /** Attempts of a check (provider unavailable) or of a write-back before a dead letter. */
+  maxAttempts: number;
+  leaseMs: number;
+  pollMs: number;
+  /** First retry delay; doubles per attempt. */
+  backoffMs: number;
+}
+
+export interface AiCheckSettings {
+  /** Absent: no AI provider; every answer waits for a mentor with reason AI_NOT_CONFIGURED. */
+  provider: ProviderSettings | null;
+  embeddings: EmbeddingSettings | null;
+  limits: LimitSettings;
+  jobs: JobSettings;
+  /** Reviewers' group for students without a mentor-led group (Keto `Group:<id>#mentors`). */
+  staffReviewGroup: string;
+  /** Docs repository: a local folder or a git URL, and where git clones go. */
+  guides: { location: string; cacheDir: string; branch?: string } | null;
+  retrieval: { limit: number; ownSectionLimit: number; maxExcerptChars: number; examples: number };
+}
+
+/** The environment variables this capability reads, as service/config.ts parses them. */
+export interface AiCheckEnv {
+  OPENROUTER_API_KEY?: string;
+  OPENROUTER_BASE_URL: string;
+  AI_CHECK_MODEL?: string;
+  AI_CHECK_TEMPERATURE?: number;
+  AI_CHECK_MAX_OUTPUT_TOKENS?: number;
+  AI_CHECK_TIMEOUT_MS?: number;
+  AI_CHECK_PRICE_INPUT_PER_1M?: number;
+  AI_CHECK_PRICE_OUTPUT_PER_1M?: number;
+  AI_CHECK_CURRENCY?: string;
+  AI_CHECK_MONTHLY_BUDGET?: number;
+  AI_CHECK_QUOTA_PER_HOUR?: number;
+  AI_CHECK_QUOTA_PER_DAY?: number;
+  AI_CHECK_MAX_ANSWER_CHARS?: number;
+  AI_CHECK_REVIEW_GROUP?: string;
+  AI_EMBEDDINGS_MODEL?: string;
+  AI_GUIDES_REPO?: string;
+  AI_GUIDES_BRANCH?: string;
+  dataDir: string;
+}
+
+export const DEFAULT_LIMITS: LimitSettings = { perHour: 10, perDay: 30, monthlyBudgetMicros: 20_000_000, maxAnswerChars: 4000 };
+export const DEFAULT_JOBS: JobSettings = { maxAttempts: 5, leaseMs: 120_000, pollMs: 2_000, backoffMs: 5_000 };
+export const DEFAULT_RETRIEVAL = { limit: 6, ownSectionLimit: 3, maxExcerptChars: 1500, examples: 3 };
+
+export function settingsFromEnv(env: AiCheckEnv): AiCheckSettings {
+  const apiKey = env.OPENROUTER_API_KEY;
+  const model = env.AI_CHECK_MODEL;
+  return {
+    provider: apiKey && model ? {
+      baseURL: env.OPENROUTER_BASE_URL,
+      apiKey,
+      model,
+      temperature: env.AI_CHECK_TEMPERATURE ?? 0,
+      maxOutputTokens: env.AI_CHECK_MAX_OUTPUT_TOKENS ?? 600,
+      timeoutMs: env.AI_CHECK_TIMEOUT_MS ?? 30_000,
+      maxRetries: 3,
+      maxBackoffMs: 20_000,
+      pricing: {
+        currency: env.AI_CHECK_CURRENCY ?? 'USD',
+        inputPer1M: env.AI_CHECK_PRICE_INPUT_PER_1M ?? 0,
+        outputPer1M: env.AI_CHECK_PRICE_OUTPUT_PER_1M ?? 0,
+      },
+    } : null,
+    embeddings: apiKey && env.AI_EMBEDDINGS_MODEL
+      ? { baseURL: env.OPENROUTER_BASE_URL, apiKey, model: env.AI_EMBEDDINGS_MODEL, timeoutMs: env.AI_CHECK_TIMEOUT_MS ?? 30_000 }
+      : null,
+    limits: {
+      perHour: env.AI_CHECK_QUOTA_PER_HOUR ?? DEFAULT_LIMITS.perHour,
+      perDay: env.AI_CHECK_QUOTA_PER_DAY ?? DEFAULT_LIMITS.perDay,
+      monthlyBudgetMicros: env.AI_CHECK_MONTHLY_BUDGET !== undefined
+        ? Math.round(env.AI_CHECK_MONTHLY_BUDGET * 1_000_000) : DEFAULT_LIMITS.monthlyBudgetMicros,
+      maxAnswerChars: env.AI_CHECK_MAX_ANSWER_CHARS ?? DEFAULT_LIMITS.maxAnswerChars,
+    },
+    jobs: DEFAULT_JOBS,
+    staffReviewGroup: env.AI_CHECK_REVIEW_GROUP ?? 'reviewers',
+    guides: env.AI_GUIDES_REPO
+      ? { location: env.AI_GUIDES_REPO, cacheDir: `${env.dataDir}/guides`, ...(env.AI_GUIDES_BRANCH ? { branch: env.AI_GUIDES_BRANCH } : {}) }
+      : null,
+    retrieval: DEFAULT_RETRIEVAL,
+  };
+}

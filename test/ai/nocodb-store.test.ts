@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import { createNocoApi, nocoRows, type NocoRows } from '../../nocodb/client.ts';
+import { provisionBase } from '../../nocodb/provision.ts';
+import { answerRow } from '../../schemas/events/ai-check.ts';
+import { guides, guideSections, guideVersions } from '../../schemas/nocodb/meta-model.ts';
+import { answers, exercises, workbooks } from '../../schemas/nocodb/workbooks.ts';
+import { createNocodbAnswerStore } from '../../extensions/ai-check/nocodb-store.ts';
+import type { AnswerStore } from '../../extensions/ai-check/answer-store.ts';
+import { testLog, useNocodb } from '../support/stack.ts';
+
+describe('ai-check: the NocoDB answer store, on a real NocoDB', function () {
+  this.timeout(180_000);
+  let store: AnswerStore;
+  let rows: NocoRows;
+  let ids: { answer: number; exercise: number };
+
+  before(async () => {
+    const nocodb = await useNocodb();
+    const api = createNocoApi(nocodb.url, nocodb.token);
+    const provisioned = await provisionBase({ api, log: testLog }, {
+      baseTitle: 'School (ai-check store test)', tables: [guides, guideVersions, guideSections, exercises, workbooks, answers],
+    });
+    rows = nocoRows(api, provisioned.ids);
+    const t = provisioned.ids.tables;
+    const [guide] = await rows.insert('guides', [{ Title: 'Системное мышление', Slug: 'systems-ru', Language: 'ru' }]);
+    const [section] = await rows.insert('guide_sections', [{ Title: 'Границы системы', Anchor: 'granitsy' }]);
+    const [exercise] = await rows.insert('exercises', [{ Title: 'Граница', Question: 'Как провести границу?', ReferenceAnswer: 'По функции.', MaxPoints: 5 }]);
+    const [answer] = await rows.insert('answers', [{ Answer: 'По функции, а не по корпусу.', StudentIdentity: 'stu-1', Status: 'submitted' }]);
+    await rows.link('guides', 'Exercises', guide!.Id, [exercise!.Id]);
+    await rows.link('guide_sections', 'Exercises', section!.Id, [exercise!.Id]);
+    await rows.link('exercises', 'Answers', exercise!.Id, [answer!.Id]);
+    ids = { answer: answer!.Id, exercise: exercise!.Id };
+    store = createNocodbAnswerStore({
+      baseUrl: nocodb.url, token: nocodb.token,
+      tables: { answers: t.get('answers')!, exercises: t.get('exercises')!, guides: t.get('guides')! },
+    });
+  });
+
+  it('reads an answer and its exercise, with the guide\'s slug and the section through their links', async () => {
+    expect(await store.getAnswer(String(ids.answer))).to.deep.equal({
+      id: String(ids.answer), studentId: 'stu-1', exerciseId: String(ids.exercise), text: 'По функции, а не по корпусу.', status: 'submitted',
+    });
+    expect(await store.getExercise(String(ids.exercise))).to.deep.equal({
+      id: String(ids.exercise), guideSlug: 'systems-ru', section: 'Границы системы', title: 'Граница',
+      question: 'Как провести границу?', referenceAnswer: 'По функции.', maxScore: 5,
+    });
+    expect(await store.getAnswer('999999')).to.equal(null);
+  });
+
+  it('writes the verdict back with PATCH, twice without harm', async () => {
+    const verdict = { verdict: 'accepted' as const, score: 4.5, maxScore: 5, feedback: 'Верно.', by: 'ai' as const };
+    await store.updateAnswer(String(ids.answer), { status: 'checked', aiVerdict: verdict });
+    await store.updateAnswer(String(ids.answer), { status: 'checked', aiVerdict: verdict });
+    const row = await rows.get('answers', ids.answer);
+    expect(row).to.include({ Status: 'checked', AIScore: 4.5, MentorVerdict: null });
+    expect(JSON.parse(row.AIVerdict as string)).to.deep.equal({ verdict: 'accepted', score: 4.5, max_score: 5, feedback: 'Верно.', by: 'ai' });
+  });
+
+  it('parses a raw NocoDB answers row (StudentIdentity, the Exercises link) as the event payload', async () => {
+    const raw = await rows.get('answers', ids.answer);
+    const parsed = answerRow.parse(raw);
+    expect(parsed).to.include({ Id: String(ids.answer), Student: 'stu-1', Exercise: String(ids.exercise), Status: 'checked' });
+  });
+});
