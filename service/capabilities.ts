@@ -1,9 +1,16 @@
-import type { Capability } from './capability.ts';
 import type { Logger } from 'pino';
 import type pg from 'pg';
-import type { Config } from './config.ts';
+import { register as registerAiCheck } from '../extensions/ai-check/index.ts';
+import { createNocodbAnswerStore } from '../extensions/ai-check/nocodb-store.ts';
+import { settingsFromEnv } from '../extensions/ai-check/settings.ts';
+import { register as registerIdentity, type IdentityCapability } from '../extensions/identity/index.ts';
+import { createPostHog, register as registerPoints } from '../extensions/points/index.ts';
+import type { NocoApi, NocoRows, TableIds } from '../nocodb/client.ts';
 import type { Ory } from '../ory/client.ts';
-import type { NocoRows } from '../nocodb/client.ts';
+import type { Capability } from './capability.ts';
+import type { Config } from './config.ts';
+import { objectGuard } from './guard.ts';
+import { peopleDirectory } from './people.ts';
 
 export interface CapabilityDeps {
   config: Config;
@@ -11,10 +18,41 @@ export interface CapabilityDeps {
   log: Logger;
   ory: Ory;
   nocodb: NocoRows;
+  /** NocoDB calls beyond rows (links, shared views), and where people open NocoDB. */
+  noco: { api: NocoApi; ids: TableIds; url: string; token: string; publicUrl: string };
   clock: () => Date;
 }
 
-/** The capabilities the service runs, each from its folder's index.ts. */
-export function loadCapabilities(_deps: CapabilityDeps): Capability[] {
-  return [];
+export interface Capabilities {
+  all: Capability[];
+  identity: IdentityCapability;
+}
+
+/** The capabilities the service runs, each from its folder's index.ts, with what it needs. */
+export function loadCapabilities(deps: CapabilityDeps): Capabilities {
+  const { config, db, log, ory, nocodb, clock } = deps;
+  const guard = objectGuard(ory);
+  const identity = registerIdentity({ db, log, ory, nocodb, clock, noco: { api: deps.noco.api, ids: deps.noco.ids, publicUrl: deps.noco.publicUrl } });
+  const points = registerPoints({
+    db, log, clock, guard: (relation, object) => guard(relation, object),
+    posthog: createPostHog({ apiKey: config.POSTHOG_KEY, host: config.POSTHOG_HOST }),
+  });
+  const tableId = (key: string) => deps.noco.ids.tables.get(key)!;
+  const aiCheck = registerAiCheck({
+    db, log, clock: { now: clock },
+    config: settingsFromEnv({ ...config, dataDir: config.dataDir }),
+    answers: createNocodbAnswerStore({ baseUrl: deps.noco.url, token: deps.noco.token, tables: { answers: tableId('answers'), exercises: tableId('exercises'), guides: tableId('guides') } }),
+    people: peopleDirectory({ nocodb, ory }),
+    notifier: { telegram: config.TELEGRAM_BOT_TOKEN ? { apiUrl: config.TELEGRAM_API_URL, botToken: config.TELEGRAM_BOT_TOKEN } : null },
+    auth: {
+      guard,
+      resolveIdentity: async (token) => (await ory.whoami({ token }))?.identity?.id ?? null,
+      can: (identityId, relation, object) => {
+        const at = object.indexOf(':');
+        return ory.keto.check({ namespace: object.slice(0, at), object: object.slice(at + 1), relation, subject: identityId });
+      },
+      staffObject: 'Role:staff',
+    },
+  });
+  return { all: [identity, points, aiCheck], identity };
 }

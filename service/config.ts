@@ -27,6 +27,8 @@ const envSchema = z.object({
   NOCODB_BASE: z.string().default('School'),
   NOCODB_HOOK_SECRET: z.string().min(16).optional(),
   NOCODB_SWEEP_SECONDS: z.coerce.number().positive().default(30),
+  NOCODB_PUBLIC_URL: optionalUrl,
+  RECONCILE_MINUTES: z.coerce.number().positive().default(10),
 
   ORY_SDK_URL: optionalUrl,
   ORY_API_KEY: z.string().optional(),

@@ -5,7 +5,6 @@
  */
 import http from 'node:http';
 import path from 'node:path';
-import { requirePermission, requireSession } from '../ory/guard.ts';
 import { createNocoApi, nocoRows } from '../nocodb/client.ts';
 import { provisionBase } from '../nocodb/provision.ts';
 import { createApiToken, signIn, startEmbeddedNocodb, type NocodbHandle } from '../nocodb/server.ts';
@@ -13,12 +12,14 @@ import { attachServiceTables } from '../nocodb/service-source.ts';
 import { startSweeper } from '../nocodb/sweep.ts';
 import { NOCODB_SECRET_HEADER } from '../hooks/nocodb.ts';
 import { schoolTables } from '../schemas/nocodb/index.ts';
+import { defaultRules, pointsRulesTable } from '../schemas/nocodb/points-rules.ts';
 import { loadCapabilities } from './capabilities.ts';
 import { loadConfig } from './config.ts';
 import { migrate } from './db/migrate.ts';
 import { createPool } from './db/pool.ts';
 import { createLogger } from './log.ts';
 import { createPlatform } from './platform.ts';
+import { objectGuard } from './guard.ts';
 import { loadCredentials, saveCredentials } from './stack/credentials.ts';
 import { startOry } from './stack/ory.ts';
 import { ensureDatabase, externalPostgres, startEmbeddedPostgres, type PostgresHandle } from './stack/postgres.ts';
@@ -126,7 +127,15 @@ async function main() {
 
   const tableIdToKey = new Map([...ids.tables].map(([key, id]) => [id, key]));
   const rows = nocoRows(api, ids);
-  const capabilities = loadCapabilities({ config, db, log, ory: ory.ory, nocodb: rows, clock: () => new Date() });
+  if (report.createdTables.includes(pointsRulesTable.key)) {
+    // A new points_rules table starts with the default rules, which staff then edit.
+    await rows.insert(pointsRulesTable.key, defaultRules);
+  }
+  const loaded = loadCapabilities({
+    config, db, log, ory: ory.ory, nocodb: rows, clock: () => new Date(),
+    noco: { api, ids, url: nocodb.url, token: nocodb.token, publicUrl: config.NOCODB_PUBLIC_URL ?? nocodb.url },
+  });
+  const capabilities = loaded.all;
   const redisPing = createClient({ url: redis.url, socket: { reconnectStrategy: 1000 } });
   redisPing.on('error', () => {});
   await redisPing.connect().catch(() => {});
@@ -145,7 +154,7 @@ async function main() {
           if (!h.ok) throw new Error(JSON.stringify(h.checks));
         },
       },
-      staffGuard: [requireSession(ory.ory), requirePermission(ory.ory, { namespace: 'Report', relation: 'view', object: () => 'operations' })] as never,
+      staffGuard: objectGuard(ory.ory)('view', () => 'Report:operations'),
       inboxStaleSeconds: config.INBOX_STALE_SECONDS, maxAttempts: config.INBOX_MAX_ATTEMPTS, concurrency: config.WORKER_CONCURRENCY,
     });
     stoppers.push({ name: 'workers and queues', stop: p.stop });
@@ -159,6 +168,15 @@ async function main() {
     stoppers.push({ name: 'http server', stop: () => new Promise((r) => server.close(() => r())) });
     return p;
   });
+
+  // Link changes in NocoDB fire no webhook and subscriptions expire without an edit:
+  // reconciliation repairs Keto from NocoDB at start and then periodically.
+  const reconcile = () => loaded.identity.reconcile({ dryRun: false })
+    .then((r) => log.info({ component: 'reconcile', report: r }, 'Keto reconciled with NocoDB'))
+    .catch((e) => log.warn({ component: 'reconcile', err: (e as Error).message }, 'reconciliation failed; will retry'));
+  void reconcile();
+  const reconcileTimer = setInterval(reconcile, config.RECONCILE_MINUTES * 60_000);
+  stoppers.push({ name: 'reconciliation', stop: async () => clearInterval(reconcileTimer) });
 
   const sweeper = startSweeper({ api, ids, db, inbox: platform.inbox, log, tables: schoolTables, intervalSeconds: config.NOCODB_SWEEP_SECONDS });
   stoppers.push({ name: 'nocodb sweep', stop: sweeper.stop });

@@ -64,6 +64,16 @@ export function roleTuples(identity: string, roles: string[]): RelationTuple[] {
   return granted.map((role) => toIdentity('Role', role, 'members', identity));
 }
 
+/** A person's own records: they and staff may see them (Person in namespaces.keto.ts). */
+export function personTuples(identity: string): RelationTuple[] {
+  return [toIdentity('Person', identity, 'owners', identity), toSet('Person', identity, 'viewers', roleMembers('staff'))];
+}
+
+/** Everything that follows from one person's row: their roles and their own records. */
+export function identityTuples(identity: string, roles: string[]): RelationTuple[] {
+  return [...roleTuples(identity, roles), ...personTuples(identity)];
+}
+
 /** School-wide grants: staff and admins see the CRM and the operations reports. */
 export const GRANTS: RelationTuple[] = [
   ...STAFF.map((set) => toSet('Contact', 'crm', 'editors', set)),
@@ -86,7 +96,7 @@ export function allTuples(s: SchoolSnapshot, today: string): RelationTuple[] {
     ...s.groups.flatMap(groupTuples),
     ...s.workbooks.flatMap(workbookTuples),
     ...s.subscriptions.flatMap((sub) => subscriptionTuples(sub, today)),
-    ...[...roles].flatMap(([identity, r]) => roleTuples(identity, r)),
+    ...[...roles].flatMap(([identity, r]) => identityTuples(identity, r)),
     ...GRANTS,
   ];
 }

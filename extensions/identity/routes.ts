@@ -52,7 +52,7 @@ export function routes(router: Router, deps: RoutesDeps): void {
       identity: { id: identity.id, traits: identity.traits },
       contactId: link?.contactId ?? null,
       personId: link?.personId ?? null,
-      roles: roles.map((t) => t.object).sort(),
+      roles: roles.filter((t) => t.namespace === 'Role').map((t) => t.object).sort(),
     });
   });
 

@@ -3,7 +3,7 @@ import type { NocoRows, Row } from '../../nocodb/client.ts';
 import type { RelationTuple } from '../../ory/opl/tuples.ts';
 import { groupRow, mentorRow, personRow, subscriptionRow, workbookRow } from '../../schemas/events/identity.ts';
 import {
-  allTuples, GRANTS, groupTuples, roleTuples, subscriptionTuples, workbookTuples,
+  allTuples, GRANTS, groupTuples, identityTuples, subscriptionTuples, workbookTuples,
   type GroupState, type SchoolSnapshot, type SubscriptionState, type WorkbookState,
 } from './desired.ts';
 import type { NocoLinks } from './nocodb-links.ts';
@@ -121,7 +121,7 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks }): Schoo
     workbook,
     async desired(slice, today) {
       if (slice.kind === 'grants') return GRANTS;
-      if (slice.kind === 'roles') return roleTuples(slice.identity, await rolesOf(slice.identity));
+      if (slice.kind === 'roles') return identityTuples(slice.identity, await rolesOf(slice.identity));
       switch (slice.namespace) {
         case 'Group': {
           const g = await group(slice.rowId);

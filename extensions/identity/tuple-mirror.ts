@@ -63,7 +63,7 @@ function sliceWhere(slice: Slice): { text: string; values: unknown[] } {
     case 'object':
       return { text: 'namespace = $1 and object = $2', values: [slice.namespace, objectOf(slice.namespace, slice.rowId)] };
     case 'roles':
-      return { text: `namespace = 'Role' and subject = $1`, values: [slice.identity] };
+      return { text: `((namespace = 'Role' and subject = $1) or (namespace = 'Person' and object = $1))`, values: [slice.identity] };
     case 'grants':
       return { text: `namespace in ('Contact', 'Report')`, values: [] };
   }

@@ -70,5 +70,5 @@ export function register(deps: PointsDeps): PointsCapability {
 }
 
 export { createPostHog, type PostHogLike } from './analytics.ts';
-export { pointsRulesTable, defaultRules } from './nocodb-table.ts';
+export { pointsRulesTable, defaultRules } from '../../schemas/nocodb/points-rules.ts';
 export type { Guard } from './routes.ts';

@@ -5,7 +5,7 @@ import { LOCK_RULES } from './ledger.ts';
 import { scheduleRecompute } from './recompute.ts';
 
 /**
- * Staff edit the rules in NocoDB (table points_rules, nocodb-table.ts); each row change
+ * Staff edit the rules in NocoDB (table points_rules, schemas/nocodb/points-rules.ts); each row change
  * arrives as nocodb.points_rules.<insert|update|delete> and becomes a new version in
  * points_rule. A change schedules a recomputation of the kinds it touches, from the
  * earlier of the old and new effective_from.

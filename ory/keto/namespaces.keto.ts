@@ -17,6 +17,7 @@
  *   Workbook:<workbook>#parents@Group:<group>   the cohort whose mentors review it
  *   Workbook:<workbook>#viewers@Role:staff#members
  *   Contact:<scope>#editors@Role:staff#members  CRM objects: one object per CRM scope
+ *   Person:<identity>#owners@<identity>         a person's own records (points)
  *
  * This file follows Keto's OPL dialect, not ordinary TypeScript: `related` has no
  * initializer and the types come from @ory/keto-namespace-types, which replaces the
@@ -85,6 +86,22 @@ class Workbook implements Namespace {
       this.related.parents.traverse((p) => p.permits.manage(ctx)),
     comment: (ctx: Context): boolean => this.permits.edit(ctx) || this.permits.review(ctx),
     review: (ctx: Context): boolean => this.related.parents.traverse((p) => p.related.mentors.includes(ctx.subject)),
+    edit: (ctx: Context): boolean => this.related.owners.includes(ctx.subject),
+  };
+}
+
+/**
+ * A person's own records (points, calendar, statement). Object: the identity id.
+ * Tuples: Person:<id>#owners@<id>, Person:<id>#viewers@Role:staff#members.
+ */
+class Person implements Namespace {
+  related: {
+    owners: User[];
+    viewers: (User | SubjectSet<Role, 'members'>)[];
+  };
+
+  permits = {
+    view: (ctx: Context): boolean => this.related.owners.includes(ctx.subject) || this.related.viewers.includes(ctx.subject),
     edit: (ctx: Context): boolean => this.related.owners.includes(ctx.subject),
   };
 }

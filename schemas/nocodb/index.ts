@@ -1,12 +1,13 @@
 import { crmTables } from './crm.ts';
 import type { DefinedTable } from './define.ts';
 import { metaModelTables } from './meta-model.ts';
+import { pointsRulesTable } from './points-rules.ts';
 import { workbookTables } from './workbooks.ts';
 
 export * from './define.ts';
 
 /** Every table of the NocoDB base "School", in provisioning order. */
-export const schoolTables: DefinedTable[] = [...metaModelTables, ...workbookTables, ...crmTables];
+export const schoolTables: DefinedTable[] = [...metaModelTables, ...workbookTables, ...crmTables, pointsRulesTable];
 
 export function tableByKey(key: string): DefinedTable | undefined {
   return schoolTables.find((t) => t.key === key);

@@ -15,6 +15,7 @@ export const guides = defineTable({
   links: [
     { title: 'Versions', to: 'guide_versions', type: 'hm' },
     { title: 'Exercises', to: 'exercises', type: 'hm' },
+    { title: 'Workbooks', to: 'workbooks', type: 'hm' },
   ],
   hooks: ['insert', 'update'],
 });

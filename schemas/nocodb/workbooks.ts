@@ -16,6 +16,7 @@ export const workbooks = defineTable({
   columns: {
     Title: col.text(), StudentIdentity: col.text('Ory identity id of the student who owns it'),
     Status: col.select(['active', 'completed', 'archived'] as const),
+    ShareUrl: col.url('The student\'s shared view of their answers (set by the service)'),
   },
   links: [{ title: 'Answers', to: 'answers', type: 'hm' }],
   hooks: ['insert', 'update', 'delete'],

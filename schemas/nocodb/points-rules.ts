@@ -1,5 +1,5 @@
-import { POINTS_KINDS } from '../../schemas/events/points.ts';
-import { col, defineTable } from '../../schemas/nocodb/define.ts';
+import { POINTS_KINDS } from '../events/points.ts';
+import { col, defineTable } from './define.ts';
 
 /**
  * The NocoDB table where staff edit the points rules; provisioning creates it and its
