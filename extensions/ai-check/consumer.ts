@@ -17,6 +17,8 @@ export function answersConsumer(deps: { clock: Clock }): Consumer {
     name: ANSWERS_CONSUMER,
     accepts: (topic) => topics.has(topic),
     async handle(event, { tx, log }) {
+      // Drafts and other statuses are not ours: no need for them to name an exercise yet.
+      if ((event.payload as { row?: { Status?: unknown } } | null)?.row?.Status !== 'submitted') return;
       const parsed = answersEvent.safeParse(event.payload);
       if (!parsed.success) {
         throw badRequest('AI_CHECK_PAYLOAD_INVALID', `event ${event.id}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);

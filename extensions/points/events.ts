@@ -149,8 +149,8 @@ function fromAnswer(payload: unknown): Mapped {
   if (!personId) return { type: 'invalid', reason: 'answers row has no StudentIdentity' };
   const answer = row.Answer ?? '';
   const retract = row.Status === 'draft' || answer.trim() === '';
-  const updated = parseInstant(row.UpdatedAt);
-  const occurred = parseInstant(row.SubmittedAt ?? row.CreatedAt ?? row.UpdatedAt);
+  const updated = parseInstant((row.UpdatedAt ?? row.CreatedAt)!);
+  const occurred = parseInstant((row.SubmittedAt ?? row.CreatedAt ?? row.UpdatedAt)!);
   const hash = createHash('sha256').update(`${row.Status ?? ''}\u0001${answer}`).digest('base64url').slice(0, 12);
   const exerciseId = exerciseRef(row.Exercise ?? row.exercises_id ?? row.ExerciseId);
   return {

@@ -168,8 +168,9 @@ export const nocodbAnswerPayload = nocodbRowEvent('answers', z.looseObject({
   Status: z.string().nullish(),
   SubmittedAt: nocodbDate.nullish(),
   CreatedAt: nocodbDate.nullish(),
-  UpdatedAt: nocodbDate,
-}));
+  /** Null on a row never edited since its insert (NocoDB's insert webhooks carry none). */
+  UpdatedAt: nocodbDate.nullish(),
+}).refine((r) => r.UpdatedAt || r.CreatedAt, 'a row needs UpdatedAt or CreatedAt'));
 export type NocodbAnswerPayload = z.infer<typeof nocodbAnswerPayload>;
 
 const nullableNumber = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]).nullish();

@@ -1,0 +1,152 @@
+/**
+ * The school as a new user meets it: all capabilities wired as service/main.ts wires them
+ * (loadCapabilities), on the real NocoDB, PostgreSQL and Redis, with the Ory stand-in.
+ */
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import { createNocoApi, nocoRows, type NocoRows, type TableIds } from '../../nocodb/client.ts';
+import { provisionBase } from '../../nocodb/provision.ts';
+import { NOCODB_SECRET_HEADER } from '../../hooks/nocodb.ts';
+import { schoolTables } from '../../schemas/nocodb/index.ts';
+import { defaultRules } from '../../schemas/nocodb/points-rules.ts';
+import { loadConfig } from '../../service/config.ts';
+import { loadCapabilities } from '../../service/capabilities.ts';
+import type { WebhookTarget } from '../../ory/standin/index.ts';
+import { freshDatabase, testLog, useNocodb, useRedis } from '../support/stack.ts';
+import { startTestPlatform, testSecrets, waitFor, type RunningPlatform } from '../support/platform.ts';
+import { postDiscourse } from '../support/discourse.ts';
+import { startStandin, type Harness } from '../ory/standin-harness.ts';
+
+describe('the school, end to end', function () {
+  this.timeout(180_000);
+  let platform: RunningPlatform;
+  let standin: Harness;
+  let rows: NocoRows;
+  let dbPool: import('pg').Pool;
+  let ann: { id: string; email: string; token: string };
+  const ids: TableIds = { baseId: '', tables: new Map() };
+
+  const register = async (first: string) => {
+    const email = `${first.toLowerCase()}.${randomBytes(3).toString('hex')}@school.test`;
+    const flow = await (await fetch(`${standin.url}/self-service/registration/api`, { headers: { accept: 'application/json' } })).json() as { id: string };
+    const res = await fetch(`${standin.url}/self-service/registration?flow=${flow.id}`, {
+      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ method: 'password', password: `Pw-${randomBytes(8).toString('hex')}`, traits: { email, name: { first, last: 'Test' } } }),
+    });
+    const body = await res.json() as { identity: { id: string }; session_token: string };
+    expect(res.status, 'registration through the stand-in').to.equal(200);
+    return { id: body.identity.id, email, token: body.session_token };
+  };
+  /** As a student does in the workbook: a draft answer to an exercise, then submitted. */
+  const answerExercise = async (student: string, text: string) => {
+    const [exercise] = await rows.insert('exercises', [{ Title: 'Граница системы', Question: 'Где проходит граница системы?', ReferenceAnswer: 'По функции.', MaxPoints: 10 }]);
+    const [answer] = await rows.insert('answers', [{ Answer: '', StudentIdentity: student, Status: 'draft' }]);
+    await rows.link('exercises', 'Answers', exercise!.Id, [answer!.Id]);
+    await new Promise((r) => setTimeout(r, 1100)); // NocoDB's UpdatedAt has one-second resolution
+    await rows.update('answers', [{ Id: answer!.Id, Answer: text, Status: 'submitted' }]);
+    return answer!.Id;
+  };
+  const api = async (path: string, token: string) => {
+    const res = await fetch(`${platform.url}/api${path}`, { headers: { 'x-session-token': token } });
+    return { status: res.status, body: await res.json().catch(() => undefined) as any };
+  };
+
+  before(async () => {
+    const nocodb = await useNocodb();
+    const noco = createNocoApi(nocodb.url, nocodb.token);
+    const db = await freshDatabase('e2e');
+    dbPool = db.pool;
+    const redis = await useRedis();
+    rows = nocoRows(noco, ids);
+    const hook: WebhookTarget = { url: 'http://127.0.0.1:9/unset', apiKey: testSecrets.kratos };
+    standin = await startStandin({ webhooks: { registration: hook } });
+    // As service/main.ts does: the base exists before the capabilities are built (they take table ids).
+    const first = await provisionBase({ api: noco, log: testLog }, { baseTitle: 'School (end to end)', tables: schoolTables });
+    ids.baseId = first.ids.baseId;
+    for (const [k, v] of first.ids.tables) ids.tables.set(k, v);
+    const config = loadConfig({ DATA_DIR: '.data/test/e2e' });
+    const capabilities = loadCapabilities({
+      config, db: db.pool, log: testLog, ory: standin.ory, nocodb: rows, clock: () => new Date(),
+      noco: { api: noco, ids, url: nocodb.url, token: nocodb.token, publicUrl: nocodb.url },
+    });
+    platform = await startTestPlatform({
+      db: db.pool, redisUrl: redis.url, capabilities: capabilities.all,
+      tableById: (id) => schoolTables.find((t) => ids.tables.get(t.key) === id),
+    });
+    for (const c of capabilities.all) await c.start?.();
+    hook.url = `${platform.url}/hooks/kratos/registration`;
+    await provisionBase({ api: noco, log: testLog }, {
+      baseTitle: 'School (end to end)', tables: schoolTables,
+      hookTarget: { url: `${platform.url}/hooks/nocodb`, secretHeader: NOCODB_SECRET_HEADER, secret: testSecrets.nocodb },
+    });
+    await rows.insert('points_rules', defaultRules);
+    after(async () => {
+      for (const c of capabilities.all) await c.stop?.();
+    });
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    const { rows: jobs } = await dbPool.query(`select e.topic, j.consumer, j.status, j.attempts, j.last_error, e.payload->'row'->>'Status' as st
+      from inbox_event e left join inbox_job j on j.event_id = e.id where e.topic like 'nocodb.answers%' order by e.id`);
+    console.log(JSON.stringify(jobs, null, 1));
+    console.log(JSON.stringify((await dbPool.query('select status, reason, last_error from ai_check')).rows, null, 1));
+  });
+  after(async () => {
+    await platform?.close();
+    await standin?.close();
+  });
+
+  it('a student registers, posts in the club and answers an exercise: their balance, statement and calendar follow; another student may not look', async () => {
+    ann = await register('Ann');
+    const bob = await register('Bob');
+    await waitFor('Ann\'s CRM contact', async () => (await rows.list('contacts', { where: `(IdentityId,eq,${ann.id})` })).length === 1, 20_000);
+    await waitFor('Ann\'s own records in Keto', () => standin.ory.keto.check({ namespace: 'Person', object: ann.id, relation: 'view', subject: ann.id }), 20_000);
+
+    await postDiscourse(platform.url, testSecrets.discourse, 'e2e-user-1', 'user_created', { user: { id: 501, username: 'ann', email: ann.email } });
+    const post = await postDiscourse(platform.url, testSecrets.discourse, 'e2e-post-1', 'post_created', {
+      post: { id: 9001, topic_id: 1, user_id: 501, username: 'ann', raw: 'Система — это то, что сохраняет себя в изменениях среды. '.repeat(3), created_at: new Date().toISOString() },
+    });
+    expect(post.status).to.equal(202);
+    const afterPost = await waitFor('points for the club post', async () => {
+      const r = await api(`/points/people/${ann.id}/balance`, ann.token);
+      return r.status === 200 && r.body.points > 0 && r.body;
+    }, 20_000);
+
+    await answerExercise(ann.id, 'Граница системы проводится по функции, а не по материалу: пример с часами и их назначением.');
+    const afterAnswer = await waitFor('points for the answered exercise', async () => {
+      const r = await api(`/points/people/${ann.id}/balance`, ann.token);
+      return r.body.points > afterPost.points && r.body;
+    }, 20_000);
+    expect(afterAnswer.characters).to.be.greaterThan(afterPost.characters);
+
+    const statement = await api(`/points/people/${ann.id}/statement`, ann.token);
+    expect(statement.status).to.equal(200);
+    expect(JSON.stringify(statement.body)).to.contain('club_post').and.to.contain('exercise_answer');
+    const calendar = await api(`/points/people/${ann.id}/calendar`, ann.token);
+    expect(calendar.status).to.equal(200);
+    expect(calendar.body.currentStreak ?? calendar.body.streaks?.current).to.equal(1);
+
+    expect((await api(`/points/people/${ann.id}/balance`, bob.token)).status, 'Bob may not see Ann\'s points').to.equal(403);
+  });
+
+  it('staff change a rule in NocoDB and the student\'s totals follow', async () => {
+    const before = (await api(`/points/people/${ann.id}/balance`, ann.token)).body.points as number;
+    const [rule] = await rows.list('points_rules', { where: '(Kind,eq,club_post)' });
+    await rows.update('points_rules', [{ Id: rule!.Id, Points: Number(rule!.Points) + 10 }]);
+    const after = await waitFor('the recomputed balance', async () => {
+      const points = (await api(`/points/people/${ann.id}/balance`, ann.token)).body.points as number;
+      return points !== before && points;
+    }, 40_000);
+    expect(after, 'one club post, ten more points each').to.equal(before + 10);
+  });
+
+  it('without an AI provider an answer waits for a mentor with a clear status, and nothing pretends to be a verdict', async () => {
+    const cid = await register('Cid');
+    const answerId = await answerExercise(cid.id, 'Ответ без проверки ИИ: система определяется своей функцией.');
+    const waiting = await waitFor('the answer to wait for a mentor', async () => {
+      const r = await rows.get('answers', answerId);
+      return r.Status === 'waiting_mentor' && r;
+    }, 30_000);
+    expect(waiting.AIScore ?? null).to.equal(null);
+  });
+});
