@@ -26,9 +26,17 @@ const topic = z.looseObject({ id: z.number().int(), title: z.string().optional()
  * user, ping, ...). Posts and topics, which we count, are checked field by field; other
  * types only for their shape.
  */
-export function discourseBodyFor(eventType: string) {
-  if (eventType === 'post') return z.object({ post }).loose();
-  if (eventType === 'topic') return z.object({ topic }).loose();
-  if (eventType === 'ping') return z.object({ ping: z.string() }).loose();
-  return z.object({ [eventType]: z.looseObject({}) }).loose();
+const bodies = new Map<string, z.ZodType>([
+  ['post', z.object({ post }).loose()],
+  ['topic', z.object({ topic }).loose()],
+  ['ping', z.object({ ping: z.string() }).loose()],
+]);
+
+export function discourseBodyFor(eventType: string): z.ZodType {
+  let schema = bodies.get(eventType);
+  if (!schema) {
+    schema = z.object({ [eventType]: z.looseObject({}) }).loose();
+    bodies.set(eventType, schema);
+  }
+  return schema;
 }

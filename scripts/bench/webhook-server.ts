@@ -15,6 +15,7 @@ const platform = createPlatform({
   db: createPool(dbUrl, 30), redisUrl, log, secrets: JSON.parse(secretsJson), tableById: () => undefined,
   capabilities: [{ name: 'bench', consumers: [{ name: 'bench-noop', accepts: () => true, handle: async () => {} }] }],
   health: {}, staffGuard: (_req, _res, next) => next(), inboxStaleSeconds: 120, maxAttempts: 5, concurrency: 4,
+  runWorkers: process.env.BENCH_WORKERS !== 'off',
 });
 const server = http.createServer(platform.app);
 server.keepAliveTimeout = 60_000;
