@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { register as registerAiCheck } from '../extensions/ai-check/index.ts';
 import { createNocodbAnswerStore } from '../extensions/ai-check/nocodb-store.ts';
 import { settingsFromEnv } from '../extensions/ai-check/settings.ts';
+import { createSmtpMailer } from '../extensions/ai-check/smtp-mailer.ts';
 import { register as registerIdentity, type IdentityCapability } from '../extensions/identity/index.ts';
 import { createPostHog, register as registerPoints } from '../extensions/points/index.ts';
 import type { NocoApi, NocoRows, TableIds } from '../nocodb/client.ts';
@@ -43,7 +44,10 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
     config: settingsFromEnv({ ...config, dataDir: config.dataDir }),
     answers: createNocodbAnswerStore({ baseUrl: deps.noco.url, token: deps.noco.token, tables: { answers: tableId('answers'), exercises: tableId('exercises'), guides: tableId('guides') } }),
     people: peopleDirectory({ nocodb, ory }),
-    notifier: { telegram: config.TELEGRAM_BOT_TOKEN ? { apiUrl: config.TELEGRAM_API_URL, botToken: config.TELEGRAM_BOT_TOKEN } : null },
+    notifier: {
+      telegram: config.TELEGRAM_BOT_TOKEN ? { apiUrl: config.TELEGRAM_API_URL, botToken: config.TELEGRAM_BOT_TOKEN } : null,
+      mailer: config.SMTP_URL ? createSmtpMailer({ url: config.SMTP_URL, from: config.MAIL_FROM }) : null,
+    },
     auth: {
       guard,
       resolveIdentity: async (token) => (await ory.whoami({ token }))?.identity?.id ?? null,

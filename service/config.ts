@@ -45,6 +45,9 @@ const envSchema = z.object({
   TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
   TELEGRAM_WEBHOOK_SECRET: z.string().min(8).optional(),
 
+  SMTP_URL: optionalUrl,
+  MAIL_FROM: z.string().default('School <no-reply@school.local>'),
+
   POSTHOG_KEY: z.string().optional(),
   POSTHOG_HOST: z.url().default('https://eu.i.posthog.com'),
 

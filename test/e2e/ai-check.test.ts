@@ -21,6 +21,7 @@ import { startStandin, type Harness } from '../ory/standin-harness.ts';
 import { startModelServer, type ModelServer } from '../ai/support/model-server.ts';
 import { startTelegramServer, type TelegramServer } from '../ai/support/telegram-server.ts';
 import { createGuideRepo, type GuideRepo } from '../ai/support/guides.ts';
+import { startSmtpServer, type SmtpServer } from '../support/smtp-server.ts';
 
 describe('AI homework checks, end to end on NocoDB', function () {
   this.timeout(180_000);
@@ -30,6 +31,7 @@ describe('AI homework checks, end to end on NocoDB', function () {
   let model: ModelServer;
   let telegram: TelegramServer;
   let repo: GuideRepo;
+  let smtp: SmtpServer;
   let capabilities: Capability[] = [];
   let identity: IdentityCapability;
   const ids: TableIds = { baseId: '', tables: new Map() };
@@ -44,7 +46,7 @@ describe('AI homework checks, end to end on NocoDB', function () {
     });
     const body = await res.json() as { identity: { id: string }; session_token: string };
     const person = await waitFor(`${first}'s people row`, async () => (await rows.list('people', { where: `(IdentityId,eq,${body.identity.id})` }))[0], 20_000);
-    return { id: body.identity.id, token: body.session_token, personRow: person.Id };
+    return { id: body.identity.id, email, token: body.session_token, personRow: person.Id };
   };
 
   const answerExercise = async (student: string, text: string) => {
@@ -63,7 +65,7 @@ describe('AI homework checks, end to end on NocoDB', function () {
     const db = await freshDatabase('e2e_ai');
     const redis = await useRedis();
     rows = nocoRows(noco, ids);
-    [model, telegram, repo] = await Promise.all([startModelServer(), startTelegramServer(), createGuideRepo()]);
+    [model, telegram, repo, smtp] = await Promise.all([startModelServer(), startTelegramServer(), createGuideRepo(), startSmtpServer()]);
     const hook: WebhookTarget = { url: 'http://127.0.0.1:9/unset', apiKey: testSecrets.kratos };
     standin = await startStandin({ webhooks: { registration: hook } });
     const first = await provisionBase({ api: noco, log: testLog }, { baseTitle: 'School (AI end to end)', tables: schoolTables });
@@ -71,7 +73,7 @@ describe('AI homework checks, end to end on NocoDB', function () {
     for (const [k, v] of first.ids.tables) ids.tables.set(k, v);
     const config = loadConfig({
       DATA_DIR: `.data/test/e2e-ai-${process.pid}`, OPENROUTER_API_KEY: 'sk-test', OPENROUTER_BASE_URL: model.url, AI_CHECK_MODEL: 'school/test-grader',
-      AI_GUIDES_REPO: repo.root, TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_API_URL: telegram.url,
+      AI_GUIDES_REPO: repo.root, TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_API_URL: telegram.url, SMTP_URL: smtp.url,
     });
     const loaded = loadCapabilities({
       config, db: db.pool, log: testLog, ory: standin.ory, nocodb: rows, clock: () => new Date(),
@@ -95,7 +97,7 @@ describe('AI homework checks, end to end on NocoDB', function () {
     for (const c of capabilities) await c.stop?.();
     await platform?.close();
     await standin?.close();
-    await Promise.all([model?.close(), telegram?.close(), repo?.remove()]);
+    await Promise.all([model?.close(), telegram?.close(), repo?.remove(), smtp?.close()]);
   });
 
   it('a self-learner\'s answer typed into the workbook row gets the verdict back in the row within seconds', async () => {
@@ -111,7 +113,7 @@ describe('AI homework checks, end to end on NocoDB', function () {
     expect(JSON.parse(student).student_answer, 'the answer is passed as data').to.contain('Граница системы');
   });
 
-  it('in a mentor-led group the verdict waits for the mentor, who approves it; the student is told on Telegram', async () => {
+  it('in a mentor-led group the verdict waits for the mentor, who approves it; the student is told on Telegram and by e-mail', async () => {
     const eve = await register('Eve');
     const max = await register('Max');
     await rows.update('people', [{ Id: eve.personRow, TelegramId: '777001' }]);
@@ -144,5 +146,7 @@ describe('AI homework checks, end to end on NocoDB', function () {
     expect(approved.status).to.equal(200);
     await waitFor('the approved verdict in the row', async () => ['checked', 'returned'].includes(String((await rows.get('answers', answerId)).Status)), 30_000);
     await waitFor('the Telegram message to the student', async () => telegram.messages.some((m) => m.chat_id === '777001'), 30_000);
+    const mail = await waitFor('the e-mail to the student', async () => smtp.messages.find((m) => m.to.includes(eve.email)), 30_000);
+    expect(mail.body).to.match(/Subject: .+/);
   });
 });
