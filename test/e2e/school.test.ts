@@ -126,6 +126,10 @@ describe('the school, end to end', function () {
     expect(calendar.status).to.equal(200);
     expect(calendar.body.currentStreak ?? calendar.body.streaks?.current).to.equal(1);
 
+    const rating = await api('/points/ratings?period=week&by=points', bob.token);
+    expect(rating.status, 'every signed-in person sees the school rating').to.equal(200);
+    expect(rating.body.rows.find((r: { personId: string }) => r.personId === ann.id)?.value).to.equal(afterAnswer.points);
+
     expect((await api(`/points/people/${ann.id}/balance`, bob.token)).status, 'Bob may not see Ann\'s points').to.equal(403);
   });
 
