@@ -27,21 +27,27 @@ export interface NocoRows {
   health(): Promise<boolean>;
 }
 
+/** The NocoDB id of one of our tables; a table provisioning has not made is a programming error. */
+export function tableIdOf(ids: TableIds, key: string): string {
+  const id = ids.tables.get(key);
+  if (!id) throw new Error(`NocoDB table ${key} is not provisioned`);
+  return id;
+}
+
+/** NocoDB down or failing (no answer, 5xx) becomes a 503 NOCODB_UNAVAILABLE; its 4xx pass through. */
+export async function nocodbCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    const status = (e as { response?: { status?: number } }).response?.status;
+    if (status === undefined || status >= 500) throw unavailable('NOCODB_UNAVAILABLE', `NocoDB did not answer ${what}`);
+    throw e;
+  }
+}
+
 export function nocoRows(api: NocoApi, ids: TableIds): NocoRows {
-  const tableId = (key: string) => {
-    const id = ids.tables.get(key);
-    if (!id) throw new Error(`NocoDB table ${key} is not provisioned`);
-    return id;
-  };
-  const guard = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (e) {
-      const status = (e as { response?: { status?: number } }).response?.status;
-      if (status === undefined || status >= 500) throw unavailable('NOCODB_UNAVAILABLE', `NocoDB did not answer ${what}`);
-      throw e;
-    }
-  };
+  const tableId = (key: string) => tableIdOf(ids, key);
+  const guard = nocodbCall;
   return {
     list: (key, query = {}) => guard('a list', async () => {
       const res = await api.dbDataTableRow.list(tableId(key), { ...query, limit: query.limit ?? 1000 } as never);

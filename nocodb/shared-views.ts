@@ -1,5 +1,4 @@
-import { unavailable } from '../service/errors.ts';
-import type { NocoApi, TableIds } from './client.ts';
+import { nocodbCall, tableIdOf, type NocoApi, type TableIds } from './client.ts';
 
 /**
  * NocoDB meta calls for password-protected shared grid views (FIELD-NOTES "Shared views"),
@@ -48,20 +47,8 @@ interface Column { id: string; title: string; column_name: string | null }
 interface View { id: string; title: string; uuid?: string | null; meta?: unknown; password?: string | null }
 
 export function nocoSharedViews(api: NocoApi, ids: TableIds, publicUrl: string): NocoSharedViews {
-  const tableId = (key: string) => {
-    const id = ids.tables.get(key);
-    if (!id) throw new Error(`NocoDB table ${key} is not provisioned`);
-    return id;
-  };
-  const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (e) {
-      const status = (e as { response?: { status?: number } }).response?.status;
-      if (status === undefined || status >= 500) throw unavailable('NOCODB_UNAVAILABLE', `NocoDB did not answer ${what}`);
-      throw e;
-    }
-  };
+  const tableId = (key: string) => tableIdOf(ids, key);
+  const call = nocodbCall;
   const columns = async (key: string): Promise<Column[]> =>
     ((await call('a table read', () => api.dbTable.read(tableId(key)))).columns ?? []).map((c) => ({ id: c.id as string, title: c.title ?? '', column_name: c.column_name ?? null }));
   const findView = async (key: string, title: string): Promise<View | undefined> =>

@@ -4,7 +4,6 @@
  * verdict lands back in the row; in a mentor-led group it waits for the mentor, who
  * approves it through the API, and the student is told on Telegram.
  */
-import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { createNocoApi, nocoRows, type NocoRows, type TableIds } from '../../nocodb/client.ts';
 import { provisionBase } from '../../nocodb/provision.ts';
@@ -18,6 +17,7 @@ import type { WebhookTarget } from '../../ory/standin/index.ts';
 import { freshDatabase, testLog, useNocodb, useRedis } from '../support/stack.ts';
 import { startTestPlatform, testSecrets, waitFor, type RunningPlatform } from '../support/platform.ts';
 import { startStandin, type Harness } from '../ory/standin-harness.ts';
+import { registerThroughStandin } from './register.ts';
 import { startModelServer, type ModelServer } from '../ai/support/model-server.ts';
 import { startTelegramServer, type TelegramServer } from '../ai/support/telegram-server.ts';
 import { createGuideRepo, type GuideRepo } from '../ai/support/guides.ts';
@@ -38,15 +38,9 @@ describe('AI homework checks, end to end on NocoDB', function () {
   let guideId: number;
 
   const register = async (first: string) => {
-    const email = `${first.toLowerCase()}.${randomBytes(3).toString('hex')}@school.test`;
-    const flow = await (await fetch(`${standin.url}/self-service/registration/api`, { headers: { accept: 'application/json' } })).json() as { id: string };
-    const res = await fetch(`${standin.url}/self-service/registration?flow=${flow.id}`, {
-      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ method: 'password', password: `Pw-${randomBytes(8).toString('hex')}`, traits: { email, name: { first, last: 'Test' } } }),
-    });
-    const body = await res.json() as { identity: { id: string }; session_token: string };
-    const person = await waitFor(`${first}'s people row`, async () => (await rows.list('people', { where: `(IdentityId,eq,${body.identity.id})` }))[0], 20_000);
-    return { id: body.identity.id, email, token: body.session_token, personRow: person.Id };
+    const person = await registerThroughStandin(standin.url, first);
+    const row = await waitFor(`${first}'s people row`, async () => (await rows.list('people', { where: `(IdentityId,eq,${person.id})` }))[0], 20_000);
+    return { ...person, personRow: row.Id };
   };
 
   const answerExercise = async (student: string, text: string) => {

@@ -2,7 +2,6 @@
  * The school as a new user meets it: all capabilities wired as service/main.ts wires them
  * (loadCapabilities), on the real NocoDB, PostgreSQL and Redis, with the Ory stand-in.
  */
-import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { createNocoApi, nocoRows, type NocoRows, type TableIds } from '../../nocodb/client.ts';
 import { provisionBase } from '../../nocodb/provision.ts';
@@ -16,6 +15,7 @@ import { freshDatabase, testLog, useNocodb, useRedis } from '../support/stack.ts
 import { startTestPlatform, testSecrets, waitFor, type RunningPlatform } from '../support/platform.ts';
 import { postDiscourse } from '../support/discourse.ts';
 import { startStandin, type Harness } from '../ory/standin-harness.ts';
+import { registerThroughStandin } from './register.ts';
 
 describe('the school, end to end', function () {
   this.timeout(180_000);
@@ -26,17 +26,7 @@ describe('the school, end to end', function () {
   let ann: { id: string; email: string; token: string };
   const ids: TableIds = { baseId: '', tables: new Map() };
 
-  const register = async (first: string) => {
-    const email = `${first.toLowerCase()}.${randomBytes(3).toString('hex')}@school.test`;
-    const flow = await (await fetch(`${standin.url}/self-service/registration/api`, { headers: { accept: 'application/json' } })).json() as { id: string };
-    const res = await fetch(`${standin.url}/self-service/registration?flow=${flow.id}`, {
-      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ method: 'password', password: `Pw-${randomBytes(8).toString('hex')}`, traits: { email, name: { first, last: 'Test' } } }),
-    });
-    const body = await res.json() as { identity: { id: string }; session_token: string };
-    expect(res.status, 'registration through the stand-in').to.equal(200);
-    return { id: body.identity.id, email, token: body.session_token };
-  };
+  const register = (first: string) => registerThroughStandin(standin.url, first);
   /** As a student does in the workbook: a draft answer to an exercise, then submitted. */
   const answerExercise = async (student: string, text: string) => {
     const [exercise] = await rows.insert('exercises', [{ Title: 'Граница системы', Question: 'Где проходит граница системы?', ReferenceAnswer: 'По функции.', MaxPoints: 10 }]);
