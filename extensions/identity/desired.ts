@@ -19,6 +19,8 @@ export interface WorkbookState {
   /** workbooks.StudentIdentity, or else the IdentityId of the linked person. */
   owner: string | null;
   groupId: number | null;
+  /** Slug of the guide the workbook is for (workbooks belong to a guide); its owner reads it. */
+  guideSlug?: string | null;
 }
 
 export interface SubscriptionState {
@@ -46,6 +48,7 @@ export function workbookTuples(w: WorkbookState): RelationTuple[] {
     ...(w.owner ? [toIdentity('Workbook', object, 'owners', w.owner)] : []),
     ...(w.groupId ? [toSet('Workbook', object, 'parents', { namespace: 'Group', object: groupObject(w.groupId), relation: '' })] : []),
     ...STAFF.map((set) => toSet('Workbook', object, 'viewers', set)),
+    ...(w.guideSlug ? [toSet('Guide', w.guideSlug, 'readers', { namespace: 'Workbook', object, relation: 'owners' })] : []),
   ];
 }
 

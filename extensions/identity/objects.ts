@@ -23,7 +23,7 @@ export const GRANTED_ROLES = ['staff', 'admin', 'ambassador'] as const;
 export type GrantedRole = (typeof GRANTED_ROLES)[number];
 
 /** Namespaces whose tuples this capability writes (reconciliation lists these in Keto). */
-export const MANAGED_NAMESPACES = ['Group', 'Workbook', 'Subscription', 'Role', 'Person', 'Contact', 'Report'] as const;
+export const MANAGED_NAMESPACES = ['Group', 'Workbook', 'Subscription', 'Role', 'Person', 'Guide', 'Contact', 'Report'] as const;
 
 export function isOwnedObject(t: Pick<RelationTuple, 'namespace' | 'object'>): boolean {
   const prefix = (PREFIX as Record<string, string>)[t.namespace];

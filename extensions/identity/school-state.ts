@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { NocoRows, Row } from '../../nocodb/client.ts';
 import type { RelationTuple } from '../../ory/opl/tuples.ts';
-import { groupRow, mentorRow, personRow, subscriptionRow, workbookRow } from '../../schemas/events/identity.ts';
+import { groupRow, guideRow, mentorRow, personRow, subscriptionRow, workbookRow } from '../../schemas/events/identity.ts';
 import {
   allTuples, GRANTS, groupTuples, identityTuples, subscriptionTuples, workbookTuples,
   type GroupState, type SchoolSnapshot, type SubscriptionState, type WorkbookState,
@@ -71,7 +71,8 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks }): Schoo
     if (!row) return null;
     let owner = row.StudentIdentity;
     if (!owner && row.people_id) owner = (await read('people', row.people_id, personRow))?.IdentityId ?? null;
-    return { id, owner, groupId: row.groups_id };
+    const guideSlug = row.guides_id ? (await read('guides', row.guides_id, guideRow))?.Slug ?? null : null;
+    return { id, owner, groupId: row.groups_id, guideSlug };
   }
 
   async function subscription(id: number): Promise<SubscriptionState | null> {
@@ -86,13 +87,15 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks }): Schoo
   }
 
   async function readEverything(): Promise<{ state: SchoolSnapshot; counts: Record<string, number> }> {
-    const [people, groups, mentors, workbooks, subscriptions] = await Promise.all([
+    const [people, groups, mentors, workbooks, subscriptions, guides] = await Promise.all([
       listAll('people', { fields: 'Id,IdentityId,Roles' }).then((rows) => rows.map((r) => personRow.parse(r))),
       listAll('groups', { fields: 'Id' }).then((rows) => rows.map((r) => groupRow.parse(r))),
       listAll('mentors', { fields: 'Id,IdentityId,Active' }).then((rows) => rows.map((r) => mentorRow.parse(r))),
       listAll('workbooks').then((rows) => rows.map((r) => workbookRow.parse(r))),
       listAll('subscriptions', { fields: 'Id,IdentityId,Status,EndsOn' }).then((rows) => rows.map((r) => subscriptionRow.parse(r))),
+      listAll('guides', { fields: 'Id,Slug' }).then((rows) => rows.map((r) => guideRow.parse(r))),
     ]);
+    const slugOf = new Map(guides.map((g) => [g.Id, g.Slug]));
     const identityOf = new Map(people.map((p) => [p.Id, p.IdentityId]));
     const mentorsOf = new Map<number, GroupState['mentors']>();
     for (const m of mentors) {
@@ -109,7 +112,7 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks }): Schoo
     return {
       state: {
         groups: groupStates,
-        workbooks: workbooks.map((w) => ({ id: w.Id, owner: w.StudentIdentity ?? (w.people_id ? identityOf.get(w.people_id) ?? null : null), groupId: w.groups_id })),
+        workbooks: workbooks.map((w) => ({ id: w.Id, owner: w.StudentIdentity ?? (w.people_id ? identityOf.get(w.people_id) ?? null : null), groupId: w.groups_id, guideSlug: w.guides_id ? slugOf.get(w.guides_id) ?? null : null })),
         subscriptions: subscriptions.map((x) => ({ id: x.Id, identity: x.IdentityId, status: x.Status, endsOn: x.EndsOn })),
         people: people.filter((p) => p.IdentityId).map((p) => ({ identity: p.IdentityId!, roles: p.Roles })),
       },

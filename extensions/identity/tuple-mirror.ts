@@ -61,7 +61,11 @@ function columns(tuples: RelationTuple[]): string[][] {
 function sliceWhere(slice: Slice): { text: string; values: unknown[] } {
   switch (slice.kind) {
     case 'object':
-      return { text: 'namespace = $1 and object = $2', values: [slice.namespace, objectOf(slice.namespace, slice.rowId)] };
+      // A workbook's slice also holds the guide it opens to its owner (Guide:<slug>#readers@Workbook:<id>#owners).
+      return {
+        text: `(namespace = $1 and object = $2) or (namespace = 'Guide' and subject = $1 || ':' || $2 || '#owners')`,
+        values: [slice.namespace, objectOf(slice.namespace, slice.rowId)],
+      };
     case 'roles':
       return { text: `((namespace = 'Role' and subject = $1) or (namespace = 'Person' and object = $1))`, values: [slice.identity] };
     case 'grants':

@@ -13,6 +13,7 @@
  *   Subscription:<plan>#holders@<identity>      an active subscription; deleted when it expires
  *   Guide:<guide>#authors@<identity>
  *   Guide:<guide>#readers@Subscription:<plan>#holders   or @Group:<group>#members or @<identity>
+ *   Guide:<slug>#readers@Workbook:<workbook>#owners     a student reads the guide of their workbook
  *   Workbook:<workbook>#owners@<identity>
  *   Workbook:<workbook>#parents@Group:<group>   the cohort whose mentors review it
  *   Workbook:<workbook>#viewers@Role:staff#members
@@ -61,7 +62,7 @@ class Subscription implements Namespace {
 class Guide implements Namespace {
   related: {
     authors: User[];
-    readers: (User | SubjectSet<Group, 'members'> | SubjectSet<Subscription, 'holders'>)[];
+    readers: (User | SubjectSet<Group, 'members'> | SubjectSet<Subscription, 'holders'> | SubjectSet<Workbook, 'owners'>)[];
   };
 
   permits = {

@@ -107,6 +107,22 @@ describe('AI homework checks, end to end on NocoDB', function () {
     expect(JSON.parse(student).student_answer, 'the answer is passed as data').to.contain('Граница системы');
   });
 
+  it('a student reads the guide of their own workbook and may search it; a stranger may not', async () => {
+    const fay = await register('Fay');
+    const gus = await register('Gus');
+    const [workbook] = await rows.insert('workbooks', [{ Title: 'Fay: системное мышление', StudentIdentity: fay.id, Status: 'active' }]);
+    await rows.link('guides', 'Workbooks', guideId, [workbook!.Id]);
+    await waitFor('Keto to open the guide to Fay', async () => {
+      await identity.reconcile({ dryRun: false });
+      return standin.ory.keto.check({ namespace: 'Guide', object: 'systems-ru', relation: 'read', subject: fay.id });
+    }, 20_000);
+    const search = (token: string) => fetch(`${platform.url}/api/ai-check/guides/systems-ru/search?q=${encodeURIComponent('граница системы')}`, { headers: { 'x-session-token': token } });
+    const found = await search(fay.token);
+    expect(found.status).to.equal(200);
+    expect(JSON.stringify(await found.json())).to.contain('Границы системы');
+    expect((await search(gus.token)).status, 'no workbook for this guide, no reading').to.equal(403);
+  });
+
   it('in a mentor-led group the verdict waits for the mentor, who approves it; the student is told on Telegram and by e-mail', async () => {
     const eve = await register('Eve');
     const max = await register('Max');
