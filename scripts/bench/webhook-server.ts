@@ -13,7 +13,7 @@ const [dbUrl, redisUrl, secretsJson] = process.argv.slice(2) as [string, string,
 const log = createLogger('warn', 'bench');
 const platform = createPlatform({
   db: createPool(dbUrl, 30), redisUrl, log, secrets: JSON.parse(secretsJson), tableById: () => undefined,
-  capabilities: [{ name: 'bench', consumers: [{ name: 'bench-noop', accepts: () => true, handle: async () => {} }] }],
+  capabilities: process.env.BENCH_CONSUMERS === 'none' ? [] : [{ name: 'bench', consumers: [{ name: 'bench-noop', accepts: () => true, handle: async () => {} }] }],
   health: {}, staffGuard: (_req, _res, next) => next(), inboxStaleSeconds: 120, maxAttempts: 5, concurrency: 4,
   runWorkers: process.env.BENCH_WORKERS !== 'off',
 });

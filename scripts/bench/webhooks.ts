@@ -5,9 +5,9 @@
  * Prints accepted signed single deliveries/s with p50/p99 acknowledgement latency, batch
  * endpoint events/s, and how long the workers take to drain what was accepted.
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -62,6 +62,45 @@ function load(opts: autocannon.Options): Promise<autocannon.Result> {
   });
 }
 
+/**
+ * The same signed single deliveries from wrk (C, Debian's package) when it is installed: a
+ * load generator that takes far less of the two cores than autocannon in Node does.
+ * Each wrk thread sends its own slice of prepared, individually signed deliveries.
+ */
+async function wrkLoad(base: string, prefix: string, perThread: number): Promise<{ rate: number; p50: string; p99: string; non2xx: number } | null> {
+  if (spawnSync('sh', ['-c', 'command -v wrk']).status !== 0) return null;
+  const threads = 2;
+  // One file of prepared deliveries per thread (Lua caps a chunk's constants, so no inline table).
+  for (let t = 0; t < threads; t++) {
+    const lines: string[] = [];
+    for (let i = 0; i < perThread; i++) {
+      const body = JSON.stringify(post(t * perThread + i));
+      lines.push(`${prefix}-${t}-${i}\t${discourseSignature(secrets.discourse, body)}\t${body}`);
+    }
+    await writeFile(path.join(dir, `deliveries-${t}.tsv`), lines.join('\n') + '\n');
+  }
+  const lua = `
+local counter = 0
+function setup(thread) thread:set("tid", counter); counter = counter + 1 end
+local reqs, n = {}, 0
+function init(args)
+  for line in io.lines("${dir}/deliveries-" .. tid .. ".tsv") do
+    local id, sig, body = line:match("^([^\t]+)\t([^\t]+)\t(.*)$")
+    reqs[#reqs + 1] = wrk.format("POST", "/hooks/discourse", {
+      ["content-type"] = "application/json", ["x-discourse-event-id"] = id, ["x-discourse-event"] = "post_created",
+      ["x-discourse-event-type"] = "post", ["x-discourse-event-signature"] = sig }, body)
+  end
+end
+function request() n = n + 1; return reqs[((n - 1) % #reqs) + 1] end
+`;
+  const file = path.join(dir, 'deliveries.lua');
+  await writeFile(file, lua);
+  const out = execFileSync('wrk', ['-t', String(threads), '-c', '32', '-d', `${seconds}s`, '--latency', '-s', file, base], { encoding: 'utf8' });
+  const rate = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  return { rate, p50: /\s50%\s+(\S+)/.exec(out)?.[1] ?? '?', p99: /\s99%\s+(\S+)/.exec(out)?.[1] ?? '?', non2xx };
+}
+
 const server = fork(path.resolve(import.meta.dirname, 'webhook-server.ts'), [dbUrl, redis.url, JSON.stringify(secrets)], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.data/prof'] : [])] });
 const port = await new Promise<number>((resolve) => server.on('message', (m) => resolve((m as { port: number }).port)));
 const base = `http://127.0.0.1:${port}`;
@@ -83,6 +122,8 @@ try {
     url: `${base}/hooks/discourse`, connections: 32, duration: seconds,
     requests: [{ method: 'POST', setupRequest: (r) => ({ ...r, ...prepared[n++ % prepared.length]! }) }],
   });
+
+  const wrkSingle = await wrkLoad(base, 'wrk', 4000 * seconds);
 
   let b = 0;
   const batch = await load({
@@ -113,6 +154,8 @@ Webhook receiver on loopback (${os.cpus().length} cores), ${seconds} s per load,
     accepted                ${fmt(singleRate)} deliveries/s   (${single['2xx']} x 2xx, ${single.non2xx} non-2xx, ${single.errors} errors)
     acknowledgement latency p50 ${single.latency.p50} ms   p99 ${single.latency.p99} ms   max ${single.latency.max} ms
     ratio to raw PostgreSQL ${(singleRate / ceiling).toFixed(3)}
+${wrkSingle ? `    the same from wrk       ${fmt(wrkSingle.rate)} deliveries/s   p50 ${wrkSingle.p50}   p99 ${wrkSingle.p99}   (${wrkSingle.non2xx} non-2xx; wrk takes less CPU than autocannon)
+    ratio to raw PostgreSQL ${(wrkSingle.rate / ceiling).toFixed(3)}` : '    (install Debian\'s wrk for a second measurement with a lighter load generator)'}
 
   batch endpoint            /hooks/collector/batch (1000 events per request, 4 connections)
     accepted                ${fmt(batchRate)} events/s   (${batch['2xx']} x 2xx, ${batch.non2xx} non-2xx)
