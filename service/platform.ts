@@ -11,6 +11,8 @@ import { createDispatcher, type Dispatcher } from './inbox/dispatcher.ts';
 import { createInbox, type Inbox } from './inbox/inbox.ts';
 import { closeQueues, createQueues, type InboxQueue } from './inbox/queues.ts';
 import { startWorkers } from './inbox/worker.ts';
+import { replayDeadJobs, replayRequest } from './inbox/replay.ts';
+import { badRequest } from './errors.ts';
 import { errorHandler } from './http/errors-middleware.ts';
 import { healthHandler, type HealthCheck } from './http/health.ts';
 import { createMetrics, hookMetrics, metricsHandler } from './http/metrics.ts';
@@ -77,6 +79,13 @@ export function createPlatform(opts: PlatformOptions): Platform {
   board.setBasePath('/admin/queues');
   createBullBoard({ queues: [...queues.values()].map((q) => new BullAdapter(q)), serverAdapter: board });
   app.use('/admin/queues', opts.staffGuard, board.getRouter());
+  app.post('/admin/inbox/replay', opts.staffGuard, express.json(), async (req, res) => {
+    const parsed = replayRequest.safeParse(req.body);
+    if (!parsed.success) throw badRequest('PAYLOAD_INVALID', 'replay request is not valid', parsed.error.issues);
+    const replayed = await replayDeadJobs(db, parsed.data);
+    if (replayed) dispatcher.nudge();
+    res.json({ replayed });
+  });
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'NOT_FOUND', message: 'no such route' } });
   });
