@@ -69,10 +69,22 @@ export function formatTuple(t: RelationTuple): string {
 }
 
 /** An in-memory store, for unit tests and as the stand-in's working set. */
+/**
+ * Tuples in memory, indexed by (namespace, object, relation): the evaluator asks by that
+ * triple at every step, so a check costs the size of the buckets it visits, not of the store.
+ */
 export class MemoryTuples implements TupleReader {
-  constructor(private tuples: RelationTuple[] = []) {}
+  private tuples: RelationTuple[] = [];
+  private byObject = new Map<string, RelationTuple[]>();
+
+  constructor(tuples: RelationTuple[] = []) {
+    for (const t of tuples) this.insert(t);
+  }
 
   find(query: TupleQuery): RelationTuple[] {
+    if (query.namespace !== undefined && query.object !== undefined && query.relation !== undefined) {
+      return (this.byObject.get(bucketKey(query.namespace, query.object, query.relation)) ?? []).filter((t) => matchesQuery(t, query));
+    }
     return this.tuples.filter((t) => matchesQuery(t, query));
   }
 
@@ -82,16 +94,29 @@ export class MemoryTuples implements TupleReader {
 
   /** Adds the tuple unless an equal one exists (Keto's PUT is idempotent). */
   insert(t: RelationTuple): void {
-    if (!this.tuples.some((x) => sameTuple(x, t))) this.tuples.push(t);
+    const key = bucketKey(t.namespace, t.object, t.relation);
+    const bucket = this.byObject.get(key) ?? [];
+    if (bucket.some((x) => sameTuple(x, t))) return;
+    bucket.push(t);
+    this.byObject.set(key, bucket);
+    this.tuples.push(t);
   }
 
   remove(t: RelationTuple): void {
-    this.tuples = this.tuples.filter((x) => !sameTuple(x, t));
+    this.replaceAll(this.tuples.filter((x) => !sameTuple(x, t)));
   }
 
   removeMatching(q: TupleQuery): number {
     const before = this.tuples.length;
-    this.tuples = this.tuples.filter((x) => !matchesQuery(x, q));
+    this.replaceAll(this.tuples.filter((x) => !matchesQuery(x, q)));
     return before - this.tuples.length;
   }
+
+  private replaceAll(tuples: RelationTuple[]): void {
+    this.tuples = [];
+    this.byObject.clear();
+    for (const t of tuples) this.insert(t);
+  }
 }
+
+const bucketKey = (namespace: string, object: string, relation: string) => `${namespace}\u0000${object}\u0000${relation}`;
