@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Consumer, InboxEvent } from '../capability.ts';
 import type { InboxQueue } from './queues.ts';
+import { inTransaction } from '../db/pool.ts';
 
 const LOCK_SQL = `
 select e.id::text, e.source, e.delivery_id, e.topic, e.payload, e.received_at, j.attempts
@@ -41,10 +42,8 @@ export interface BatchResult {
  */
 export async function processBatch(deps: { db: pg.Pool; log: Logger; maxAttempts: number }, consumer: Consumer, eventIds: string[]): Promise<BatchResult> {
   const { db, log, maxAttempts } = deps;
-  const tx = await db.connect();
-  const result: BatchResult = { done: 0, failed: 0 };
-  try {
-    await tx.query('begin');
+  return inTransaction(db, async (tx) => {
+    const result: BatchResult = { done: 0, failed: 0 };
     const { rows } = await tx.query<Row>(LOCK_SQL, [consumer.name, eventIds]);
     const done: string[] = [];
     for (const row of rows) {
@@ -66,26 +65,20 @@ export async function processBatch(deps: { db: pg.Pool; log: Logger; maxAttempts
       }
     }
     if (done.length) await tx.query(DONE_SQL, [consumer.name, done]);
-    await tx.query('commit');
     result.done = done.length;
     return result;
-  } catch (e) {
-    await tx.query('rollback').catch(() => {});
-    throw e;
-  } finally {
-    tx.release();
-  }
+  });
 }
 
 /** Starts bull workers: each job is one batch of inbox ids for one consumer. */
-export function startWorkers(deps: { db: pg.Pool; log: Logger; maxAttempts: number; concurrency: number; onBatch?: (r: BatchResult) => void },
+export function startWorkers(deps: { db: pg.Pool; log: Logger; maxAttempts: number; concurrency: number; onBatch?: (consumer: string, r: BatchResult) => void },
   consumers: Consumer[], queues: Map<string, InboxQueue>): void {
   for (const consumer of consumers) {
     const queue = queues.get(consumer.name);
     if (!queue) throw new Error(`no queue for consumer ${consumer.name}`);
     void queue.process(deps.concurrency, async (job) => {
       const r = await processBatch(deps, consumer, job.data.eventIds);
-      deps.onBatch?.(r);
+      deps.onBatch?.(consumer.name, r);
       return r;
     });
   }
