@@ -6,7 +6,7 @@ import { settingsFromEnv } from '../extensions/ai-check/settings.ts';
 import { createSmtpMailer } from '../extensions/ai-check/smtp-mailer.ts';
 import { register as registerIdentity, type IdentityCapability } from '../extensions/identity/index.ts';
 import { createPostHog, register as registerPoints } from '../extensions/points/index.ts';
-import type { NocoApi, NocoRows, TableIds } from '../nocodb/client.ts';
+import { tableIdOf, type NocoApi, type NocoRows, type TableIds } from '../nocodb/client.ts';
 import type { Ory } from '../ory/client.ts';
 import type { Capability } from './capability.ts';
 import type { Config } from './config.ts';
@@ -35,10 +35,10 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
   const guard = objectGuard(ory);
   const identity = registerIdentity({ db, log, ory, nocodb, clock, noco: { api: deps.noco.api, ids: deps.noco.ids, publicUrl: deps.noco.publicUrl } });
   const points = registerPoints({
-    db, log, clock, guard: (relation, object) => guard(relation, object),
+    db, log, clock, guard,
     posthog: createPostHog({ apiKey: config.POSTHOG_KEY, host: config.POSTHOG_HOST }),
   });
-  const tableId = (key: string) => deps.noco.ids.tables.get(key)!;
+  const tableId = (key: string) => tableIdOf(deps.noco.ids, key);
   const aiCheck = registerAiCheck({
     db, log, clock: { now: clock },
     config: settingsFromEnv({ ...config, dataDir: config.dataDir }),

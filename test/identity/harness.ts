@@ -11,15 +11,14 @@ import { provisionBase } from '../../nocodb/provision.ts';
 import { NOCODB_SECRET_HEADER } from '../../hooks/nocodb.ts';
 import { KRATOS_KEY_HEADER } from '../../hooks/kratos.ts';
 import { register, type IdentityCapability, type IdentityDeps } from '../../extensions/identity/index.ts';
-import { col, schoolTables, type DefinedTable } from '../../schemas/nocodb/index.ts';
+import { schoolTables, type DefinedTable } from '../../schemas/nocodb/index.ts';
 import type { WebhookTarget } from '../../ory/standin/index.ts';
 import { freshDatabase, testLog, useNocodb, useRedis, type TestDatabase } from '../support/stack.ts';
 import { startTestPlatform, testSecrets, waitFor, type RunningPlatform } from '../support/platform.ts';
 import { startStandin, type Harness } from '../ory/standin-harness.ts';
 
-/** workbooks with the ShareUrl column the capability writes back when it exists. */
-export const tables: DefinedTable[] = schoolTables.map((t) =>
-  (t.key === 'workbooks' ? { ...t, columns: { ...t.columns, ShareUrl: col.url('Shared view of the answers (identity capability)') } } : t));
+/** The School base as provisioning makes it (workbooks carry ShareUrl, which the capability writes back). */
+export const tables: DefinedTable[] = schoolTables;
 
 export interface Person {
   id: string;
