@@ -178,8 +178,8 @@ async function main() {
 
   // Link changes in NocoDB fire no webhook and subscriptions expire without an edit:
   // reconciliation repairs Keto from NocoDB at start and then periodically.
+  // The identity capability logs each run's report itself.
   const reconcile = () => loaded.identity.reconcile({ dryRun: false })
-    .then((r) => log.info({ component: 'reconcile', report: r }, 'Keto reconciled with NocoDB'))
     .catch((e) => log.warn({ component: 'reconcile', err: (e as Error).message }, 'reconciliation failed; will retry'));
   void reconcile();
   const reconcileTimer = setInterval(reconcile, config.RECONCILE_MINUTES * 60_000);

@@ -57,9 +57,9 @@ export function createPlatform(opts: PlatformOptions): Platform {
   if (opts.runWorkers !== false) {
     startWorkers({
       db, log, maxAttempts: opts.maxAttempts, concurrency: opts.concurrency,
-      onBatch: (r) => {
-        metrics.processed.inc({ consumer: 'all', result: 'done' }, r.done);
-        metrics.processed.inc({ consumer: 'all', result: 'failed' }, r.failed);
+      onBatch: (consumer, r) => {
+        metrics.processed.inc({ consumer, result: 'done' }, r.done);
+        metrics.processed.inc({ consumer, result: 'failed' }, r.failed);
       },
     }, consumers, queues);
   }

@@ -38,14 +38,14 @@ export function metricsHandler(metrics: Metrics): RequestHandler {
   };
 }
 
-/** Counts and times every /hooks request. */
+/** Counts and times every /hooks request, by receiver (/hooks/<source>). */
 export function hookMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
-    const end = metrics.ackSeconds.startTimer({ route: req.baseUrl + req.path });
+    const route = `${req.baseUrl}/${req.path.split('/')[1] ?? ''}`;
+    const end = metrics.ackSeconds.startTimer({ route });
     res.on('finish', () => {
-      const route = (req.baseUrl + req.path).split('/').slice(0, 3).join('/');
       metrics.deliveries.inc({ route, status: String(res.statusCode) });
-      end({ route });
+      end();
     });
     next();
   };
