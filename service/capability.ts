@@ -28,6 +28,12 @@ export interface Consumer {
   name: string;
   accepts(topic: string): boolean;
   handle(event: InboxEvent, ctx: ConsumerContext): Promise<void>;
+  /**
+   * Optional: a whole batch at once, set-based, with the same effects as `handle` on each
+   * event in order. It runs in one savepoint; when it throws, the worker rolls it back and
+   * handles the batch one event at a time, so one bad event costs only itself.
+   */
+  handleBatch?(events: InboxEvent[], ctx: ConsumerContext): Promise<void>;
 }
 
 /** What a capability folder's index.ts hands to the service. */

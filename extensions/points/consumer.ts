@@ -2,6 +2,7 @@ import type { Consumer, InboxEvent } from '../../service/capability.ts';
 import { mapEvent, mapsToEvents } from './events.ts';
 import { mirrorGroupMember } from './groups.ts';
 import { ingest, type CountingContext } from './ingest.ts';
+import { ingestBatch, type BatchItem } from './ingest-batch.ts';
 import { recordIgnored } from './ledger.ts';
 import { onDiscourseUser, onIdentity } from './registration.ts';
 import { mirrorRule } from './rule-mirror.ts';
@@ -15,6 +16,8 @@ export interface ConsumerDeps {
   defaultTimeZone: string;
   /** Told after a rule change committed a recomputation job (may be called before the commit: the runner re-checks). */
   onRecomputeScheduled?: (id: string) => void;
+  /** Count runs of activity events set-based (ingest-batch.ts); false: one by one (ingest.ts). Default true. */
+  batch?: boolean;
 }
 
 /**
@@ -25,7 +28,7 @@ export interface ConsumerDeps {
  */
 export function pointsConsumer(deps: ConsumerDeps): Consumer {
   const topics = new Set<string>([...PEOPLE_TOPICS, ...RULE_TOPICS, ...GROUP_TOPICS]);
-  return {
+  const consumer: Consumer = {
     name: 'points',
     accepts: (topic) => topics.has(topic) || mapsToEvents(topic),
     async handle(event: InboxEvent, { tx, log }) {
@@ -69,4 +72,28 @@ export function pointsConsumer(deps: ConsumerDeps): Consumer {
       return ignore(`topic ${event.topic} is not handled by points`);
     },
   };
+  if (deps.batch === false) return consumer;
+  /**
+   * Runs of activity events are counted together; any other event (a rule, a person, a
+   * group member) is handled on its own between them, so the order of the batch holds.
+   */
+  consumer.handleBatch = async (events, ctx) => {
+    const now = deps.clock();
+    let run: BatchItem[] = [];
+    const flush = async () => {
+      if (run.length) await ingestBatch(ctx.tx, run, { defaultTimeZone: deps.defaultTimeZone, now });
+      run = [];
+    };
+    for (const event of events) {
+      const mapped = mapsToEvents(event.topic) ? mapEvent(event.topic, event.payload, now) : undefined;
+      if (mapped?.type === 'events') {
+        run.push(...mapped.events.map((e) => ({ event: e, inboxEventId: event.id })));
+        continue;
+      }
+      await flush();
+      if (mapped?.type !== 'skip') await consumer.handle(event, ctx);
+    }
+    await flush();
+  };
+  return consumer;
 }

@@ -33,6 +33,8 @@ export interface PointsDeps {
   recomputeParallel?: number;
   /** How often booked lines are forwarded to PostHog. Default 30 s. */
   analyticsIntervalMs?: number;
+  /** Count runs of activity events set-based (default); false counts them one by one (the tests compare both). */
+  batchIngestion?: boolean;
 }
 
 /** Every inbox topic the points consumer takes. */
@@ -52,7 +54,7 @@ export function register(deps: PointsDeps): PointsCapability {
   const nudge = () => loop?.nudge();
   return {
     name: 'points',
-    consumers: [pointsConsumer({ clock: deps.clock, defaultTimeZone, onRecomputeScheduled: nudge })],
+    consumers: [pointsConsumer({ clock: deps.clock, defaultTimeZone, onRecomputeScheduled: nudge, batch: deps.batchIngestion })],
     routes: (router) => routes(router, { db: deps.db, clock: deps.clock, guard: deps.guard, defaultTimeZone, onRecomputeScheduled: nudge }),
     async start() {
       loop = startRecomputeLoop({ ...runner, intervalMs: deps.recomputeIntervalMs ?? 5000 });

@@ -34,15 +34,34 @@ export interface RecomputeScope {
  * changed: events whose active lines differ from their target lines (an event has at most
  *          one line per role; more than one active is itself a difference).
  */
-const RECOMPUTE_SQL = `
-with ev as (
+const EVENTS_OF_PEOPLE = `
+ev as (
   select * from (
     select e.id, e.person_id, e.kind, e.day, e.occurred_at, e.key, e.actions, e.characters, e.seconds,
       not e.retract and row_number() over (partition by e.person_id, e.subject order by e.version desc, e.key desc) = 1 as live
     from points_event e
     where ($1::uuid[] is null or e.person_id = any($1)) and ($2::text[] is null or e.kind = any($2))
   ) x where $3::date is null or x.day >= $3::date
-),
+)`;
+
+/*
+ * The same for some person-kind-days ($1 people, $2 kinds, $3 days, element-wise): the
+ * incremental path of a batch of new events. Liveness looks at the whole subject through
+ * its index, as ledger.ts does for one day.
+ */
+const EVENTS_OF_GROUPS = `
+g as (select distinct * from unnest($1::uuid[], $2::text[], $3::date[]) as g(person_id, kind, day)),
+ev as (
+  select e.id, e.person_id, e.kind, e.day, e.occurred_at, e.key, e.actions, e.characters, e.seconds,
+    not e.retract and not exists (
+      select 1 from points_event s
+      where s.subject = e.subject and s.person_id = e.person_id and (s.version > e.version or (s.version = e.version and s.key > e.key))
+    ) as live
+  from g join points_event e on e.person_id = g.person_id and e.kind = g.kind and e.day = g.day
+)`;
+
+const settleSql = (events: string) => `
+with ${events},
 rules as (
   select r.rule_id, r.version, r.kind, r.points, r.min_length, r.daily_cap, r.cooldown_seconds, r.effective_from,
     -- Factors in thousandths, as rules.ts carries them: integer arithmetic, exact and fast.
@@ -128,12 +147,28 @@ select * from (
 -- Per event: its reversals, then its new lines, so a statement reads in order.
 order by event_id, compensates is null, role desc`;
 
+const RECOMPUTE_SQL = settleSql(EVENTS_OF_PEOPLE);
+const SETTLE_GROUPS_SQL = settleSql(EVENTS_OF_GROUPS);
+
 /**
  * Recomputes a scope inside the caller's transaction, which must hold the people's locks
  * (or be the only writer). Returns the number of lines appended.
  */
 export async function recomputeScope(tx: PoolClient, scope: RecomputeScope, at: Date, recomputeId: string | null = null): Promise<number> {
   const r = await tx.query(RECOMPUTE_SQL, [scope.personIds, scope.kinds, scope.fromDay, recomputeId, at]);
+  return r.rowCount ?? 0;
+}
+
+/**
+ * Brings some person-kind-days in line with their events and rules, set-based (the batch
+ * counterpart of settle.ts), inside the caller's transaction, which holds their people's
+ * locks. Returns the number of lines appended.
+ */
+export async function settleGroupsSql(tx: PoolClient, groups: { personId: string; kind: string; day: string }[], at: Date): Promise<number> {
+  if (groups.length === 0) return 0;
+  const r = await tx.query({ name: 'points.settle-groups', text: SETTLE_GROUPS_SQL, values: [
+    groups.map((g) => g.personId), groups.map((g) => g.kind), groups.map((g) => g.day), null, at,
+  ] });
   return r.rowCount ?? 0;
 }
 

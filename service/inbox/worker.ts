@@ -35,39 +35,58 @@ export interface BatchResult {
 }
 
 /**
- * Handles a batch of inbox events for one consumer in one transaction. Each event runs in
- * a savepoint: its effects commit together with its `done` mark, or, when it throws, roll
- * back while the failure (attempt count, error, next try with backoff) is recorded. A
- * process killed mid-batch commits nothing, and the rows stay pending.
+ * Handles a batch of inbox events for one consumer in one transaction. A consumer with
+ * `handleBatch` gets the whole batch at once first. Otherwise, or when that throws, each
+ * event runs in a savepoint: its effects commit together with its `done` mark, or, when it
+ * throws, roll back while the failure (attempt count, error, next try with backoff) is
+ * recorded. A process killed mid-batch commits nothing, and the rows stay pending.
  */
 export async function processBatch(deps: { db: pg.Pool; log: Logger; maxAttempts: number }, consumer: Consumer, eventIds: string[]): Promise<BatchResult> {
   const { db, log, maxAttempts } = deps;
   return inTransaction(db, async (tx) => {
     const result: BatchResult = { done: 0, failed: 0 };
     const { rows } = await tx.query<Row>(LOCK_SQL, [consumer.name, eventIds]);
+    const events: InboxEvent[] = rows.map((row) => ({
+      id: row.id, source: row.source, deliveryId: row.delivery_id, topic: row.topic, payload: row.payload, receivedAt: row.received_at,
+    }));
     const done: string[] = [];
-    for (const row of rows) {
-      const event: InboxEvent = {
-        id: row.id, source: row.source, deliveryId: row.delivery_id, topic: row.topic,
-        payload: row.payload, receivedAt: row.received_at,
-      };
-      await tx.query('savepoint event');
-      try {
-        await consumer.handle(event, { tx, log });
-        await tx.query('release savepoint event');
-        done.push(row.id);
-      } catch (e) {
-        await tx.query('rollback to savepoint event');
-        const message = e instanceof Error ? e.message : String(e);
-        await tx.query(FAILED_SQL, [consumer.name, row.id, message.slice(0, 2000), maxAttempts]);
-        log.warn({ component: 'worker', consumer: consumer.name, event: row.id, attempt: row.attempts + 1, err: message }, 'event failed');
-        result.failed += 1;
+    if (consumer.handleBatch && events.length > 1 && await handledAsBatch(tx, log, consumer, events)) {
+      done.push(...events.map((e) => e.id));
+    } else {
+      for (const [i, event] of events.entries()) {
+        await tx.query('savepoint event');
+        try {
+          await consumer.handle(event, { tx, log });
+          await tx.query('release savepoint event');
+          done.push(event.id);
+        } catch (e) {
+          await tx.query('rollback to savepoint event');
+          const message = e instanceof Error ? e.message : String(e);
+          await tx.query(FAILED_SQL, [consumer.name, event.id, message.slice(0, 2000), maxAttempts]);
+          log.warn({ component: 'worker', consumer: consumer.name, event: event.id, attempt: rows[i]!.attempts + 1, err: message }, 'event failed');
+          result.failed += 1;
+        }
       }
     }
     if (done.length) await tx.query(DONE_SQL, [consumer.name, done]);
     result.done = done.length;
     return result;
   });
+}
+
+/** The batch in one savepoint; false (and nothing of it kept) when it threw. */
+async function handledAsBatch(tx: pg.PoolClient, log: Logger, consumer: Consumer, events: InboxEvent[]): Promise<boolean> {
+  await tx.query('savepoint batch');
+  try {
+    await consumer.handleBatch!(events, { tx, log });
+    await tx.query('release savepoint batch');
+    return true;
+  } catch (e) {
+    await tx.query('rollback to savepoint batch');
+    log.info({ component: 'worker', consumer: consumer.name, events: events.length, err: e instanceof Error ? e.message : String(e) },
+      'batch failed; handling its events one at a time');
+    return false;
+  }
 }
 
 /** Starts bull workers: each job is one batch of inbox ids for one consumer. */

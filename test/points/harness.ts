@@ -34,12 +34,12 @@ export interface PointsHarness {
   http(): Promise<{ url: string; close(): Promise<void>; guarded: string[] }>;
 }
 
-export async function pointsHarness(label: string, opts: { defaultTimeZone?: string } = {}): Promise<PointsHarness> {
+export async function pointsHarness(label: string, opts: { defaultTimeZone?: string; batchIngestion?: boolean } = {}): Promise<PointsHarness> {
   const db = await freshDatabase(label);
   const clock = { now: new Date('2025-03-03T12:00:00Z') };
   const guarded: string[] = [];
   const points = register({
-    db: db.pool, log: testLog, clock: () => clock.now, defaultTimeZone: opts.defaultTimeZone ?? 'UTC',
+    db: db.pool, log: testLog, clock: () => clock.now, defaultTimeZone: opts.defaultTimeZone ?? 'UTC', batchIngestion: opts.batchIngestion,
     guard: (relation, object) => (req, _res, next) => {
       guarded.push(`${object(req)}#${relation}`);
       next();

@@ -58,11 +58,11 @@ describe('points: rules staff change in NocoDB', () => {
  * recomputation (recompute.ts, SQL) must agree: after a random history, a full
  * recomputation finds nothing to change.
  */
-describe('points: the incremental path and the set-based recomputation agree', () => {
+for (const batch of [false, true]) describe(`points: ${batch ? 'batch ingestion (set-based)' : 'one event at a time (rules.ts)'} and the set-based recomputation agree`, () => {
   let h: PointsHarness;
 
   before(async () => {
-    h = await pointsHarness('agree');
+    h = await pointsHarness(batch ? 'agree-batch' : 'agree', { batchIngestion: batch });
     await h.rule({ Id: 1, Kind: 'club_post', Points: 2, PerCharacter: 0.013, MinLength: 30, DailyCap: 12, CooldownSeconds: 120, EffectiveFrom: '2025-01-01', AmbassadorShare: 0.25 }, 'insert');
     await h.rule({ Id: 2, Kind: 'club_post', Points: 1, PerCharacter: 0.02, DailyCap: 9, EffectiveFrom: '2025-03-02', AmbassadorShare: 0.5 }, 'insert');
     await h.rule({ Id: 3, Kind: 'reading_heartbeat', PerMinute: 0.7, DailyCap: 10, CooldownSeconds: 20, EffectiveFrom: '2025-01-01' }, 'insert');

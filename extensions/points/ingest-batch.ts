@@ -1,0 +1,156 @@
+import type { PoolClient } from 'pg';
+import type { CanonicalEvent } from '../../schemas/events/points.ts';
+import { localDay } from './calendar.ts';
+import { ingest, type CountingContext } from './ingest.ts';
+import { lockForCounting } from './ledger.ts';
+import { refText, type Person } from './people.ts';
+import { settleGroupsSql } from './recompute.ts';
+
+/**
+ * Many canonical events into the ledger in a handful of statements: the batch path of
+ * ingest.ts, with the same outcome as counting the events one by one. People are resolved
+ * and locked together, unknown ones parked together, the events appended in one insert,
+ * and the days they touch settled by the set-based SQL of the recomputation (which the
+ * tests hold to the same answers as rules.ts). A thing that changed hands (versions of
+ * one subject under different people) goes through ingest.ts, which knows how to retract
+ * the former owner's copy.
+ */
+
+export interface BatchItem {
+  event: CanonicalEvent;
+  inboxEventId: string | null;
+}
+
+export interface BatchOutcome {
+  counted: number;
+  duplicate: number;
+  parked: number;
+  /** Counted one at a time (ingest.ts): their subject has versions under other people. */
+  oneByOne: number;
+}
+
+const subjectOf = (e: CanonicalEvent) => e.subject ?? { id: e.key, version: 0, retract: false };
+const refsOf = (e: CanonicalEvent) => (e.personId || !e.externalRef ? [] : [e.externalRef, ...(e.alternateRefs ?? [])]);
+
+/** Persons by id (created on first sight with the default zone) and by the first linked external account. */
+async function resolvePeople(tx: PoolClient, items: BatchItem[], defaultTimeZone: string): Promise<(Person | undefined)[]> {
+  const byId = [...new Set(items.flatMap((i) => (i.event.personId ? [i.event.personId] : [])))];
+  const zones = new Map<string, string>();
+  if (byId.length) {
+    const { rows } = await tx.query<{ person_id: string; time_zone: string }>({
+      name: 'points.batch-people-by-id',
+      text: `with ins as (
+          insert into points_person (person_id, time_zone) select p, $2 from unnest($1::uuid[]) p order by p
+          on conflict (person_id) do nothing returning person_id, time_zone
+        )
+        select person_id::text, time_zone from ins
+        union all select person_id::text, time_zone from points_person where person_id = any($1::uuid[])`,
+      values: [byId, defaultTimeZone],
+    });
+    for (const r of rows) zones.set(r.person_id, r.time_zone);
+  }
+  const refRows = items.flatMap((item, n) => refsOf(item.event).map((ref, order) => ({ n, order, ref })));
+  const byRef = new Map<number, Person>();
+  if (refRows.length) {
+    const { rows } = await tx.query<{ n: number; person_id: string; time_zone: string }>({
+      name: 'points.batch-people-by-ref',
+      text: `select distinct on (r.n) r.n, p.person_id::text, p.time_zone
+        from unnest($1::int[], $2::int[], $3::text[], $4::text[]) as r(n, ord, source, external_id)
+        join points_person_alias a on a.source = r.source and a.external_id = r.external_id
+        join points_person p on p.person_id = a.person_id
+        order by r.n, r.ord`,
+      values: [refRows.map((r) => r.n), refRows.map((r) => r.order), refRows.map((r) => r.ref.source), refRows.map((r) => r.ref.id)],
+    });
+    for (const r of rows) byRef.set(r.n, { personId: r.person_id, timeZone: r.time_zone });
+  }
+  return items.map((item, n) => {
+    const id = item.event.personId;
+    return id ? { personId: id, timeZone: zones.get(id) ?? defaultTimeZone } : byRef.get(n);
+  });
+}
+
+const INSERT_SQL = `
+with b as (
+  select * from unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::date[], $8::text[],
+    $9::bigint[], $10::boolean[], $11::int[], $12::int[], $13::int[], $14::jsonb[], $15::bigint[])
+    as b(key, person_id, kind, source, occurred_at, time_zone, day, subject, version, retract, actions, characters, seconds, refs, inbox_event_id)
+),
+-- Subjects already held by someone else: these go one by one (ingest.ts).
+moved as (
+  select distinct b.subject from b join points_event e on e.subject = b.subject and e.person_id <> b.person_id
+),
+ins as (
+  insert into points_event (key, person_id, kind, source, occurred_at, time_zone, day, subject, version, retract,
+    actions, characters, seconds, refs, inbox_event_id)
+  select * from b where b.subject not in (select subject from moved)
+  on conflict (key) do nothing
+  returning person_id, kind, day, subject
+)
+select 'moved' as what, null::text as person_id, null::text as kind, null::text as day, subject from moved
+union all select 'new', person_id::text, kind, to_char(day, 'YYYY-MM-DD'), subject from ins
+-- Days of the other versions of the same subjects: an edit can end the life of a version on another day.
+union all select distinct 'other', e.person_id::text, e.kind, to_char(e.day, 'YYYY-MM-DD'), null
+  from points_event e where e.subject in (select subject from ins)`;
+
+/**
+ * Counts a batch inside the caller's transaction. Items are in arrival order; an item
+ * whose key came earlier in the batch is a duplicate, as it would be one by one.
+ */
+export async function ingestBatch(tx: PoolClient, items: BatchItem[], ctx: Omit<CountingContext, 'inboxEventId'>): Promise<BatchOutcome> {
+  const outcome: BatchOutcome = { counted: 0, duplicate: 0, parked: 0, oneByOne: 0 };
+  const seen = new Set<string>();
+  const unique = items.filter((i) => (seen.has(i.event.key) ? (outcome.duplicate += 1, false) : (seen.add(i.event.key), true)));
+  if (unique.length === 0) return outcome;
+  const people = await resolvePeople(tx, unique, ctx.defaultTimeZone);
+  const known = unique.flatMap((item, n) => (people[n] ? [{ ...item, person: people[n] }] : []));
+  await lockForCounting(tx, known.map((k) => k.person.personId));
+
+  const unknown = unique.filter((_, n) => !people[n]);
+  if (unknown.length) {
+    const r = await tx.query({
+      name: 'points.batch-park',
+      text: `insert into points_parked (key, refs, event, inbox_event_id)
+        select key, array(select jsonb_array_elements_text(refs)), event, inbox_event_id
+        from unnest($1::text[], $2::jsonb[], $3::jsonb[], $4::bigint[]) as t(key, refs, event, inbox_event_id)
+        on conflict (key) do nothing`,
+      values: [unknown.map((u) => u.event.key), unknown.map((u) => JSON.stringify(refsOf(u.event).map(refText))),
+        unknown.map((u) => JSON.stringify(u.event)), unknown.map((u) => u.inboxEventId)],
+    });
+    outcome.parked += r.rowCount ?? 0;
+    outcome.duplicate += unknown.length - (r.rowCount ?? 0);
+  }
+
+  // Versions of one subject under different people in this batch: one by one as well.
+  const owners = new Map<string, Set<string>>();
+  for (const k of known) owners.set(subjectOf(k.event).id, (owners.get(subjectOf(k.event).id) ?? new Set()).add(k.person.personId));
+  const together = known.filter((k) => owners.get(subjectOf(k.event).id)!.size === 1);
+  const apart = known.filter((k) => owners.get(subjectOf(k.event).id)!.size > 1);
+
+  const rows = together.map((k) => {
+    const e = k.event;
+    const s = subjectOf(e);
+    const zone = e.timeZone ?? k.person.timeZone;
+    const at = new Date(Date.parse(e.occurredAt));
+    return [e.key, k.person.personId, e.kind, e.source, at, zone, localDay(at, zone), s.id, s.version, s.retract,
+      e.measures.count ?? 1, e.measures.characters ?? null, e.measures.seconds ?? null, JSON.stringify(e.refs), k.inboxEventId] as const;
+  });
+  const column = (i: number) => rows.map((r) => r[i]);
+  const { rows: result } = rows.length ? await tx.query<{ what: 'moved' | 'new' | 'other'; person_id: string; kind: string; day: string; subject: string }>({
+    name: 'points.batch-insert', text: INSERT_SQL, values: Array.from({ length: 15 }, (_, i) => column(i)),
+  }) : { rows: [] };
+  const moved = new Set(result.filter((r) => r.what === 'moved').map((r) => r.subject));
+  const added = result.filter((r) => r.what === 'new');
+  outcome.counted += added.length;
+  outcome.duplicate += together.filter((k) => !moved.has(subjectOf(k.event).id)).length - added.length;
+  const groups = result.filter((r) => r.what !== 'moved').map((r) => ({ personId: r.person_id, kind: r.kind, day: r.day }));
+  await settleGroupsSql(tx, groups, ctx.now);
+
+  const alone = new Set([...apart, ...together.filter((t) => moved.has(subjectOf(t.event).id))]);
+  for (const k of known.filter((x) => alone.has(x))) {
+    const r = await ingest(tx, k.event, { ...ctx, inboxEventId: k.inboxEventId });
+    outcome.oneByOne += 1;
+    if (r === 'duplicate') outcome.duplicate += 1;
+    else if (r === 'counted') outcome.counted += 1;
+  }
+  return outcome;
+}
