@@ -71,13 +71,17 @@ async function resolvePeople(tx: PoolClient, items: BatchItem[], defaultTimeZone
 
 const INSERT_SQL = `
 with b as (
-  select * from unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::date[], $8::text[],
-    $9::bigint[], $10::boolean[], $11::int[], $12::int[], $13::int[], $14::jsonb[], $15::bigint[])
-    as b(key, person_id, kind, source, occurred_at, time_zone, day, subject, version, retract, actions, characters, seconds, refs, inbox_event_id)
+  -- One JSON document instead of fifteen arrays: the driver's array encoding costs more than the insert.
+  select key, person_id, kind, source, occurred_at, time_zone, day, subject, version, retract, actions, characters, seconds,
+    coalesce(refs, '{}') as refs, inbox_event_id
+  from jsonb_to_recordset($1::jsonb) as b(key text, person_id uuid, kind text, source text, occurred_at timestamptz, time_zone text,
+    day date, subject text, version bigint, retract boolean, actions int, characters int, seconds int, refs jsonb, inbox_event_id bigint)
 ),
 -- Subjects already held by someone else: these go one by one (ingest.ts).
 moved as (
-  select distinct b.subject from b join points_event e on e.subject = b.subject and e.person_id <> b.person_id
+  -- An index probe per new event (limit 1 keeps the planner from scanning the whole table).
+  select distinct b.subject from b
+  cross join lateral (select 1 from points_event e where e.subject = b.subject and e.person_id <> b.person_id limit 1) other
 ),
 ins as (
   insert into points_event (key, person_id, kind, source, occurred_at, time_zone, day, subject, version, retract,
@@ -90,7 +94,7 @@ select 'moved' as what, null::text as person_id, null::text as kind, null::text 
 union all select 'new', person_id::text, kind, to_char(day, 'YYYY-MM-DD'), subject from ins
 -- Days of the other versions of the same subjects: an edit can end the life of a version on another day.
 union all select distinct 'other', e.person_id::text, e.kind, to_char(e.day, 'YYYY-MM-DD'), null
-  from points_event e where e.subject in (select subject from ins)`;
+  from points_event e where e.subject = any(array(select subject from ins))`;
 
 /**
  * Counts a batch inside the caller's transaction. Items are in arrival order; an item
@@ -131,12 +135,14 @@ export async function ingestBatch(tx: PoolClient, items: BatchItem[], ctx: Omit<
     const s = subjectOf(e);
     const zone = e.timeZone ?? k.person.timeZone;
     const at = new Date(Date.parse(e.occurredAt));
-    return [e.key, k.person.personId, e.kind, e.source, at, zone, localDay(at, zone), s.id, s.version, s.retract,
-      e.measures.count ?? 1, e.measures.characters ?? null, e.measures.seconds ?? null, JSON.stringify(e.refs), k.inboxEventId] as const;
+    return {
+      key: e.key, person_id: k.person.personId, kind: e.kind, source: e.source, occurred_at: at.toISOString(), time_zone: zone,
+      day: localDay(at, zone), subject: s.id, version: s.version, retract: s.retract, actions: e.measures.count ?? 1,
+      characters: e.measures.characters ?? null, seconds: e.measures.seconds ?? null, refs: e.refs, inbox_event_id: k.inboxEventId,
+    };
   });
-  const column = (i: number) => rows.map((r) => r[i]);
   const { rows: result } = rows.length ? await tx.query<{ what: 'moved' | 'new' | 'other'; person_id: string; kind: string; day: string; subject: string }>({
-    name: 'points.batch-insert', text: INSERT_SQL, values: Array.from({ length: 15 }, (_, i) => column(i)),
+    name: 'points.batch-insert', text: INSERT_SQL, values: [JSON.stringify(rows)],
   }) : { rows: [] };
   const moved = new Set(result.filter((r) => r.what === 'moved').map((r) => r.subject));
   const added = result.filter((r) => r.what === 'new');

@@ -31,8 +31,10 @@ export interface RecomputeScope {
  * target:  own lines and ambassador lines;
  * lines:   every ledger line of these events (a compensation carries its line's event);
  * active:  those not compensated yet;
- * changed: events whose active lines differ from their target lines (an event has at most
- *          one line per role; more than one active is itself a difference).
+ * paired:  target and active lines side by side per event and role, and whether they differ
+ *          (an event has at most one line per role; more than one active is itself a difference);
+ * changed: every pair of an event with any difference: its active lines are reversed and its
+ *          target lines added (once each).
  */
 const EVENTS_OF_PEOPLE = `
 ev as (
@@ -124,25 +126,33 @@ active as (
   from lines l
   where l.compensates is null and not exists (select 1 from lines c where c.compensates = l.id)
 ),
-changed as (
-  select coalesce(t.event_id, a.event_id) as event_id
+paired as (
+  select coalesce(t.event_id, a.event_id) as event_id, coalesce(t.role, a.role) as role, t.event_id is not null as has_target,
+    t.person_id as t_person_id, t.from_person_id as t_from_person_id, t.kind as t_kind, t.day as t_day, t.rule_id as t_rule_id,
+    t.rule_version as t_rule_version, t.points as t_points, t.actions as t_actions, t.characters as t_characters, t.seconds as t_seconds,
+    t.note as t_note, a.line_id, a.person_id, a.from_person_id, a.kind, a.day, a.rule_id, a.rule_version, a.points, a.actions,
+    a.characters, a.seconds, a.note,
+    t.event_id is null or a.event_id is null
+      or (t.person_id, t.from_person_id, t.kind, t.day, t.rule_id, t.rule_version, t.points, t.actions, t.characters, t.seconds, t.note)
+        is distinct from (a.person_id, a.from_person_id, a.kind, a.day, a.rule_id, a.rule_version, a.points, a.actions, a.characters, a.seconds, a.note)
+      or count(*) over (partition by coalesce(t.event_id, a.event_id), coalesce(t.role, a.role)) > 1 as differs
   from target t full join active a on a.event_id = t.event_id and a.role = t.role
-  where t.event_id is null or a.event_id is null
-    or (t.person_id, t.from_person_id, t.kind, t.day, t.rule_id, t.rule_version, t.points, t.actions, t.characters, t.seconds, t.note)
-      is distinct from (a.person_id, a.from_person_id, a.kind, a.day, a.rule_id, a.rule_version, a.points, a.actions, a.characters, a.seconds, a.note)
-  union
-  select event_id from active group by event_id, role having count(*) > 1
+),
+changed as (
+  select p.*, bool_or(p.differs) over (partition by p.event_id) as event_changed,
+    row_number() over (partition by p.event_id, p.role order by p.line_id) as nth
+  from paired p
 )
 insert into points_ledger (event_id, person_id, role, from_person_id, kind, day, rule_id, rule_version, points, actions,
   characters, seconds, note, compensates, recompute_id, recorded_at)
 select * from (
-  select a.event_id, a.person_id, a.role, a.from_person_id, a.kind, a.day, a.rule_id, a.rule_version, -a.points, -a.actions,
-    -a.characters, -a.seconds, a.note, a.line_id as compensates, $4::bigint, $5::timestamptz
-  from active a where a.event_id in (select event_id from changed)
+  select c.event_id, c.person_id, c.role, c.from_person_id, c.kind, c.day, c.rule_id, c.rule_version, -c.points, -c.actions,
+    -c.characters, -c.seconds, c.note, c.line_id as compensates, $4::bigint, $5::timestamptz
+  from changed c where c.event_changed and c.line_id is not null
   union all
-  select t.event_id, t.person_id, t.role, t.from_person_id, t.kind, t.day, t.rule_id, t.rule_version, t.points, t.actions,
-    t.characters, t.seconds, t.note, null, $4::bigint, $5::timestamptz
-  from target t where t.event_id in (select event_id from changed)
+  select c.event_id, c.t_person_id, c.role, c.t_from_person_id, c.t_kind, c.t_day, c.t_rule_id, c.t_rule_version, c.t_points, c.t_actions,
+    c.t_characters, c.t_seconds, c.t_note, null, $4::bigint, $5::timestamptz
+  from changed c where c.event_changed and c.has_target and c.nth = 1
 ) lines
 -- Per event: its reversals, then its new lines, so a statement reads in order.
 order by event_id, compensates is null, role desc`;
