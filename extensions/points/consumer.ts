@@ -1,5 +1,5 @@
 import type { Consumer, InboxEvent } from '../../service/capability.ts';
-import { mapEvent, mapsToEvents } from './events.ts';
+import { mapEvent, mapsToEvents, type Rejected } from './events.ts';
 import { mirrorGroupMember } from './groups.ts';
 import { ingest, type CountingContext } from './ingest.ts';
 import { ingestBatch, type BatchItem } from './ingest-batch.ts';
@@ -10,6 +10,11 @@ import { mirrorRule } from './rule-mirror.ts';
 export const PEOPLE_TOPICS = ['kratos.registration', 'kratos.settings', 'discourse.user_created', 'discourse.user_updated'] as const;
 export const RULE_TOPICS = ['nocodb.points_rules.insert', 'nocodb.points_rules.update', 'nocodb.points_rules.delete'] as const;
 export const GROUP_TOPICS = ['nocodb.group_members.insert', 'nocodb.group_members.update', 'nocodb.group_members.delete'] as const;
+
+/** Invalid events of a collector batch: one points_ignored row for the batch, with each index and reason. */
+function ignoreRejected(rejected: Rejected[], counted: number, ignore: (reason: string, details?: unknown) => Promise<void>): Promise<void> {
+  return ignore(`${rejected.length} of ${rejected.length + counted} events of the batch are not valid; the others count`, rejected.slice(0, 100));
+}
 
 export interface ConsumerDeps {
   clock: () => Date;
@@ -44,6 +49,7 @@ export function pointsConsumer(deps: ConsumerDeps): Consumer {
           log.debug({ component: 'points', event: event.id, reason: mapped.reason }, 'nothing to count');
           return;
         }
+        if (mapped.rejected?.length) await ignoreRejected(mapped.rejected, mapped.events.length, ignore);
         for (const e of mapped.events) await ingest(tx, e, ctx);
         return;
       }
@@ -86,8 +92,12 @@ export function pointsConsumer(deps: ConsumerDeps): Consumer {
     };
     for (const event of events) {
       const mapped = mapsToEvents(event.topic) ? mapEvent(event.topic, event.payload, now) : undefined;
-      if (mapped?.type === 'events') {
+      if (mapped?.type === 'events' && !mapped.rejected?.length) {
         run.push(...mapped.events.map((e) => ({ event: e, inboxEventId: event.id })));
+        continue;
+      }
+      if (mapped?.type === 'events') {
+        await consumer.handle(event, ctx);
         continue;
       }
       await flush();

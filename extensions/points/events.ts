@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import {
-  canonicalEvent, collectorPayload, COLLECTOR_KINDS, discoursePostPayload, discourseTopicPayload, nocodbAnswerPayload,
+  canonicalEvent, collectorBatchPayload, collectorPayload, COLLECTOR_KINDS, discoursePostPayload, discourseTopicPayload, nocodbAnswerPayload,
   telegramNotePayload, type CanonicalEvent, type ExternalRef, type PointsKind,
 } from '../../schemas/events/points.ts';
 import { cookedText, writtenCharacters } from './characters.ts';
@@ -13,11 +13,18 @@ import { cookedText, writtenCharacters } from './characters.ts';
  */
 
 export type Mapped =
-  | { type: 'events'; events: CanonicalEvent[] }
+  /** `rejected`: events of a collector batch that were not valid (the others count). */
+  | { type: 'events'; events: CanonicalEvent[]; rejected?: Rejected[] }
   /** Valid, but nothing to count (a private message, a whisper, a draft answer's first save). */
   | { type: 'skip'; reason: string }
   /** Not valid: recorded in points_ignored with the reason, never retried. */
   | { type: 'invalid'; reason: string; details?: unknown };
+
+export interface Rejected {
+  index: number;
+  reason: string;
+  details?: unknown;
+}
 
 /** Events further in the future than this are refused: a wrong clock, not activity. */
 const FUTURE_SLACK_MS = 10 * 60_000;
@@ -28,6 +35,8 @@ export const CANONICAL_TOPICS = [
   'nocodb.answers.insert', 'nocodb.answers.update',
   'telegram.note',
   ...COLLECTOR_KINDS.map((k) => `collector.${k}`),
+  // A collector's batch, stored as one inbox event (hooks/collector.ts).
+  'collector.batch',
 ] as const;
 
 export function mapsToEvents(topic: string): boolean {
@@ -35,6 +44,7 @@ export function mapsToEvents(topic: string): boolean {
 }
 
 export function mapEvent(topic: string, payload: unknown, now: Date): Mapped {
+  if (topic === 'collector.batch') return mapCollectorBatch(payload, now);
   let mapped: Mapped;
   try {
     mapped = route(topic, payload);
@@ -53,6 +63,21 @@ export function mapEvent(topic: string, payload: unknown, now: Date): Mapped {
     events.push(checked.data);
   }
   return { type: 'events', events };
+}
+
+/** Each event of a batch on its own: an invalid one is rejected with its index, the others count. */
+function mapCollectorBatch(payload: unknown, now: Date): Mapped {
+  const parsed = collectorBatchPayload.safeParse(payload);
+  if (!parsed.success) return invalid('collector batch is not valid', parsed.error);
+  const events: CanonicalEvent[] = [];
+  const rejected: Rejected[] = [];
+  parsed.data.events.forEach((e, index) => {
+    const kind = e && typeof e === 'object' && 'kind' in e ? String(e.kind) : '';
+    const m = mapEvent(`collector.${kind}`, e, now);
+    if (m.type === 'events') events.push(...m.events);
+    else if (m.type === 'invalid') rejected.push({ index, reason: m.reason, ...(m.details === undefined ? {} : { details: m.details }) });
+  });
+  return { type: 'events', events, rejected };
 }
 
 function route(topic: string, payload: unknown): Mapped {

@@ -31,10 +31,9 @@ export interface RecomputeScope {
  * target:  own lines and ambassador lines;
  * lines:   every ledger line of these events (a compensation carries its line's event);
  * active:  those not compensated yet;
- * paired:  target and active lines side by side per event and role, and whether they differ
- *          (an event has at most one line per role; more than one active is itself a difference);
- * changed: every pair of an event with any difference: its active lines are reversed and its
- *          target lines added (once each).
+ * changed: events whose active lines differ from their target lines (an event has at most
+ *          one line per role; more than one active is itself a difference): their active lines
+ *          are reversed and their target lines added (CHANGED_BY_JOIN / CHANGED_BY_PAIRS below).
  */
 const EVENTS_OF_PEOPLE = `
 ev as (
@@ -62,7 +61,7 @@ ev as (
   from g join points_event e on e.person_id = g.person_id and e.kind = g.kind and e.day = g.day
 )`;
 
-const settleSql = (events: string) => `
+const settleSql = (events: string, tail: string) => `
 with ${events},
 rules as (
   select r.rule_id, r.version, r.kind, r.points, r.min_length, r.daily_cap, r.cooldown_seconds, r.effective_from,
@@ -126,6 +125,39 @@ active as (
   from lines l
   where l.compensates is null and not exists (select 1 from lines c where c.compensates = l.id)
 ),
+${tail}order by event_id, compensates is null, role desc`;
+
+/*
+ * Two ways to end the statement, the same lines either way (the tests compare both with
+ * rules.ts). For whole people, a hash join of the changed events with their lines. For a
+ * batch of days the planner sees small inputs and joins them in a nested loop that grows
+ * with the square of the batch: there each pair carries its own verdict instead, at the
+ * price of two window sorts that a million rows do not want.
+ */
+const CHANGED_BY_JOIN = `
+changed as (
+  select coalesce(t.event_id, a.event_id) as event_id
+  from target t full join active a on a.event_id = t.event_id and a.role = t.role
+  where t.event_id is null or a.event_id is null
+    or (t.person_id, t.from_person_id, t.kind, t.day, t.rule_id, t.rule_version, t.points, t.actions, t.characters, t.seconds, t.note)
+      is distinct from (a.person_id, a.from_person_id, a.kind, a.day, a.rule_id, a.rule_version, a.points, a.actions, a.characters, a.seconds, a.note)
+  union
+  select event_id from active group by event_id, role having count(*) > 1
+)
+insert into points_ledger (event_id, person_id, role, from_person_id, kind, day, rule_id, rule_version, points, actions,
+  characters, seconds, note, compensates, recompute_id, recorded_at)
+select * from (
+  select a.event_id, a.person_id, a.role, a.from_person_id, a.kind, a.day, a.rule_id, a.rule_version, -a.points, -a.actions,
+    -a.characters, -a.seconds, a.note, a.line_id as compensates, $4::bigint, $5::timestamptz
+  from active a where a.event_id in (select event_id from changed)
+  union all
+  select t.event_id, t.person_id, t.role, t.from_person_id, t.kind, t.day, t.rule_id, t.rule_version, t.points, t.actions,
+    t.characters, t.seconds, t.note, null, $4::bigint, $5::timestamptz
+  from target t where t.event_id in (select event_id from changed)
+) lines
+-- Per event: its reversals, then its new lines, so a statement reads in order.
+`;
+const CHANGED_BY_PAIRS = `
 paired as (
   select coalesce(t.event_id, a.event_id) as event_id, coalesce(t.role, a.role) as role, t.event_id is not null as has_target,
     t.person_id as t_person_id, t.from_person_id as t_from_person_id, t.kind as t_kind, t.day as t_day, t.rule_id as t_rule_id,
@@ -155,10 +187,10 @@ select * from (
   from changed c where c.event_changed and c.has_target and c.nth = 1
 ) lines
 -- Per event: its reversals, then its new lines, so a statement reads in order.
-order by event_id, compensates is null, role desc`;
+`;
 
-const RECOMPUTE_SQL = settleSql(EVENTS_OF_PEOPLE);
-const SETTLE_GROUPS_SQL = settleSql(EVENTS_OF_GROUPS);
+const RECOMPUTE_SQL = settleSql(EVENTS_OF_PEOPLE, CHANGED_BY_JOIN);
+const SETTLE_GROUPS_SQL = settleSql(EVENTS_OF_GROUPS, CHANGED_BY_PAIRS);
 
 /**
  * Recomputes a scope inside the caller's transaction, which must hold the people's locks

@@ -107,6 +107,9 @@ export const collectorPayload = z.union([
   }),
 ]);
 
+/** A collector's batch as stored (hooks/collector.ts): each event is mapped on its own, so one bad event costs only itself. */
+export const collectorBatchPayload = z.object({ events: z.array(z.unknown()).min(1).max(1000) });
+
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date');
 const discourseId = z.number().int();
 

@@ -157,7 +157,7 @@ Webhook receiver on loopback (${os.cpus().length} cores), ${seconds} s per load,
 ${wrkSingle ? `    the same from wrk       ${fmt(wrkSingle.rate)} deliveries/s   p50 ${wrkSingle.p50}   p99 ${wrkSingle.p99}   (${wrkSingle.non2xx} non-2xx; wrk takes less CPU than autocannon)
     ratio to raw PostgreSQL ${(wrkSingle.rate / ceiling).toFixed(3)}` : '    (install Debian\'s wrk for a second measurement with a lighter load generator)'}
 
-  batch endpoint            /hooks/collector/batch (1000 events per request, 4 connections)
+  batch endpoint            /hooks/collector/batch (1000 events per request, stored as one inbox event, 4 connections)
     accepted                ${fmt(batchRate)} events/s   (${batch['2xx']} x 2xx, ${batch.non2xx} non-2xx)
     request latency         p50 ${batch.latency.p50} ms   p99 ${batch.latency.p99} ms
     ratio to raw PostgreSQL ${(batchRate / ceiling).toFixed(3)}
