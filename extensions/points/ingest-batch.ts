@@ -69,32 +69,45 @@ async function resolvePeople(tx: PoolClient, items: BatchItem[], defaultTimeZone
   });
 }
 
+/*
+ * Appends the batch's events. Only events with an explicit subject (a post, an answer: a
+ * thing with versions) are probed for other versions; an event that is its own thing
+ * (subject = its key) has none. Answers what the caller cannot know: subjects held by
+ * someone else (moved), keys already there (dup), and the days of other versions of the
+ * new events' subjects (other). Everything else was appended, and its day is the caller's.
+ */
 const INSERT_SQL = `
 with b as (
   -- One JSON document instead of fifteen arrays: the driver's array encoding costs more than the insert.
   select key, person_id, kind, source, occurred_at, time_zone, day, subject, version, retract, actions, characters, seconds,
-    coalesce(refs, '{}') as refs, inbox_event_id
+    coalesce(refs, '{}') as refs, inbox_event_id, versioned
   from jsonb_to_recordset($1::jsonb) as b(key text, person_id uuid, kind text, source text, occurred_at timestamptz, time_zone text,
-    day date, subject text, version bigint, retract boolean, actions int, characters int, seconds int, refs jsonb, inbox_event_id bigint)
+    day date, subject text, version bigint, retract boolean, actions int, characters int, seconds int, refs jsonb, inbox_event_id bigint,
+    versioned boolean)
 ),
--- Subjects already held by someone else: these go one by one (ingest.ts).
+-- Subjects already held by someone else: these go one by one (ingest.ts). An index probe
+-- per versioned event (limit 1 keeps the planner from scanning the whole table).
 moved as (
-  -- An index probe per new event (limit 1 keeps the planner from scanning the whole table).
   select distinct b.subject from b
   cross join lateral (select 1 from points_event e where e.subject = b.subject and e.person_id <> b.person_id limit 1) other
+  where b.versioned
 ),
 ins as (
   insert into points_event (key, person_id, kind, source, occurred_at, time_zone, day, subject, version, retract,
     actions, characters, seconds, refs, inbox_event_id)
-  select * from b where b.subject not in (select subject from moved)
+  select key, person_id, kind, source, occurred_at, time_zone, day, subject, version, retract, actions, characters, seconds, refs, inbox_event_id
+  from b where not (b.versioned and b.subject in (select subject from moved))
   on conflict (key) do nothing
-  returning person_id, kind, day, subject
+  returning key, subject
 )
-select 'moved' as what, null::text as person_id, null::text as kind, null::text as day, subject from moved
-union all select 'new', person_id::text, kind, to_char(day, 'YYYY-MM-DD'), subject from ins
+select 'moved' as what, subject as key, null::text as person_id, null::text as kind, null::text as day from moved
+union all
+select 'dup', b.key, null, null, null from b
+  where not (b.versioned and b.subject in (select subject from moved)) and b.key not in (select key from ins)
+union all
 -- Days of the other versions of the same subjects: an edit can end the life of a version on another day.
-union all select distinct 'other', e.person_id::text, e.kind, to_char(e.day, 'YYYY-MM-DD'), null
-  from points_event e where e.subject = any(array(select subject from ins))`;
+select distinct 'other', null, e.person_id::text, e.kind, to_char(e.day, 'YYYY-MM-DD')
+  from points_event e where e.subject = any(array(select ins.subject from ins join b on b.key = ins.key where b.versioned))`;
 
 /**
  * Counts a batch inside the caller's transaction. Items are in arrival order; an item
@@ -139,19 +152,24 @@ export async function ingestBatch(tx: PoolClient, items: BatchItem[], ctx: Omit<
       key: e.key, person_id: k.person.personId, kind: e.kind, source: e.source, occurred_at: at.toISOString(), time_zone: zone,
       day: localDay(at, zone), subject: s.id, version: s.version, retract: s.retract, actions: e.measures.count ?? 1,
       characters: e.measures.characters ?? null, seconds: e.measures.seconds ?? null, refs: e.refs, inbox_event_id: k.inboxEventId,
+      versioned: e.subject !== undefined,
     };
   });
-  const { rows: result } = rows.length ? await tx.query<{ what: 'moved' | 'new' | 'other'; person_id: string; kind: string; day: string; subject: string }>({
+  const { rows: result } = rows.length ? await tx.query<{ what: 'moved' | 'dup' | 'other'; key: string; person_id: string; kind: string; day: string }>({
     name: 'points.batch-insert', text: INSERT_SQL, values: [JSON.stringify(rows)],
   }) : { rows: [] };
-  const moved = new Set(result.filter((r) => r.what === 'moved').map((r) => r.subject));
-  const added = result.filter((r) => r.what === 'new');
+  const moved = new Set(result.filter((r) => r.what === 'moved').map((r) => r.key));
+  const dup = new Set(result.filter((r) => r.what === 'dup').map((r) => r.key));
+  const added = rows.filter((r) => !(r.versioned && moved.has(r.subject)) && !dup.has(r.key));
   outcome.counted += added.length;
-  outcome.duplicate += together.filter((k) => !moved.has(subjectOf(k.event).id)).length - added.length;
-  const groups = result.filter((r) => r.what !== 'moved').map((r) => ({ personId: r.person_id, kind: r.kind, day: r.day }));
+  outcome.duplicate += dup.size;
+  const groups = [
+    ...added.map((r) => ({ personId: r.person_id, kind: r.kind, day: r.day })),
+    ...result.filter((r) => r.what === 'other').map((r) => ({ personId: r.person_id, kind: r.kind, day: r.day })),
+  ];
   await settleGroupsSql(tx, groups, ctx.now);
 
-  const alone = new Set([...apart, ...together.filter((t) => moved.has(subjectOf(t.event).id))]);
+  const alone = new Set([...apart, ...together.filter((t) => t.event.subject !== undefined && moved.has(t.event.subject.id))]);
   for (const k of known.filter((x) => alone.has(x))) {
     const r = await ingest(tx, k.event, { ...ctx, inboxEventId: k.inboxEventId });
     outcome.oneByOne += 1;

@@ -55,10 +55,16 @@ g as (select distinct * from unnest($1::uuid[], $2::text[], $3::date[]) as g(per
 ev as (
   select e.id, e.person_id, e.kind, e.day, e.occurred_at, e.key, e.actions, e.characters, e.seconds,
     not e.retract and not exists (
+      -- (subject, version) is the index; the rest filters the few versions found (person_id is
+      -- compared as text so that the planner does not AND in the person index, 2x slower).
       select 1 from points_event s
-      where s.subject = e.subject and s.person_id = e.person_id and (s.version > e.version or (s.version = e.version and s.key > e.key))
+      where s.subject = e.subject and s.version >= e.version and s.person_id::text = e.person_id::text and (s.version > e.version or s.key > e.key)
     ) as live
-  from g join points_event e on e.person_id = g.person_id and e.kind = g.kind and e.day = g.day
+  -- A probe of the (person, kind, day) index per day: offset 0 keeps the planner from
+  -- hashing the days and scanning the whole table, which it prefers while it is small.
+  from g cross join lateral (
+    select * from points_event e where e.person_id = g.person_id and e.kind = g.kind and e.day = g.day offset 0
+  ) e
 )`;
 
 const settleSql = (events: string, tail: string) => `

@@ -84,7 +84,6 @@ export type CanonicalEvent = z.infer<typeof canonicalEvent>;
  * person_id, external, occurred_at, time_zone), which is converted to it.
  */
 export const collectorPayload = z.union([
-  canonicalEvent,
   z.looseObject({
     key: z.string(),
     kind: z.string(),
@@ -105,6 +104,8 @@ export const collectorPayload = z.union([
     }
     return r.data;
   }),
+  // Tried second: the receiver's own shape (snake_case) is what arrives, and a failed parse costs more than a passed one.
+  canonicalEvent,
 ]);
 
 /** A collector's batch as stored (hooks/collector.ts): each event is mapped on its own, so one bad event costs only itself. */

@@ -1,33 +1,39 @@
 /**
  * Benchmark (not a test) of the points capability, beside raw PostgreSQL in the same run.
- *   node --import tsx scripts/bench/points.ts [--events 20000] [--people 10000] [--recompute-events 1000000]
- *   (or: node scripts/run.mjs bench points)
- * (a) ingestion: events through the batch path (acceptEvents + processBatch of the points
- *     consumer, batches of 1000) in events/s, beside a batched `insert ... on conflict do
- *     nothing` of the same inbox rows into a scratch table with 4 clients;
+ *   node --import tsx scripts/bench/points.ts [--events 40000] [--single 4000] [--people 10000] [--recompute-events 1000000] [--only ingestion|recompute]
+ *   (or: npm run bench:points)
+ * (a) ingestion through the service's own endpoints (the real platform in a child process
+ *     with Redis, bull and the points consumer): collector batches of 1000 and signed
+ *     single Discourse deliveries, accepted/s and counted/s end to end, beside two
+ *     ceilings: a raw insert into an inbox-shaped table, and the rows counting must write
+ *     (an event row and a ledger line) inserted raw;
  * (b) recomputation: 1,000,000 events of 10,000 people from an empty ledger, and again
  *     after every rule changed (each line reversed and re-added), beside a raw
  *     `insert ... select` copy of the same rows.
- * Starts its own embedded PostgreSQL in .data/bench and removes it at the end.
+ * Starts its own embedded PostgreSQL and Redis in .data/bench and removes them at the end.
  */
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { PoolClient } from 'pg';
 import { register } from '../../extensions/points/index.ts';
+import { discourseSignature } from '../../hooks/signature.ts';
 import { migrate } from '../../service/db/migrate.ts';
 import { createPool, inTransaction } from '../../service/db/pool.ts';
-import { acceptEvents, type NewInboxEvent } from '../../service/inbox/accept.ts';
+import { acceptEvents } from '../../service/inbox/accept.ts';
 import { processBatch } from '../../service/inbox/worker.ts';
 import { createLogger } from '../../service/log.ts';
 import { ensureDatabase, startEmbeddedPostgres } from '../../service/stack/postgres.ts';
+import { startEmbeddedRedis } from '../../service/stack/redis.ts';
 import { scheduleRecompute } from '../../extensions/points/recompute.ts';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) || fallback : fallback;
 };
-const INGEST_EVENTS = arg('events', 6_000);
+const BATCH_EVENTS = arg('events', 40_000);
+const SINGLE_EVENTS = arg('single', 4_000);
 const INGEST_PEOPLE = 2_000;
 const RECOMPUTE_EVENTS = arg('recompute-events', 1_000_000);
 const RECOMPUTE_PEOPLE = arg('people', 10_000);
@@ -40,9 +46,9 @@ await mkdir(dir, { recursive: true });
 const postgres = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: 47000 + (process.pid % 1000), log });
 // A hard stop: whatever happens, the run ends and PostgreSQL with it.
 const deadline = setTimeout(() => {
-  process.stderr.write('benchmark took longer than 170 s; stopping\n');
+  process.stderr.write('benchmark took longer than 300 s; stopping\n');
   void postgres.stop().finally(() => process.exit(2));
-}, 170_000);
+}, 300_000);
 await ensureDatabase(postgres.url, 'bench');
 const db = createPool(postgres.urlFor('bench'), 12);
 await migrate(db, log);
@@ -73,66 +79,87 @@ async function setRules(points: number): Promise<void> {
   if (r.failed) throw new Error('rule change failed');
 }
 
-// ---- (a) ingestion ------------------------------------------------------------------
+// ---- (a) ingestion through the service's endpoints ----------------------------------
 
-function ingestionEvents(people: string[]): NewInboxEvent[] {
-  const start = Date.now() - 7 * 86_400_000;
-  return Array.from({ length: INGEST_EVENTS }, (_, i) => {
-    const p = i % people.length;
-    const at = new Date(start + ((i * 7919) % (7 * 86_400)) * 1000).toISOString();
-    if (i % 5 === 0) {
-      return { source: 'discourse', deliveryId: `post-${i}`, topic: 'discourse.post_created', payload: { post: {
-        id: i, topic_id: 1, user_id: p + 1, username: `user${p}`, post_type: 1, raw: 'Системное мышление: заметка '.repeat(1 + (i % 7)), created_at: at, updated_at: at,
-      } } };
-    }
-    const kind = i % 5 === 1 ? 'ai_question' : 'reading_heartbeat';
-    return { source: 'collector', deliveryId: `c-${i}`, topic: `collector.${kind}`, payload: {
-      key: `c-${i}`, kind, person_id: people[p], occurred_at: at, measures: kind === 'reading_heartbeat' ? { seconds: 30 } : {}, refs: { guide: 'intro' },
-    } };
+const secrets = { nocodb: 'x'.repeat(32), kratos: 'x'.repeat(32), discourse: 'bench-discourse-secret', collector: 'bench-collector-token-0123456789', telegram: 'x'.repeat(16) };
+const START = Date.now() - 7 * 86_400_000;
+const instant = (i: number) => new Date(START + ((i * 7919) % (7 * 86_400)) * 1000).toISOString();
+
+/** Collector events as the guides' front end sends them: 60% reading heartbeats, 20% AI questions, 20% drafts. */
+function collectorEvents(people: string[], n: number, prefix: string) {
+  return Array.from({ length: n }, (_, i) => {
+    const kind = i % 5 < 3 ? 'reading_heartbeat' : i % 5 === 3 ? 'ai_question' : 'draft';
+    return { key: `${prefix}-${i}`, kind, person_id: people[i % people.length], occurred_at: instant(i),
+      measures: kind === 'reading_heartbeat' ? { seconds: 30 } : kind === 'draft' ? { characters: 200 + (i % 900) } : {}, refs: { guide: 'intro' } };
   });
 }
 
-async function rawCeiling(events: NewInboxEvent[]): Promise<number> {
-  await db.query(`create table bench_raw (like inbox_event including all)`);
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    const client = await db.connect();
-    try {
-      for (let b = next++; b * BATCH < events.length; b = next++) {
-        const batch = events.slice(b * BATCH, (b + 1) * BATCH);
-        await client.query(`insert into bench_raw (source, delivery_id, topic, payload)
-          select * from unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) on conflict (source, delivery_id) do nothing`,
-        [batch.map((e) => e.source), batch.map((e) => e.deliveryId), batch.map((e) => e.topic), batch.map((e) => JSON.stringify(e.payload))]);
-      }
-    } finally {
-      client.release();
-    }
-  }));
-  return performance.now() - started;
+/** Signed Discourse deliveries of new posts, by people known through their Discourse user id. */
+function discourseDeliveries(people: string[], n: number) {
+  return Array.from({ length: n }, (_, i) => {
+    const p = i % people.length;
+    const body = JSON.stringify({ post: { id: 1_000_000 + i, topic_id: 1, user_id: p + 1, username: `user${p}`, post_type: 1,
+      raw: 'Системное мышление: заметка '.repeat(1 + (i % 7)), created_at: instant(i), updated_at: instant(i) } });
+    return { body, headers: { 'content-type': 'application/json', 'x-discourse-event-id': `bench-${i}`, 'x-discourse-event': 'post_created',
+      'x-discourse-event-type': 'post', 'x-discourse-event-signature': discourseSignature(secrets.discourse, body) } };
+  });
 }
 
-async function ingest(events: NewInboxEvent[], workers: number): Promise<{ ms: number; failed: number }> {
-  const started = performance.now();
-  let failed = 0;
+/** Runs `count` tasks, `parallel` at a time. */
+async function pool(count: number, parallel: number, task: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  // Batches are accepted and handled in order, `workers` at a time, as the bull workers would.
-  await Promise.all(Array.from({ length: workers }, async () => {
-    for (let b = next++; b * BATCH < events.length; b = next++) {
-      const batch = events.slice(b * BATCH, (b + 1) * BATCH);
-      await acceptEvents(db, routing, batch);
-      const { rows } = await db.query<{ id: string }>(`select j.event_id::text as id from inbox_job j join inbox_event e on e.id = j.event_id
-        where j.consumer = 'points' and e.delivery_id = any($1::text[])`, [batch.map((e) => e.deliveryId)]);
-      const r = await processBatch({ db, log, maxAttempts: 100 }, consumer, rows.map((x) => x.id));
-      failed += r.failed;
-    }
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    for (let i = next++; i < count; i = next++) await task(i);
   }));
-  // Events that failed (a deadlock between two batches of the same people) are retried, as the worker would.
-  for (let ids = await pendingIds(BATCH); ids.length; ids = await pendingIds(BATCH)) {
-    await db.query(`update inbox_job set next_attempt_at = now() where consumer = 'points' and status = 'pending'`);
-    await processBatch({ db, log, maxAttempts: 100 }, consumer, ids);
+}
+
+async function countedEvents(): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`select count(*)::int as n from points_event`);
+  return rows[0]!.n;
+}
+
+/** Waits until `expected` events are in the ledger's event table; returns when that happened. */
+async function whenCounted(expected: number): Promise<number> {
+  for (;;) {
+    if (await countedEvents() >= expected) return performance.now();
+    await new Promise((r) => setTimeout(r, 20));
   }
-  return { ms: performance.now() - started, failed };
+}
+
+/**
+ * Ceilings: (1) what a client can insert into one inbox-shaped table (the usual yardstick);
+ * (2) the rows counting must write at the least, each event's row and its ledger line, in
+ * tables shaped and indexed like points_event and points_ledger, inserted raw in batches
+ * of 1000 from 2 clients, with none of the reading, locking or deciding.
+ */
+async function rawCeilings(people: string[], n: number): Promise<{ inbox: number; sameRows: number }> {
+  await db.query(`create table bench_raw (like inbox_event including all)`);
+  const payloads = collectorEvents(people, n, 'raw');
+  let started = performance.now();
+  await pool(Math.ceil(n / BATCH), 4, async (b) => {
+    const batch = payloads.slice(b * BATCH, (b + 1) * BATCH);
+    await db.query(`insert into bench_raw (source, delivery_id, topic, payload)
+      select 'collector', k, 'collector.reading_heartbeat', p from unnest($1::text[], $2::jsonb[]) as t(k, p) on conflict (source, delivery_id) do nothing`,
+    [batch.map((e) => e.key), batch.map((e) => JSON.stringify(e))]);
+  });
+  const inbox = n / ((performance.now() - started) / 1000);
+  await db.query(`create table bench_event (like points_event including all); create table bench_ledger (like points_ledger including all)`);
+  started = performance.now();
+  await pool(Math.ceil(n / BATCH), 2, async (b) => {
+    const batch = payloads.slice(b * BATCH, (b + 1) * BATCH);
+    await inTransaction(db, async (tx) => {
+      const { rows } = await tx.query<{ id: string; person_id: string; kind: string; day: string }>(`
+        insert into bench_event (key, person_id, kind, source, occurred_at, time_zone, day, subject, version, seconds, refs)
+        select k, p, kind, 'collector', at, 'Europe/Moscow', (at at time zone 'Europe/Moscow')::date, k, 0, 30, '{"guide":"intro"}'
+        from unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[]) as t(k, p, kind, at)
+        returning id::text, person_id::text, kind, day::text`,
+      [batch.map((e) => e.key), batch.map((e) => e.person_id), batch.map((e) => e.kind), batch.map((e) => e.occurred_at)]);
+      await tx.query(`insert into bench_ledger (event_id, person_id, role, kind, day, rule_id, rule_version, points, actions, characters, seconds)
+        select e, p, 'own', k, d, 1, 1, 1, 1, 0, 30 from unnest($1::bigint[], $2::uuid[], $3::text[], $4::date[]) as t(e, p, k, d)`,
+      [rows.map((r) => r.id), rows.map((r) => r.person_id), rows.map((r) => r.kind), rows.map((r) => r.day)]);
+    });
+  });
+  return { inbox, sameRows: n / ((performance.now() - started) / 1000) };
 }
 
 async function benchIngestion(): Promise<void> {
@@ -141,19 +168,56 @@ async function benchIngestion(): Promise<void> {
   await db.query(`insert into points_person_alias (source, external_id, person_id) select 'discourse_user', (n)::text, p
     from unnest($1::uuid[]) with ordinality as t(p, n)`, [people]);
   await setRules(2);
-  const events = ingestionEvents(people);
-  const ceilingMs = await rawCeiling(events);
-  const half = events.length / 2;
-  const one = await ingest(events.slice(0, half), 1);
-  const two = await ingest(events.slice(half), 2);
-  const { rows } = await db.query<{ n: number }>(`select count(*)::int as n from points_event`);
-  if (rows[0]!.n !== events.length) throw new Error(`expected ${events.length} events counted, found ${rows[0]!.n}`);
-  const ceiling = events.length / (ceilingMs / 1000);
-  console.log(`(a) ingestion, ${events.length.toLocaleString('en')} events of ${INGEST_PEOPLE} people (60% reading heartbeats, 20% AI questions, 20% club posts)`);
-  console.log(`    raw PostgreSQL ceiling (insert on conflict do nothing, batches of 1000, 4 clients): ${rate(events.length, ceilingMs)} rows/s`);
-  for (const [label, r] of [['1 worker ', one], ['2 workers', two]] as const) {
-    const eps = half / (r.ms / 1000);
-    console.log(`    points consumer, ${label} (accept + processBatch): ${rate(half, r.ms)} events/s = ${(eps / ceiling * 100).toFixed(1)}% of the ceiling (1:${Math.round(ceiling / eps)}); first-try failures ${r.failed}`);
+  const ceiling = await rawCeilings(people, BATCH_EVENTS);
+
+  const redis = await startEmbeddedRedis({ dir: path.join(dir, 'redis'), port: 46500 + (process.pid % 500), log });
+  const server = fork(path.resolve(import.meta.dirname, 'webhook-server.ts'), [postgres.urlFor('bench'), redis.url, JSON.stringify(secrets)], {
+    execArgv: ['--import', 'tsx'], env: { ...process.env, BENCH_CONSUMERS: 'points' },
+  });
+  try {
+    const port = await new Promise<number>((resolve) => server.on('message', (m) => resolve((m as { port: number }).port)));
+    const base = `http://127.0.0.1:${port}`;
+    const before = await countedEvents();
+
+    // Batch endpoint: requests of 1000 events, 2 clients.
+    const events = collectorEvents(people, BATCH_EVENTS, 'batch');
+    let started = performance.now();
+    await pool(Math.ceil(events.length / BATCH), 2, async (b) => {
+      const res = await fetch(`${base}/hooks/collector/batch`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${secrets.collector}` },
+        body: JSON.stringify({ events: events.slice(b * BATCH, (b + 1) * BATCH) }),
+      });
+      if (res.status !== 202) throw new Error(`batch answered ${res.status}: ${await res.text()}`);
+    });
+    const batchAccepted = performance.now() - started;
+    const batchCounted = (await whenCounted(before + events.length)) - started;
+
+    // Single endpoint: signed Discourse deliveries, 16 clients.
+    const deliveries = discourseDeliveries(people, SINGLE_EVENTS);
+    started = performance.now();
+    await pool(deliveries.length, 16, async (i) => {
+      const res = await fetch(`${base}/hooks/discourse`, { method: 'POST', headers: deliveries[i]!.headers, body: deliveries[i]!.body });
+      if (res.status !== 202) throw new Error(`discourse answered ${res.status}: ${await res.text()}`);
+    });
+    const singleAccepted = performance.now() - started;
+    const singleCounted = (await whenCounted(before + events.length + deliveries.length)) - started;
+
+    const line = (label: string, n: number, ms: number, base: number) => {
+      const eps = n / (ms / 1000);
+      return `${label}${rate(n, ms)} events/s = ${(eps / base).toFixed(2)} of the ceiling`;
+    };
+    console.log(`(a) ingestion through the service's endpoints (receivers, inbox, dispatcher, bull, points consumer in one process; ${INGEST_PEOPLE.toLocaleString('en')} people)`);
+    console.log(`    ceiling 1, raw PostgreSQL insert into an inbox-shaped table (batches of 1000, 4 clients):      ${rate(BATCH_EVENTS, BATCH_EVENTS / ceiling.inbox * 1000)} rows/s`);
+    console.log(`    ceiling 2, the same rows counting writes, raw (an event row + a ledger line, batches of 1000, 2 clients): ${rate(BATCH_EVENTS, BATCH_EVENTS / ceiling.sameRows * 1000)} events/s`);
+    console.log(`    batch endpoint, ${events.length.toLocaleString('en')} collector events in requests of 1000, 2 clients:`);
+    console.log(`      accepted (202):    ${rate(events.length, batchAccepted)} events/s`);
+    console.log(`      ${line('counted (end to end): ', events.length, batchCounted, ceiling.sameRows)} 2 (${(events.length / (batchCounted / 1000) / ceiling.inbox).toFixed(2)} of ceiling 1)`);
+    console.log(`    single endpoint, ${deliveries.length.toLocaleString('en')} signed Discourse deliveries (new posts), 16 clients:`);
+    console.log(`      accepted (202):    ${rate(deliveries.length, singleAccepted)} deliveries/s`);
+    console.log(`      ${line('counted (end to end): ', deliveries.length, singleCounted, ceiling.sameRows)} 2`);
+  } finally {
+    server.kill('SIGTERM');
+    await redis.stop();
   }
 }
 
@@ -219,7 +283,7 @@ async function benchRecompute(): Promise<void> {
   await db.query(`truncate points_recompute`);
   const second = await timedRecompute('bench: every rule changed');
   // The pure cost of checking, when there is time left in the run's budget.
-  const again = performance.now() - runStarted < 110_000 ? await timedRecompute('bench: nothing changed') : undefined;
+  const again = performance.now() - runStarted < 220_000 ? await timedRecompute('bench: nothing changed') : undefined;
 
   const copyStart = performance.now();
   await db.query(`create table bench_copy (like points_event)`);
@@ -240,8 +304,9 @@ async function benchRecompute(): Promise<void> {
 }
 
 try {
-  await benchIngestion();
-  await benchRecompute();
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+  if (only !== 'recompute') await benchIngestion();
+  if (only !== 'ingestion') await benchRecompute();
   const load = (await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ');
   console.log(`total ${seconds(performance.now() - runStarted)} s; load average ${load} on ${(await import('node:os')).cpus().length} cores (a shared machine: compare within the run)`);
 } finally {

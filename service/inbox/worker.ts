@@ -50,7 +50,7 @@ export async function processBatch(deps: { db: pg.Pool; log: Logger; maxAttempts
       id: row.id, source: row.source, deliveryId: row.delivery_id, topic: row.topic, payload: row.payload, receivedAt: row.received_at,
     }));
     const done: string[] = [];
-    if (consumer.handleBatch && events.length > 1 && await handledAsBatch(tx, log, consumer, events)) {
+    if (consumer.handleBatch && events.length > 0 && await handledAsBatch(tx, log, consumer, events)) {
       done.push(...events.map((e) => e.id));
     } else {
       for (const [i, event] of events.entries()) {
