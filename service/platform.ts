@@ -58,6 +58,8 @@ export function createPlatform(opts: PlatformOptions): Platform {
     startWorkers({
       db, log, maxAttempts: opts.maxAttempts, concurrency: opts.concurrency,
       onBatch: (consumer, r) => {
+        // A worker is free: what gathered in the inbox meanwhile goes out as the next batch.
+        dispatcher.nudge();
         metrics.processed.inc({ consumer, result: 'done' }, r.done);
         metrics.processed.inc({ consumer, result: 'failed' }, r.failed);
       },

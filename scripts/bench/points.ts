@@ -172,7 +172,7 @@ async function benchIngestion(): Promise<void> {
 
   const redis = await startEmbeddedRedis({ dir: path.join(dir, 'redis'), port: 46500 + (process.pid % 500), log });
   const server = fork(path.resolve(import.meta.dirname, 'webhook-server.ts'), [postgres.urlFor('bench'), redis.url, JSON.stringify(secrets)], {
-    execArgv: ['--import', 'tsx'], env: { ...process.env, BENCH_CONSUMERS: 'points' },
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.data/prof'] : [])], env: { ...process.env, BENCH_CONSUMERS: 'points' },
   });
   try {
     const port = await new Promise<number>((resolve) => server.on('message', (m) => resolve((m as { port: number }).port)));

@@ -37,15 +37,28 @@ export function createDispatcher(deps: {
   batchSize?: number;
   intervalMs?: number;
   nudgeDelayMs?: number;
+  /** Jobs a consumer may have waiting for a worker before the dispatcher holds back (default 1). */
+  maxWaiting?: number;
 }): Dispatcher {
   const { db, queues, log, staleSeconds } = deps;
   const batchSize = deps.batchSize ?? 500;
+  const maxWaiting = deps.maxWaiting ?? 1;
   let running: Promise<number> | undefined;
   let again = false;
   let redisDown = false;
 
   async function dispatchConsumer(name: string, queue: InboxQueue): Promise<number> {
     let total = 0;
+    // A job still waiting for a free worker: let deliveries gather in the inbox meanwhile, so
+    // the next claim is one larger batch instead of many small ones (under load, batches
+    // grow by themselves; when idle, a delivery still goes out within the nudge delay).
+    try {
+      if (await withTimeout(queue.getWaitingCount(), 2_000, `waiting jobs of ${name}`) >= maxWaiting) return 0;
+    } catch (e) {
+      if (!redisDown) log.warn({ component: 'dispatcher', err: (e as Error).message }, 'queue unreachable; deliveries stay in the inbox');
+      redisDown = true;
+      return 0;
+    }
     for (;;) {
       const { rows } = await db.query<{ id: string }>(CLAIM_SQL, [name, staleSeconds, batchSize]);
       if (rows.length === 0) return total;
