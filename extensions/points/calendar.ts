@@ -16,10 +16,24 @@ function dayFormat(timeZone: string): Intl.DateTimeFormat {
 
 /** The calendar date of an instant in a time zone, e.g. 2025-03-01T15:30Z in Asia/Vladivostok is 2025-03-02. */
 export function localDay(instant: Date, timeZone: string): string {
+  // Since 1970 every zone's offset is a whole number of quarter hours (local mean times of
+  // the 19th century are not), so a day never changes inside one: the answer is remembered
+  // per zone and quarter hour (counting a batch asks the same few thousand times, and
+  // formatting costs microseconds each).
+  const ms = instant.getTime();
+  const key = ms >= 0 ? `${timeZone}|${Math.floor(ms / QUARTER_HOUR)}` : '';
+  const known = key ? dayMemo.get(key) : undefined;
+  if (known) return known;
   const parts = dayFormat(timeZone).formatToParts(instant);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')}`;
+  const day = `${get('year')}-${get('month')}-${get('day')}`;
+  if (dayMemo.size >= 50_000) dayMemo.clear();
+  if (key) dayMemo.set(key, day);
+  return day;
 }
+
+const QUARTER_HOUR = 15 * 60_000;
+const dayMemo = new Map<string, string>();
 
 /** Local wall time `YYYY-MM-DD HH:MM:SS` of an instant in a zone (statements show bookings so). */
 export function localDateTime(instant: Date, timeZone: string): string {

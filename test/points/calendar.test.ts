@@ -9,6 +9,23 @@ describe('points calendar (pure)', () => {
     expect(localDay(new Date('2025-03-01T02:00:00Z'), 'America/New_York')).to.equal('2025-02-28');
   });
 
+  it('turns the date at local midnight to the minute, in zones a quarter or half hour off and across a DST change', () => {
+    const cases: [string, string][] = [
+      ['Asia/Kathmandu', '2025-03-01T18:15:00Z'], // +05:45: local midnight
+      ['Asia/Kolkata', '2025-03-01T18:30:00Z'], // +05:30
+      ['America/New_York', '2025-03-09T05:00:00Z'], // the night the clocks go forward
+      ['Europe/Moscow', '2025-03-01T21:00:00Z'],
+    ];
+    for (const [zone, midnight] of cases) {
+      const expected = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+      for (let minute = -20; minute <= 20; minute++) {
+        const at = new Date(Date.parse(midnight) + minute * 60_000 - 1);
+        expect(localDay(at, zone), `${zone} ${at.toISOString()}`).to.equal(expected(at));
+        expect(localDay(at, zone), 'asked again').to.equal(expected(at));
+      }
+    }
+  });
+
   it('counts the current streak up to today, or yesterday while today is still open', () => {
     const days = ['2025-03-01', '2025-03-02', '2025-03-03'];
     expect(streaks(days, '2025-03-03')).to.include({ current: 3, longest: 3 });
