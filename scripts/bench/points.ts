@@ -294,6 +294,12 @@ async function benchRecompute(): Promise<void> {
   await db.query(`insert into bench_ledger_copy (event_id, person_id, role, kind, day, points, actions, characters, seconds)
     select id, person_id, 'own', kind, day, 1, 1, coalesce(characters, 0), coalesce(seconds, 0) from points_event`);
   const ledgerCopyMs = performance.now() - ledgerCopyStart;
+  // The same insert split over 2 connections, as the recomputation runs.
+  const parallelStart = performance.now();
+  await db.query(`create table bench_ledger_parallel (like points_ledger including defaults including indexes)`);
+  await Promise.all([0, 1].map((half) => db.query(`insert into bench_ledger_parallel (event_id, person_id, role, kind, day, points, actions, characters, seconds)
+    select id, person_id, 'own', kind, day, 1, 1, coalesce(characters, 0), coalesce(seconds, 0) from points_event where id % 2 = $1`, [half])));
+  const parallelMs = performance.now() - parallelStart;
 
   console.log(`(b) recomputation, ${RECOMPUTE_EVENTS.toLocaleString('en')} events of ${RECOMPUTE_PEOPLE.toLocaleString('en')} people (generated in ${seconds(generated)} s), 2 connections, ${2 * Math.ceil(RECOMPUTE_PEOPLE / 4000)} chunks of people`);
   console.log(`    from an empty ledger:       ${seconds(first.ms)} s, ${first.lines.toLocaleString('en')} lines added`);
@@ -301,6 +307,7 @@ async function benchRecompute(): Promise<void> {
   if (again) console.log(`    again, nothing to change:   ${seconds(again.ms)} s, ${again.lines} lines added`);
   console.log(`    raw insert ... select copy of the events:            ${seconds(copyMs)} s`);
   console.log(`    raw insert ... select into a ledger-shaped table:     ${seconds(ledgerCopyMs)} s (same indexes as points_ledger)`);
+  console.log(`    the same over 2 connections (as the recomputation):   ${seconds(parallelMs)} s; from an empty ledger is ${(first.ms / parallelMs).toFixed(1)}x that`);
 }
 
 try {
