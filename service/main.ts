@@ -115,7 +115,7 @@ async function main() {
     });
     const userApi = nocodb.embedded ? createNocoApi(nocodb.url, await signIn(nocodb.url, creds.nocodb.email, creds.nocodb.password), 'user-session') : undefined;
     const { rows: serviceTables } = await db.query<{ table_name: string }>(
-      `select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`);
+      `select table_name from information_schema.tables where table_schema = 'public' and table_type in ('BASE TABLE', 'VIEW')`);
     await attachServiceTables({ api, log, userApi }, { baseId: result.ids.baseId, databaseUrl, tables: serviceTables.map((t) => t.table_name) });
     return result;
   });

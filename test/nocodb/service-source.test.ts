@@ -8,14 +8,14 @@ import { freshDatabase, testLog, useNocodb } from '../support/stack.ts';
 describe('service tables shown in NocoDB', function () {
   this.timeout(120_000);
 
-  it('attaches the inbox as a read-only source: staff see its rows, and NocoDB refuses edits', async () => {
+  it('attaches the inbox and the points views as a read-only source: staff see their rows, and NocoDB refuses edits', async () => {
     const nocodb = await useNocodb();
     const api: NocoApi = createNocoApi(nocodb.url, nocodb.token);
     const db = await freshDatabase('service_source');
     await acceptEvents(db.pool, () => [], [{ source: 'discourse', deliveryId: 'shown-1', topic: 'discourse.post_created', payload: { post: { id: 1 } } }]);
     const { ids } = await provisionBase({ api, log: testLog }, { baseTitle: 'School (source test)', tables: [] });
 
-    expect(await attachServiceTables({ api, log: testLog }, { baseId: ids.baseId, databaseUrl: db.url, tables: ['inbox_event'] })).to.equal('attached');
+    expect(await attachServiceTables({ api, log: testLog }, { baseId: ids.baseId, databaseUrl: db.url, tables: ['inbox_event', 'points_days', 'points_totals'] })).to.equal('attached');
     const inbox = await waitForTable(api, ids.baseId, 'inbox_event');
     const rows = await api.dbDataTableRow.list(inbox.id, { fields: 'delivery_id,topic' } as never);
     expect(rows.list).to.deep.equal([{ delivery_id: 'shown-1', topic: 'discourse.post_created' }]);
@@ -29,19 +29,35 @@ describe('service tables shown in NocoDB', function () {
     expect(refused, 'NocoDB refuses to write into a read-only source').to.be.within(400, 499);
     expect((await db.pool.query(`select count(*)::int as n from inbox_event where delivery_id = 'typed-in'`)).rows[0].n).to.equal(0);
 
-    const again = await attachServiceTables({ api, log: testLog }, { baseId: ids.baseId, databaseUrl: db.url, tables: ['inbox_event'] });
+    // The points outputs are views over the ledger: a booked line shows in them at once.
+    const person = '6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b';
+    await db.pool.query(`insert into points_person (person_id, time_zone, display_name) values ($1, 'Europe/Moscow', 'Анна')`, [person]);
+    await db.pool.query(`insert into points_ledger (event_id, person_id, role, kind, day, rule_id, rule_version, points, actions, characters, seconds)
+      values (1, $1, 'own', 'club_post', current_date, 1, 1, 7, 1, 420, 0), (2, $1, 'own', 'reading_heartbeat', current_date, 2, 1, 3, 1, 0, 600)`, [person]);
+    const days = await waitForTable(api, ids.baseId, 'points_days', 'ambassador_points');
+    const dayRows = await api.dbDataTableRow.list(days.id, { fields: 'display_name,kind,actions,characters,seconds,points', sort: 'kind' } as never);
+    expect(dayRows.list).to.deep.equal([
+      { display_name: 'Анна', kind: 'club_post', actions: 1, characters: 420, seconds: 0, points: 7 },
+      { display_name: 'Анна', kind: 'reading_heartbeat', actions: 1, characters: 0, seconds: 600, points: 3 },
+    ]);
+    const totals = await waitForTable(api, ids.baseId, 'points_totals', 'last_day');
+    const totalRows = await api.dbDataTableRow.list(totals.id, { fields: 'rank,display_name,points,characters,points_7_days' } as never);
+    expect(totalRows.list).to.deep.equal([{ rank: 1, display_name: 'Анна', points: 10, characters: 420, points_7_days: 10 }]);
+
+    const again = await attachServiceTables({ api, log: testLog }, { baseId: ids.baseId, databaseUrl: db.url, tables: ['inbox_event', 'points_days', 'points_totals'] });
     expect(again).to.equal('up to date');
     const sources = ((await api.source.list(ids.baseId)) as { list: { alias: string | null; is_data_readonly: boolean }[] }).list;
     expect(sources.filter((s) => s.alias === SERVICE_SOURCE_ALIAS).map((s) => s.is_data_readonly)).to.deep.equal([true]);
+
   });
 });
 
-async function waitForTable(api: NocoApi, baseId: string, name: string): Promise<{ id: string }> {
+async function waitForTable(api: NocoApi, baseId: string, name: string, lastColumn = 'received_at'): Promise<{ id: string }> {
   for (let i = 0; i < 100; i++) {
     // NocoDB loads an external table's columns after the table itself: wait for the last one.
     const table = ((await api.dbTable.list(baseId)).list ?? []).find((t) => t.table_name === name);
     const columns = table ? ((await api.dbTable.read(table.id as string)).columns ?? []).map((c) => c.title) : [];
-    if (table && columns.includes('received_at')) return { id: table.id as string };
+    if (table && columns.includes(lastColumn)) return { id: table.id as string };
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`NocoDB never showed ${name}`);
