@@ -15,7 +15,7 @@ describe('service tables shown in NocoDB', function () {
     await acceptEvents(db.pool, () => [], [{ source: 'discourse', deliveryId: 'shown-1', topic: 'discourse.post_created', payload: { post: { id: 1 } } }]);
     const { ids } = await provisionBase({ api, log: testLog }, { baseTitle: 'School (source test)', tables: [] });
 
-    expect(await attachServiceTables({ api, log: testLog }, { baseId: ids.baseId, databaseUrl: db.url, tables: ['inbox_event', 'points_days', 'points_totals'] })).to.equal('attached');
+    expect(await attachServiceTables({ api, log: testLog }, { baseId: ids.baseId, databaseUrl: db.url, tables: ['inbox_event', 'points_days', 'points_totals', 'points_statement', 'points_streaks'] })).to.equal('attached');
     const inbox = await waitForTable(api, ids.baseId, 'inbox_event');
     const rows = await api.dbDataTableRow.list(inbox.id, { fields: 'delivery_id,topic' } as never);
     expect(rows.list).to.deep.equal([{ delivery_id: 'shown-1', topic: 'discourse.post_created' }]);
@@ -43,8 +43,12 @@ describe('service tables shown in NocoDB', function () {
     const totals = await waitForTable(api, ids.baseId, 'points_totals', 'last_day');
     const totalRows = await api.dbDataTableRow.list(totals.id, { fields: 'rank,display_name,points,characters,points_7_days' } as never);
     expect(totalRows.list).to.deep.equal([{ rank: 1, display_name: 'Анна', points: 10, characters: 420, points_7_days: 10 }]);
+    const statement = await waitForTable(api, ids.baseId, 'points_statement', 'event_key');
+    const lines = await api.dbDataTableRow.list(statement.id, { fields: 'kind,points,balance', sort: 'line_id' } as never);
+    expect(lines.list).to.deep.equal([{ kind: 'club_post', points: 7, balance: 7 }, { kind: 'reading_heartbeat', points: 3, balance: 10 }]);
+    await waitForTable(api, ids.baseId, 'points_streaks', 'active_days');
 
-    const again = await attachServiceTables({ api, log: testLog }, { baseId: ids.baseId, databaseUrl: db.url, tables: ['inbox_event', 'points_days', 'points_totals'] });
+    const again = await attachServiceTables({ api, log: testLog }, { baseId: ids.baseId, databaseUrl: db.url, tables: ['inbox_event', 'points_days', 'points_totals', 'points_statement', 'points_streaks'] });
     expect(again).to.equal('up to date');
     const sources = ((await api.source.list(ids.baseId)) as { list: { alias: string | null; is_data_readonly: boolean }[] }).list;
     expect(sources.filter((s) => s.alias === SERVICE_SOURCE_ALIAS).map((s) => s.is_data_readonly)).to.deep.equal([true]);

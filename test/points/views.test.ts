@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import { balanceOf, yearCalendar } from '../../extensions/points/activity.ts';
+import { localDay } from '../../extensions/points/calendar.ts';
+import { collected, pointsHarness, type PointsHarness } from './harness.ts';
+
+/**
+ * The views staff see as NocoDB grids (schemas/migrations/0207, 0208) give the same answers
+ * as the API: a statement's running balance ends at the balance, and the streaks are the
+ * calendar's. They use the database's clock, so this test uses the real one.
+ */
+describe('points: the NocoDB grids agree with the API', () => {
+  let h: PointsHarness;
+  let ann: string;
+  const zone = 'Asia/Vladivostok';
+
+  before(async () => {
+    h = await pointsHarness('views');
+    h.clock.now = new Date();
+    await h.rule({ Id: 1, Kind: 'ai_question', Points: 2, EffectiveFrom: '2020-01-01' }, 'insert');
+    ann = await h.registerPerson({ timeZone: zone, name: 'Ann' });
+    // Today, yesterday and the day before (a streak of 3), and five days ago; two on today.
+    // Just after local midnight (Vladivostok has no DST), so that no event crosses into another day.
+    const midnight = Date.parse(`${localDay(h.clock.now, zone)}T00:00:00+10:00`);
+    const at = (days: number, seconds: number) => new Date(midnight - days * 86_400_000 + seconds * 1000).toISOString();
+    await h.deliver([0, 1, 2, 5].map((d) => collected(ann, 'ai_question', `q-${d}`, at(d, 20))).concat(collected(ann, 'ai_question', 'q-0b', at(0, 30))));
+    // Staff raise the rule: every line is reversed and booked again.
+    await h.rule({ Id: 1, Kind: 'ai_question', Points: 3, EffectiveFrom: '2020-01-01' });
+  });
+
+  it('points_statement: each line carries the balance after it, ending at the balance; reversals name their line', async () => {
+    const { rows } = await h.db.pool.query(`select line_id::int, points, balance, reverses_line::int, event_key, display_name from points_statement where person_id = $1 order by booked_at, line_id`, [ann]);
+    const { points } = await balanceOf(h.db.pool, ann);
+    expect(points).to.equal(15);
+    let running = 0;
+    for (const r of rows) {
+      running += r.points;
+      expect(r.balance).to.equal(running);
+    }
+    expect(rows.at(-1).balance).to.equal(points);
+    const reversals = rows.filter((r) => r.reverses_line !== null);
+    expect(reversals).to.have.length(5);
+    for (const r of reversals) expect(rows.find((x) => x.line_id === r.reverses_line)?.points).to.equal(-r.points);
+    expect(rows[0].display_name).to.equal('Ann');
+    expect(rows[0].event_key).to.match(/^collector:/);
+  });
+
+  it('points_streaks: the current and longest streak and the last active day are the calendar\'s', async () => {
+    const now = h.clock.now;
+    const calendar = await yearCalendar(h.db.pool, ann, Number(localDay(now, zone).slice(0, 4)), zone, now);
+    const { rows } = await h.db.pool.query(`select current_streak, longest_streak, to_char(last_active_day, 'YYYY-MM-DD') as last_active_day, active_days
+      from points_streaks where person_id = $1`, [ann]);
+    expect(rows).to.deep.equal([{ current_streak: 3, longest_streak: 3, last_active_day: localDay(now, zone), active_days: 4 }]);
+    expect(calendar.streaks).to.include({ current: 3, longest: 3 });
+  });
+
+  it('points_days and points_totals sum the same ledger', async () => {
+    const { rows: days } = await h.db.pool.query(`select sum(points)::int as points, sum(actions)::int as actions from points_days where person_id = $1`, [ann]);
+    expect(days).to.deep.equal([{ points: 15, actions: 5 }]);
+    const { rows: totals } = await h.db.pool.query(`select rank, points, points_7_days from points_totals where person_id = $1`, [ann]);
+    expect(totals).to.deep.equal([{ rank: 1, points: 15, points_7_days: 15 }]);
+  });
+});
