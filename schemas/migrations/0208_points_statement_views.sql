@@ -38,3 +38,14 @@ from runs r join points_person p on p.person_id = r.person_id
 group by r.person_id, p.display_name, p.time_zone;
 comment on view points_streaks is
   'Points: per person the current and longest streak of consecutive active days and the last active day, in the person''s time zone. Read-only.';
+
+-- Group ratings: the members of each group (mirrored from NocoDB's group_members) ranked
+-- within it, as GET /api/points/groups/:id/ratings does for all time.
+create view points_group_totals as
+select g.group_id, rank() over (partition by g.group_id order by t.points desc)::int as rank, t.person_id, t.display_name,
+  t.points, t.characters, t.points_7_days, t.points_30_days
+from points_group_member g
+join points_totals t on t.person_id = g.person_id
+where not g.deleted and g.group_id is not null;
+comment on view points_group_totals is
+  'Points: each group''s members ranked by all-time points, with characters and the last 7 and 30 days. Read-only.';

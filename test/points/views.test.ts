@@ -59,4 +59,18 @@ describe('points: the NocoDB grids agree with the API', () => {
     const { rows: totals } = await h.db.pool.query(`select rank, points, points_7_days from points_totals where person_id = $1`, [ann]);
     expect(totals).to.deep.equal([{ rank: 1, points: 15, points_7_days: 15 }]);
   });
+
+  it('points_group_totals ranks each group\'s members, as the group rating does', async () => {
+    const bob = await h.registerPerson({ name: 'Bob' });
+    await h.deliver([collected(bob, 'ai_question', 'b-1', new Date(h.clock.now.getTime() - 60_000).toISOString())]);
+    await h.deliver([
+      { topic: 'nocodb.group_members.insert', payload: { table: 'group_members', row: { Id: 1, Group: 'g-7', Person: ann, UpdatedAt: h.clock.now.toISOString() } } },
+      { topic: 'nocodb.group_members.insert', payload: { table: 'group_members', row: { Id: 2, Group: 'g-7', Person: bob, UpdatedAt: h.clock.now.toISOString() } } },
+    ]);
+    const { rows } = await h.db.pool.query(`select group_id, rank, display_name, points from points_group_totals order by rank`);
+    expect(rows).to.deep.equal([
+      { group_id: 'g-7', rank: 1, display_name: 'Ann', points: 15 },
+      { group_id: 'g-7', rank: 2, display_name: 'Bob', points: 3 },
+    ]);
+  });
 });
