@@ -11,10 +11,13 @@ import { routes, type Guard } from './routes.ts';
  * Points (issue 4): every active action of a student becomes ledger lines, like a bank
  * account. The only file other folders import.
  *
- * Flow: inbox topic -> events.ts (payload -> canonical event) -> ingest.ts (person,
- * once by key, or parked) -> settle.ts + rules.ts (the day's lines) -> ledger.ts (SQL).
- * Rule changes (rule-mirror.ts) schedule recompute.ts jobs; routes.ts serves reads;
- * analytics.ts forwards booked lines to PostHog off the counting path.
+ * Flow: inbox topic -> events.ts (payload -> canonical event) -> ingest-batch.ts (a
+ * worker's batch: people, one insert, the touched days settled by recompute.ts's SQL) or,
+ * one at a time, ingest.ts (person, once by key, or parked) -> settle.ts + rules.ts (the
+ * day's lines) -> ledger.ts (SQL). Both paths give the same lines (tested). Rule changes
+ * (rule-mirror.ts) schedule recompute.ts jobs; routes.ts serves reads; analytics.ts
+ * forwards booked lines to PostHog off the counting path. The NocoDB grids are views
+ * (schemas/migrations/0207, 0208).
  */
 
 export interface PointsDeps {
