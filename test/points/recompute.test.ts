@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { inTransaction } from '../../service/db/pool.ts';
+import { acceptEvents } from '../../service/inbox/accept.ts';
+import { processBatch } from '../../service/inbox/worker.ts';
+import { testLog } from '../support/stack.ts';
 import { recomputeJob, recomputeScope } from '../../extensions/points/recompute.ts';
 import { collected, discoursePost, pointsHarness, text, type Delivery, type PointsHarness } from './harness.ts';
 
@@ -136,5 +139,33 @@ for (const batch of [false, true]) describe(`points: ${batch ? 'batch ingestion 
   it('a person-scoped recomputation of someone unknown touches nothing', async () => {
     const added = await inTransaction(h.db.pool, (tx) => recomputeScope(tx, { personIds: [randomUUID()], kinds: null, fromDay: null }, new Date(), null));
     expect(added).to.equal(0);
+  });
+});
+
+/**
+ * Two workers counting batches of the same people at once (the service runs several):
+ * each takes its people's locks, so the days are settled one after the other, and the
+ * ledger is what a recomputation from scratch would book.
+ */
+describe('points: concurrent batches of the same people', () => {
+  it('book each event once, keep the daily cap, and need no correction afterwards', async () => {
+    const h = await pointsHarness('concurrent');
+    await h.rule({ Id: 1, Kind: 'ai_question', Points: 2, DailyCap: 50, CooldownSeconds: 60, EffectiveFrom: '2025-01-01' }, 'insert');
+    const people = [await h.registerPerson({}), await h.registerPerson({})];
+    const deliveries = Array.from({ length: 240 }, (_, i) => collected(people[i % 2]!, 'ai_question', `q-${i}`,
+      new Date(Date.parse('2025-03-01T06:00:00Z') + ((i * 7919) % 36_000) * 1000).toISOString()));
+    await acceptEvents(h.db.pool, (t) => (h.consumer.accepts(t) ? ['points'] : []), deliveries.map((d, i) => ({ source: 'collector', deliveryId: `c-${i}`, topic: d.topic, payload: d.payload })));
+    const { rows } = await h.db.pool.query<{ id: string }>(`select event_id::text as id from inbox_job where consumer = 'points' and status = 'pending' order by event_id`);
+    const ids = rows.map((r) => r.id);
+    // Interleaved halves: both batches hold events of both people on the same day.
+    const halves = [ids.filter((_, i) => i % 4 < 2), ids.filter((_, i) => i % 4 >= 2)];
+    const results = await Promise.all(halves.map((half) => processBatch({ db: h.db.pool, log: testLog, maxAttempts: 3 }, h.consumer, half)));
+    expect(results.reduce((n, r) => n + r.done, 0)).to.equal(240);
+    const { rows: perDay } = await h.db.pool.query(`select person_id, day, sum(points)::int as points, count(distinct event_id)::int as events
+      from points_ledger group by 1, 2 order by 1, 2`);
+    expect(perDay.map((r) => r.events)).to.deep.equal([120, 120]);
+    for (const r of perDay) expect(r.points).to.equal(50);
+    const added = await inTransaction(h.db.pool, (tx) => recomputeScope(tx, { personIds: null, kinds: null, fromDay: null }, new Date(), null));
+    expect(added, 'lines a full recomputation wanted to add').to.equal(0);
   });
 });
