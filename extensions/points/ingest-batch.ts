@@ -1,9 +1,9 @@
 import type { PoolClient } from 'pg';
 import type { CanonicalEvent } from '../../schemas/events/points.ts';
 import { localDay } from './calendar.ts';
-import { ingest, type CountingContext } from './ingest.ts';
+import { ingest, subjectOf, type CountingContext } from './ingest.ts';
 import { lockForCounting } from './ledger.ts';
-import { refText, type Person } from './people.ts';
+import { refsOf, refText, resolvePeople } from './people.ts';
 import { settleGroupsSql } from './recompute.ts';
 
 /**
@@ -29,45 +29,6 @@ export interface BatchOutcome {
   oneByOne: number;
 }
 
-const subjectOf = (e: CanonicalEvent) => e.subject ?? { id: e.key, version: 0, retract: false };
-const refsOf = (e: CanonicalEvent) => (e.personId || !e.externalRef ? [] : [e.externalRef, ...(e.alternateRefs ?? [])]);
-
-/** Persons by id (created on first sight with the default zone) and by the first linked external account. */
-async function resolvePeople(tx: PoolClient, items: BatchItem[], defaultTimeZone: string): Promise<(Person | undefined)[]> {
-  const byId = [...new Set(items.flatMap((i) => (i.event.personId ? [i.event.personId] : [])))];
-  const zones = new Map<string, string>();
-  if (byId.length) {
-    const { rows } = await tx.query<{ person_id: string; time_zone: string }>({
-      name: 'points.batch-people-by-id',
-      text: `with ins as (
-          insert into points_person (person_id, time_zone) select p, $2 from unnest($1::uuid[]) p order by p
-          on conflict (person_id) do nothing returning person_id, time_zone
-        )
-        select person_id::text, time_zone from ins
-        union all select person_id::text, time_zone from points_person where person_id = any($1::uuid[])`,
-      values: [byId, defaultTimeZone],
-    });
-    for (const r of rows) zones.set(r.person_id, r.time_zone);
-  }
-  const refRows = items.flatMap((item, n) => refsOf(item.event).map((ref, order) => ({ n, order, ref })));
-  const byRef = new Map<number, Person>();
-  if (refRows.length) {
-    const { rows } = await tx.query<{ n: number; person_id: string; time_zone: string }>({
-      name: 'points.batch-people-by-ref',
-      text: `select distinct on (r.n) r.n, p.person_id::text, p.time_zone
-        from unnest($1::int[], $2::int[], $3::text[], $4::text[]) as r(n, ord, source, external_id)
-        join points_person_alias a on a.source = r.source and a.external_id = r.external_id
-        join points_person p on p.person_id = a.person_id
-        order by r.n, r.ord`,
-      values: [refRows.map((r) => r.n), refRows.map((r) => r.order), refRows.map((r) => r.ref.source), refRows.map((r) => r.ref.id)],
-    });
-    for (const r of rows) byRef.set(r.n, { personId: r.person_id, timeZone: r.time_zone });
-  }
-  return items.map((item, n) => {
-    const id = item.event.personId;
-    return id ? { personId: id, timeZone: zones.get(id) ?? defaultTimeZone } : byRef.get(n);
-  });
-}
 
 /*
  * Appends the batch's events. Only events with an explicit subject (a post, an answer: a
@@ -118,7 +79,7 @@ export async function ingestBatch(tx: PoolClient, items: BatchItem[], ctx: Omit<
   const seen = new Set<string>();
   const unique = items.filter((i) => (seen.has(i.event.key) ? (outcome.duplicate += 1, false) : (seen.add(i.event.key), true)));
   if (unique.length === 0) return outcome;
-  const people = await resolvePeople(tx, unique, ctx.defaultTimeZone);
+  const people = await resolvePeople(tx, unique.map((u) => u.event), ctx.defaultTimeZone);
   const known = unique.flatMap((item, n) => (people[n] ? [{ ...item, person: people[n] }] : []));
   await lockForCounting(tx, known.map((k) => k.person.personId));
 

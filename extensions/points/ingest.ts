@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import type { CanonicalEvent } from '../../schemas/events/points.ts';
 import { localDay } from './calendar.ts';
 import { insertEvent, lockForCounting, type GroupState, type OtherVersion } from './ledger.ts';
-import { park, resolveAndLock, type Person } from './people.ts';
+import { park, refsOf, resolveAndLock, type Person } from './people.ts';
 import { compareKeys, type Group } from './rules.ts';
 import { settleGroups } from './settle.ts';
 
@@ -15,6 +15,9 @@ export interface CountingContext {
 
 export type IngestOutcome = 'counted' | 'duplicate' | 'parked';
 
+/** The versions an event belongs to: itself alone when it names no subject. */
+export const subjectOf = (e: CanonicalEvent) => e.subject ?? { id: e.key, version: 0, retract: false };
+
 /**
  * One canonical event into the ledger: find its person (or park it until they appear),
  * append it once (its key), then settle the days it touches. Runs in the caller's
@@ -22,7 +25,7 @@ export type IngestOutcome = 'counted' | 'duplicate' | 'parked';
  * case: person and lock, event and its day, lines.
  */
 export async function ingest(tx: PoolClient, event: CanonicalEvent, ctx: CountingContext): Promise<IngestOutcome> {
-  const refs = event.personId || !event.externalRef ? [] : [event.externalRef, ...(event.alternateRefs ?? [])];
+  const refs = refsOf(event);
   const person = await resolveAndLock(tx, event.personId ? { personId: event.personId } : { refs }, ctx.defaultTimeZone);
   if (!person) return (await park(tx, event, refs, ctx.inboxEventId)) ? 'parked' : 'duplicate';
   const r = await record(tx, event, person, ctx.inboxEventId);
@@ -42,7 +45,7 @@ export interface Recorded {
 export async function record(tx: PoolClient, event: CanonicalEvent, person: Person, inboxEventId: string | null): Promise<Recorded | null> {
   const timeZone = event.timeZone ?? person.timeZone;
   const occurredAt = new Date(Date.parse(event.occurredAt));
-  const subject = event.subject ?? { id: event.key, version: 0, retract: false };
+  const subject = subjectOf(event);
   const group: Group = { personId: person.personId, kind: event.kind, day: localDay(occurredAt, timeZone) };
   const inserted = await insertEvent(tx, {
     key: event.key, personId: person.personId, kind: event.kind, source: event.source, occurredAt, timeZone, day: group.day,

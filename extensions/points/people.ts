@@ -12,6 +12,9 @@ export interface Person {
   timeZone: string;
 }
 
+/** The external accounts an event names, first the one it was sent with (none when it names a person). */
+export const refsOf = (e: CanonicalEvent): ExternalRef[] => (e.personId || !e.externalRef ? [] : [e.externalRef, ...(e.alternateRefs ?? [])]);
+
 /** `source:external_id`, the form aliases take in points_parked.refs. */
 export const refText = (r: ExternalRef) => `${r.source}:${r.id}`;
 
@@ -68,6 +71,47 @@ export async function ensurePerson(tx: PoolClient, personId: string, defaultTime
     with ins as (insert into points_person (person_id, time_zone) values ($1, $2) on conflict (person_id) do nothing returning time_zone)
     select time_zone from ins union all select time_zone from points_person where person_id = $1`, [personId, defaultTimeZone]);
   return { personId, timeZone: rows[0]?.time_zone ?? defaultTimeZone };
+}
+
+/**
+ * The people of many events at once (ingest-batch.ts): by id (created on first sight with
+ * the default zone), or by the first of their external accounts that is linked (undefined:
+ * the event parks). Not locked: the caller locks them all in one statement.
+ */
+export async function resolvePeople(tx: PoolClient, events: CanonicalEvent[], defaultTimeZone: string): Promise<(Person | undefined)[]> {
+  const byId = [...new Set(events.flatMap((e) => (e.personId ? [e.personId] : [])))];
+  const zones = new Map<string, string>();
+  if (byId.length) {
+    const { rows } = await tx.query<{ person_id: string; time_zone: string }>({
+      name: 'points.batch-people-by-id',
+      text: `with ins as (
+          insert into points_person (person_id, time_zone) select p, $2 from unnest($1::uuid[]) p order by p
+          on conflict (person_id) do nothing returning person_id, time_zone
+        )
+        select person_id::text, time_zone from ins
+        union all select person_id::text, time_zone from points_person where person_id = any($1::uuid[])`,
+      values: [byId, defaultTimeZone],
+    });
+    for (const r of rows) zones.set(r.person_id, r.time_zone);
+  }
+  const refRows = events.flatMap((e, n) => refsOf(e).map((ref, order) => ({ n, order, ref })));
+  const byRef = new Map<number, Person>();
+  if (refRows.length) {
+    const { rows } = await tx.query<{ n: number; person_id: string; time_zone: string }>({
+      name: 'points.batch-people-by-ref',
+      text: `select distinct on (r.n) r.n, p.person_id::text, p.time_zone
+        from unnest($1::int[], $2::int[], $3::text[], $4::text[]) as r(n, ord, source, external_id)
+        join points_person_alias a on a.source = r.source and a.external_id = r.external_id
+        join points_person p on p.person_id = a.person_id
+        order by r.n, r.ord`,
+      values: [refRows.map((r) => r.n), refRows.map((r) => r.order), refRows.map((r) => r.ref.source), refRows.map((r) => r.ref.id)],
+    });
+    for (const r of rows) byRef.set(r.n, { personId: r.person_id, timeZone: r.time_zone });
+  }
+  return events.map((e, n) => {
+    const id = e.personId;
+    return id ? { personId: id, timeZone: zones.get(id) ?? defaultTimeZone } : byRef.get(n);
+  });
 }
 
 /** The person behind the first of `refs` that is linked, in the order given. */
