@@ -35,7 +35,7 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
   const guard = objectGuard(ory);
   const identity = registerIdentity({ db, log, ory, nocodb, clock, noco: { api: deps.noco.api, ids: deps.noco.ids, publicUrl: deps.noco.publicUrl } });
   const points = registerPoints({
-    db, log, clock, guard,
+    db, log, clock, guard, defaultTimeZone: config.SCHOOL_TIME_ZONE,
     posthog: createPostHog({ apiKey: config.POSTHOG_KEY, host: config.POSTHOG_HOST }),
   });
   const tableId = (key: string) => tableIdOf(deps.noco.ids, key);

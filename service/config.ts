@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { ianaTimeZone } from '../schemas/events/points.ts';
 
 /**
  * The only place that reads process.env. Every setting is optional: what is not given
@@ -47,6 +48,8 @@ const envSchema = z.object({
 
   SMTP_URL: optionalUrl,
   MAIL_FROM: z.string().default('School <no-reply@school.local>'),
+
+  SCHOOL_TIME_ZONE: ianaTimeZone.default('Europe/Moscow'),
 
   POSTHOG_KEY: z.string().optional(),
   POSTHOG_HOST: z.url().default('https://eu.i.posthog.com'),

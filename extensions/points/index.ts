@@ -60,6 +60,7 @@ export function register(deps: PointsDeps): PointsCapability {
     consumers: [pointsConsumer({ clock: deps.clock, defaultTimeZone, onRecomputeScheduled: nudge, batch: deps.batchIngestion })],
     routes: (router) => routes(router, { db: deps.db, clock: deps.clock, guard: deps.guard, defaultTimeZone, onRecomputeScheduled: nudge }),
     async start() {
+      await recordSchoolZone(deps.db, defaultTimeZone);
       loop = startRecomputeLoop({ ...runner, intervalMs: deps.recomputeIntervalMs ?? 5000 });
       if (deps.posthog) forwarder = startForwarder({ db: deps.db, log, posthog: deps.posthog, intervalMs: deps.analyticsIntervalMs ?? 30_000 });
     },
@@ -72,6 +73,12 @@ export function register(deps: PointsDeps): PointsCapability {
     },
     recomputeNow: () => runPendingRecomputes(runner),
   };
+}
+
+/** The school's zone, for the rating views' weeks and months (schemas/migrations/0209). */
+export async function recordSchoolZone(db: Pool, timeZone: string): Promise<void> {
+  await db.query(`insert into points_setting (key, value) values ('time_zone', $1)
+    on conflict (key) do update set value = excluded.value, updated_at = now() where points_setting.value <> excluded.value`, [timeZone]);
 }
 
 export { createPostHog, type PostHogLike } from './analytics.ts';

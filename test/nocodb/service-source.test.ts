@@ -41,8 +41,8 @@ describe('service tables shown in NocoDB', function () {
       { display_name: 'Анна', kind: 'reading_heartbeat', actions: 1, characters: 0, seconds: 600, points: 3 },
     ]);
     const totals = await waitForTable(api, ids.baseId, 'points_totals', 'last_day');
-    const totalRows = await api.dbDataTableRow.list(totals.id, { fields: 'rank,display_name,points,characters,points_7_days' } as never);
-    expect(totalRows.list).to.deep.equal([{ rank: 1, display_name: 'Анна', points: 10, characters: 420, points_7_days: 10 }]);
+    const totalRows = await api.dbDataTableRow.list(totals.id, { fields: 'rank,display_name,points,characters,points_this_week' } as never);
+    expect(totalRows.list).to.deep.equal([{ rank: 1, display_name: 'Анна', points: 10, characters: 420, points_this_week: 10 }]);
     const statement = await waitForTable(api, ids.baseId, 'points_statement', 'event_key');
     const lines = await api.dbDataTableRow.list(statement.id, { fields: 'kind,points,balance', sort: 'line_id' } as never);
     expect(lines.list).to.deep.equal([{ kind: 'club_post', points: 7, balance: 7 }, { kind: 'reading_heartbeat', points: 3, balance: 10 }]);

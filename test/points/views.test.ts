@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { balanceOf, yearCalendar } from '../../extensions/points/activity.ts';
-import { localDay } from '../../extensions/points/calendar.ts';
+import { addDays, localDay, weekStart } from '../../extensions/points/calendar.ts';
+import { recordSchoolZone } from '../../extensions/points/index.ts';
+import { rating } from '../../extensions/points/ratings.ts';
 import { collected, pointsHarness, type PointsHarness } from './harness.ts';
 
 /**
@@ -53,11 +55,17 @@ describe('points: the NocoDB grids agree with the API', () => {
     expect(calendar.streaks).to.include({ current: 3, longest: 3 });
   });
 
-  it('points_days and points_totals sum the same ledger', async () => {
+  it('points_days and points_totals sum the same ledger; this week and this month are the API ratings\' in the school\'s zone', async () => {
     const { rows: days } = await h.db.pool.query(`select sum(points)::int as points, sum(actions)::int as actions from points_days where person_id = $1`, [ann]);
     expect(days).to.deep.equal([{ points: 15, actions: 5 }]);
-    const { rows: totals } = await h.db.pool.query(`select rank, points, points_7_days from points_totals where person_id = $1`, [ann]);
-    expect(totals).to.deep.equal([{ rank: 1, points: 15, points_7_days: 15 }]);
+    await recordSchoolZone(h.db.pool, zone);
+    const api = async (period: 'week' | 'month') => (await rating(h.db.pool, { period, by: 'points', now: h.clock.now, timeZone: zone, limit: 10 })).rows[0]?.value ?? 0;
+    const { rows: totals } = await h.db.pool.query(`select rank, points, points_this_week, points_this_month from points_totals where person_id = $1`, [ann]);
+    expect(totals).to.deep.equal([{ rank: 1, points: 15, points_this_week: await api('week'), points_this_month: await api('month') }]);
+    // Independently of the API: the events were on today, the two days before and five days ago, 3 points each (two today).
+    const today = localDay(h.clock.now, zone);
+    const inWeek = [0, 0, 1, 2, 5].filter((d) => addDays(today, -d) >= weekStart(today)).length;
+    expect(totals[0].points_this_week).to.equal(3 * inWeek);
   });
 
   it('points_group_totals ranks each group\'s members, as the group rating does', async () => {
