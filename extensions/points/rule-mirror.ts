@@ -59,8 +59,8 @@ export async function mirrorRule(tx: PoolClient, operation: string, payload: unk
     next = { ...latest, deleted: true };
   } else {
     if (!row.Kind) return { type: 'invalid', reason: 'points_rules row has no Kind' };
+    // Bounds (schemas/events/points.ts) keep every line within PostgreSQL's integer.
     const share = row.AmbassadorShare ?? 0;
-    if (share < 0 || share > 1) return { type: 'invalid', reason: `AmbassadorShare ${share} is not between 0 and 1` };
     next = {
       kind: row.Kind, points: Math.trunc(row.Points ?? 0), perCharacter: decimal(row.PerCharacter), perMinute: decimal(row.PerMinute),
       minLength: whole(row.MinLength), dailyCap: row.DailyCap && row.DailyCap > 0 ? Math.trunc(row.DailyCap) : null,

@@ -177,18 +177,24 @@ export const nocodbAnswerPayload = nocodbRowEvent('answers', z.looseObject({
 }).refine((r) => r.UpdatedAt || r.CreatedAt, 'a row needs UpdatedAt or CreatedAt'));
 export type NocodbAnswerPayload = z.infer<typeof nocodbAnswerPayload>;
 
-const nullableNumber = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]).nullish();
+/**
+ * A number NocoDB may send as text, within bounds. The bounds keep every ledger line within
+ * PostgreSQL's integer: with an event's measures at their limits (10,000 actions, 1,000,000
+ * characters, 86,400 seconds) one event earns at most about 2.1e8 points.
+ */
+const nullableNumber = (min: number, max: number) => z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)])
+  .pipe(z.number().min(min).max(max)).nullish();
 export const nocodbRulePayload = nocodbRowEvent('points_rules', z.looseObject({
   Id: nocodbId,
   Kind: pointsKind.nullish(),
-  Points: nullableNumber,
-  PerCharacter: nullableNumber,
-  PerMinute: nullableNumber,
-  MinLength: nullableNumber,
-  DailyCap: nullableNumber,
-  CooldownSeconds: nullableNumber,
+  Points: nullableNumber(-10_000, 10_000),
+  PerCharacter: nullableNumber(0, 100),
+  PerMinute: nullableNumber(0, 1_000),
+  MinLength: nullableNumber(0, 1_000_000),
+  DailyCap: nullableNumber(0, 1_000_000),
+  CooldownSeconds: nullableNumber(0, 86_400),
   EffectiveFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}/).nullish(),
-  AmbassadorShare: nullableNumber,
+  AmbassadorShare: nullableNumber(0, 1),
   UpdatedAt: nocodbDate.nullish(),
 }));
 export type NocodbRulePayload = z.infer<typeof nocodbRulePayload>;

@@ -54,6 +54,16 @@ describe('points: rules staff change in NocoDB', () => {
     const { rows } = await h.db.pool.query(`select reason from points_ignored where topic = 'nocodb.points_rules.insert'`);
     expect(rows).to.deep.equal([{ reason: 'points_rules row has no Kind' }]);
   });
+
+  it('ignores a rule with values outside its bounds, naming them, and keeps counting with the rule in force', async () => {
+    await h.deliver([{ topic: 'nocodb.points_rules.update', payload: { table: 'points_rules', row: { Id: 10, Kind: 'error_report', Points: 5_000_000, AmbassadorShare: 2, EffectiveFrom: '2025-01-01' } } }]);
+    const { rows } = await h.db.pool.query(`select reason, details from points_ignored where topic = 'nocodb.points_rules.update' order by recorded_at desc limit 1`);
+    expect(rows[0].reason).to.equal('points_rules row is not valid');
+    expect(rows[0].details.map((d: { path: string }) => d.path).sort()).to.deep.equal(['row.AmbassadorShare', 'row.Points']);
+    const before = await h.balance(bea);
+    await h.deliver([collected(bea, 'error_report', 'r-bounds', '2025-03-02T10:00:00Z')]);
+    expect(await h.balance(bea) - before, 'the rule in force still applies').to.be.greaterThan(0);
+  });
 });
 
 /**
