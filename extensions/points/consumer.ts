@@ -1,4 +1,4 @@
-import type { Consumer, InboxEvent } from '../../service/capability.ts';
+import type { Consumer, ConsumerContext, InboxEvent } from '../../service/capability.ts';
 import { mapEvent, mapsToEvents, type Rejected } from './events.ts';
 import { mirrorGroupMember } from './groups.ts';
 import { ingest, type CountingContext } from './ingest.ts';
@@ -11,8 +11,18 @@ export const PEOPLE_TOPICS = ['kratos.registration', 'kratos.settings', 'discour
 export const RULE_TOPICS = ['nocodb.points_rules.insert', 'nocodb.points_rules.update', 'nocodb.points_rules.delete'] as const;
 export const GROUP_TOPICS = ['nocodb.group_members.insert', 'nocodb.group_members.update', 'nocodb.group_members.delete'] as const;
 
+type Ignore = (reason: string, details?: unknown) => Promise<void>;
+
+/** Records an inbox event (or part of it) as not counted, with the reason, in points_ignored. */
+function ignorer(event: InboxEvent, { tx, log }: ConsumerContext): Ignore {
+  return (reason, details) => {
+    log.info({ component: 'points', event: event.id, topic: event.topic, reason }, 'event ignored');
+    return recordIgnored(tx, event.id, event.topic, reason, details);
+  };
+}
+
 /** Invalid events of a collector batch: one points_ignored row for the batch, with each index and reason. */
-function ignoreRejected(rejected: Rejected[], counted: number, ignore: (reason: string, details?: unknown) => Promise<void>): Promise<void> {
+function ignoreRejected(rejected: Rejected[], counted: number, ignore: Ignore): Promise<void> {
   return ignore(`${rejected.length} of ${rejected.length + counted} events of the batch are not valid; the others count`, rejected.slice(0, 100));
 }
 
@@ -38,10 +48,7 @@ export function pointsConsumer(deps: ConsumerDeps): Consumer {
     accepts: (topic) => topics.has(topic) || mapsToEvents(topic),
     async handle(event: InboxEvent, { tx, log }) {
       const ctx: CountingContext = { defaultTimeZone: deps.defaultTimeZone, now: deps.clock(), inboxEventId: event.id };
-      const ignore = (reason: string, details?: unknown) => {
-        log.info({ component: 'points', event: event.id, topic: event.topic, reason }, 'event ignored');
-        return recordIgnored(tx, event.id, event.topic, reason, details);
-      };
+      const ignore = ignorer(event, { tx, log });
       if (mapsToEvents(event.topic)) {
         const mapped = mapEvent(event.topic, event.payload, ctx.now);
         if (mapped.type === 'invalid') return ignore(mapped.reason, mapped.details);
@@ -92,16 +99,18 @@ export function pointsConsumer(deps: ConsumerDeps): Consumer {
     };
     for (const event of events) {
       const mapped = mapsToEvents(event.topic) ? mapEvent(event.topic, event.payload, now) : undefined;
-      if (mapped?.type === 'events' && !mapped.rejected?.length) {
+      if (mapped?.type === 'events') {
+        if (mapped.rejected?.length) await ignoreRejected(mapped.rejected, mapped.events.length, ignorer(event, ctx));
         run.push(...mapped.events.map((e) => ({ event: e, inboxEventId: event.id })));
         continue;
       }
-      if (mapped?.type === 'events') {
-        await consumer.handle(event, ctx);
+      if (mapped?.type === 'invalid') {
+        await ignorer(event, ctx)(mapped.reason, mapped.details);
         continue;
       }
+      if (mapped?.type === 'skip') continue;
       await flush();
-      if (mapped?.type !== 'skip') await consumer.handle(event, ctx);
+      await consumer.handle(event, ctx);
     }
     await flush();
   };
