@@ -1,9 +1,8 @@
 import type { PoolClient } from 'pg';
 import type { CanonicalEvent } from '../../schemas/events/points.ts';
-import { localDay } from './calendar.ts';
-import { ingest, subjectOf, type CountingContext } from './ingest.ts';
+import { ingest, newEvent, subjectOf, type CountingContext } from './ingest.ts';
 import { lockForCounting } from './ledger.ts';
-import { refsOf, refText, resolvePeople } from './people.ts';
+import { park, resolvePeople } from './people.ts';
 import { settleGroupsSql } from './recompute.ts';
 
 /**
@@ -20,15 +19,6 @@ export interface BatchItem {
   event: CanonicalEvent;
   inboxEventId: string | null;
 }
-
-export interface BatchOutcome {
-  counted: number;
-  duplicate: number;
-  parked: number;
-  /** Counted one at a time (ingest.ts): their subject has versions under other people. */
-  oneByOne: number;
-}
-
 
 /*
  * Appends the batch's events. Only events with an explicit subject (a post, an answer: a
@@ -74,29 +64,14 @@ select distinct 'other', null, e.person_id::text, e.kind, to_char(e.day, 'YYYY-M
  * Counts a batch inside the caller's transaction. Items are in arrival order; an item
  * whose key came earlier in the batch is a duplicate, as it would be one by one.
  */
-export async function ingestBatch(tx: PoolClient, items: BatchItem[], ctx: Omit<CountingContext, 'inboxEventId'>): Promise<BatchOutcome> {
-  const outcome: BatchOutcome = { counted: 0, duplicate: 0, parked: 0, oneByOne: 0 };
+export async function ingestBatch(tx: PoolClient, items: BatchItem[], ctx: Omit<CountingContext, 'inboxEventId'>): Promise<void> {
   const seen = new Set<string>();
-  const unique = items.filter((i) => (seen.has(i.event.key) ? (outcome.duplicate += 1, false) : (seen.add(i.event.key), true)));
-  if (unique.length === 0) return outcome;
+  const unique = items.filter((i) => !seen.has(i.event.key) && seen.add(i.event.key));
+  if (unique.length === 0) return;
   const people = await resolvePeople(tx, unique.map((u) => u.event), ctx.defaultTimeZone);
   const known = unique.flatMap((item, n) => (people[n] ? [{ ...item, person: people[n] }] : []));
   await lockForCounting(tx, known.map((k) => k.person.personId));
-
-  const unknown = unique.filter((_, n) => !people[n]);
-  if (unknown.length) {
-    const r = await tx.query({
-      name: 'points.batch-park',
-      text: `insert into points_parked (key, refs, event, inbox_event_id)
-        select key, array(select jsonb_array_elements_text(refs)), event, inbox_event_id
-        from unnest($1::text[], $2::jsonb[], $3::jsonb[], $4::bigint[]) as t(key, refs, event, inbox_event_id)
-        on conflict (key) do nothing`,
-      values: [unknown.map((u) => u.event.key), unknown.map((u) => JSON.stringify(refsOf(u.event).map(refText))),
-        unknown.map((u) => JSON.stringify(u.event)), unknown.map((u) => u.inboxEventId)],
-    });
-    outcome.parked += r.rowCount ?? 0;
-    outcome.duplicate += unknown.length - (r.rowCount ?? 0);
-  }
+  await park(tx, unique.filter((_, n) => !people[n]));
 
   // Versions of one subject under different people in this batch: one by one as well.
   const owners = new Map<string, Set<string>>();
@@ -105,15 +80,11 @@ export async function ingestBatch(tx: PoolClient, items: BatchItem[], ctx: Omit<
   const apart = known.filter((k) => owners.get(subjectOf(k.event).id)!.size > 1);
 
   const rows = together.map((k) => {
-    const e = k.event;
-    const s = subjectOf(e);
-    const zone = e.timeZone ?? k.person.timeZone;
-    const at = new Date(Date.parse(e.occurredAt));
+    const e = newEvent(k.event, k.person, k.inboxEventId);
     return {
-      key: e.key, person_id: k.person.personId, kind: e.kind, source: e.source, occurred_at: at.toISOString(), time_zone: zone,
-      day: localDay(at, zone), subject: s.id, version: s.version, retract: s.retract, actions: e.measures.count ?? 1,
-      characters: e.measures.characters ?? null, seconds: e.measures.seconds ?? null, refs: e.refs, inbox_event_id: k.inboxEventId,
-      versioned: e.subject !== undefined,
+      key: e.key, person_id: e.personId, kind: e.kind, source: e.source, occurred_at: e.occurredAt.toISOString(), time_zone: e.timeZone,
+      day: e.day, subject: e.subject, version: e.version, retract: e.retract, actions: e.actions, characters: e.characters,
+      seconds: e.seconds, refs: e.refs, inbox_event_id: e.inboxEventId, versioned: k.event.subject !== undefined,
     };
   });
   const { rows: result } = rows.length ? await tx.query<{ what: 'moved' | 'dup' | 'other'; key: string; person_id: string; kind: string; day: string }>({
@@ -122,20 +93,11 @@ export async function ingestBatch(tx: PoolClient, items: BatchItem[], ctx: Omit<
   const moved = new Set(result.filter((r) => r.what === 'moved').map((r) => r.key));
   const dup = new Set(result.filter((r) => r.what === 'dup').map((r) => r.key));
   const added = rows.filter((r) => !(r.versioned && moved.has(r.subject)) && !dup.has(r.key));
-  outcome.counted += added.length;
-  outcome.duplicate += dup.size;
-  const groups = [
+  await settleGroupsSql(tx, [
     ...added.map((r) => ({ personId: r.person_id, kind: r.kind, day: r.day })),
     ...result.filter((r) => r.what === 'other').map((r) => ({ personId: r.person_id, kind: r.kind, day: r.day })),
-  ];
-  await settleGroupsSql(tx, groups, ctx.now);
+  ], ctx.now);
 
   const alone = new Set([...apart, ...together.filter((t) => t.event.subject !== undefined && moved.has(t.event.subject.id))]);
-  for (const k of known.filter((x) => alone.has(x))) {
-    const r = await ingest(tx, k.event, { ...ctx, inboxEventId: k.inboxEventId });
-    outcome.oneByOne += 1;
-    if (r === 'duplicate') outcome.duplicate += 1;
-    else if (r === 'counted') outcome.counted += 1;
-  }
-  return outcome;
+  for (const k of known.filter((x) => alone.has(x))) await ingest(tx, k.event, { ...ctx, inboxEventId: k.inboxEventId });
 }

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { CanonicalEvent } from '../../schemas/events/points.ts';
 import { localDay } from './calendar.ts';
-import { insertEvent, lockForCounting, type GroupState, type OtherVersion } from './ledger.ts';
+import { insertEvent, lockForCounting, type GroupState, type NewEvent, type OtherVersion } from './ledger.ts';
 import { park, refsOf, resolveAndLock, type Person } from './people.ts';
 import { compareKeys, type Group } from './rules.ts';
 import { settleGroups } from './settle.ts';
@@ -27,7 +27,7 @@ export const subjectOf = (e: CanonicalEvent) => e.subject ?? { id: e.key, versio
 export async function ingest(tx: PoolClient, event: CanonicalEvent, ctx: CountingContext): Promise<IngestOutcome> {
   const refs = refsOf(event);
   const person = await resolveAndLock(tx, event.personId ? { personId: event.personId } : { refs }, ctx.defaultTimeZone);
-  if (!person) return (await park(tx, event, refs, ctx.inboxEventId)) ? 'parked' : 'duplicate';
+  if (!person) return (await park(tx, [{ event, inboxEventId: ctx.inboxEventId }])) ? 'parked' : 'duplicate';
   const r = await record(tx, event, person, ctx.inboxEventId);
   if (!r) return 'duplicate';
   await settleGroups(tx, r.groups, ctx.now, [r.known]);
@@ -41,17 +41,26 @@ export interface Recorded {
   groups: Group[];
 }
 
-/** Appends the event for a known, locked person; null for a duplicate. */
-export async function record(tx: PoolClient, event: CanonicalEvent, person: Person, inboxEventId: string | null): Promise<Recorded | null> {
+/** The row an event appends for its person: the zone it counts in, its local day, its subject's version. */
+export function newEvent(event: CanonicalEvent, person: Person, inboxEventId: string | null): NewEvent {
   const timeZone = event.timeZone ?? person.timeZone;
   const occurredAt = new Date(Date.parse(event.occurredAt));
   const subject = subjectOf(event);
-  const group: Group = { personId: person.personId, kind: event.kind, day: localDay(occurredAt, timeZone) };
-  const inserted = await insertEvent(tx, {
-    key: event.key, personId: person.personId, kind: event.kind, source: event.source, occurredAt, timeZone, day: group.day,
-    subject: subject.id, version: subject.version, retract: subject.retract, actions: event.measures.count ?? 1,
-    characters: event.measures.characters ?? null, seconds: event.measures.seconds ?? null, refs: event.refs, inboxEventId,
-  });
+  return {
+    key: event.key, personId: person.personId, kind: event.kind, source: event.source, occurredAt, timeZone,
+    day: localDay(occurredAt, timeZone), subject: subject.id, version: subject.version, retract: subject.retract,
+    actions: event.measures.count ?? 1, characters: event.measures.characters ?? null, seconds: event.measures.seconds ?? null,
+    refs: event.refs, inboxEventId,
+  };
+}
+
+/** Appends the event for a known, locked person; null for a duplicate. */
+export async function record(tx: PoolClient, event: CanonicalEvent, person: Person, inboxEventId: string | null): Promise<Recorded | null> {
+  const row = newEvent(event, person, inboxEventId);
+  const { occurredAt } = row;
+  const subject = subjectOf(event);
+  const group: Group = { personId: person.personId, kind: event.kind, day: row.day };
+  const inserted = await insertEvent(tx, row);
   if (!inserted) return null;
   const me: OtherVersion = { eventId: inserted.id, personId: person.personId, kind: event.kind, day: group.day, version: String(subject.version), key: event.key };
   const state = withNewEvent(inserted.before, me, subject.retract, inserted.others, {

@@ -127,10 +127,19 @@ export async function findPerson(tx: PoolClient, refs: ExternalRef[]): Promise<P
   return row ? { personId: row.person_id, timeZone: row.time_zone } : undefined;
 }
 
-export async function park(tx: PoolClient, event: CanonicalEvent, refs: ExternalRef[], inboxEventId: string | null): Promise<boolean> {
-  const r = await tx.query(`insert into points_parked (key, refs, event, inbox_event_id) values ($1, $2, $3, $4)
-    on conflict (key) do nothing`, [event.key, refs.map(refText), JSON.stringify(event), inboxEventId]);
-  return (r.rowCount ?? 0) > 0;
+/** Parks events of people not known yet, each under the accounts it names; returns how many were new. */
+export async function park(tx: PoolClient, events: { event: CanonicalEvent; inboxEventId: string | null }[]): Promise<number> {
+  if (events.length === 0) return 0;
+  const r = await tx.query({
+    name: 'points.park',
+    text: `insert into points_parked (key, refs, event, inbox_event_id)
+      select key, array(select jsonb_array_elements_text(refs)), event, inbox_event_id
+      from unnest($1::text[], $2::jsonb[], $3::jsonb[], $4::bigint[]) as t(key, refs, event, inbox_event_id)
+      on conflict (key) do nothing`,
+    values: [events.map((p) => p.event.key), events.map((p) => JSON.stringify(refsOf(p.event).map(refText))),
+      events.map((p) => JSON.stringify(p.event)), events.map((p) => p.inboxEventId)],
+  });
+  return r.rowCount ?? 0;
 }
 
 export interface ParkedEvent {
