@@ -106,6 +106,22 @@ const iso = (d: Date) => d.toISOString();
 /** Versions double the time so that a retraction beats an edit of the same millisecond. */
 const version = (at: Date, retract: boolean) => at.getTime() * 2 + (retract ? 1 : 0);
 
+/**
+ * One change of a Discourse post or topic: its key, its creation as the time of the
+ * action, and the version (the change's time) by which an edit replaces the one before and
+ * a deletion cancels it.
+ */
+function discourseChange(thing: 'post' | 'topic', id: number, action: string,
+  t: { created_at: string; updated_at?: string | null; deleted_at?: string | null }): Pick<CanonicalEvent, 'key' | 'occurredAt'> & { subject: { id: string; version: number; retract: boolean } } {
+  const retract = action === 'destroyed';
+  const stamp = parseInstant(retract ? t.deleted_at ?? t.updated_at ?? t.created_at : t.updated_at ?? t.created_at);
+  return {
+    key: `discourse:${thing}:${id}:${action}:${stamp.getTime()}`,
+    occurredAt: iso(parseInstant(t.created_at)),
+    subject: { id: `discourse:${thing}:${id}`, version: version(stamp, retract), retract },
+  };
+}
+
 function discourseRefs(userId: number, username: string): Pick<CanonicalEvent, 'externalRef' | 'alternateRefs'> {
   const refs: ExternalRef[] = [{ source: 'discourse_username', id: username.toLowerCase() }];
   return { externalRef: { source: 'discourse_user', id: String(userId) }, alternateRefs: refs };
@@ -118,19 +134,16 @@ function fromDiscoursePost(action: string, payload: unknown): Mapped {
   if (post.topic_archetype === 'private_message') return { type: 'skip', reason: 'private message' };
   if (post.post_type !== undefined && post.post_type !== 1) return { type: 'skip', reason: `post type ${post.post_type} is not a regular post` };
   if (post.user_id <= 0) return { type: 'skip', reason: 'system user' };
-  const retract = action === 'destroyed';
-  const stamp = parseInstant(retract ? post.deleted_at ?? post.updated_at ?? post.created_at : post.updated_at ?? post.created_at);
+  const change = discourseChange('post', post.id, action, post);
   const text = post.raw ?? (post.cooked !== undefined ? cookedText(post.cooked) : undefined);
   return {
     type: 'events',
     events: [{
-      key: `discourse:post:${post.id}:${action}:${stamp.getTime()}`,
+      ...change,
       ...discourseRefs(post.user_id, post.username),
       kind: 'club_post',
-      occurredAt: iso(parseInstant(post.created_at)),
       source: 'discourse',
-      subject: { id: `discourse:post:${post.id}`, version: version(stamp, retract), retract },
-      measures: retract || text === undefined ? {} : { characters: writtenCharacters(text) },
+      measures: change.subject.retract || text === undefined ? {} : { characters: writtenCharacters(text) },
       refs: { postId: post.id, ...(post.topic_id !== undefined ? { topicId: post.topic_id } : {}) },
     }],
   };
@@ -144,17 +157,13 @@ function fromDiscourseTopic(action: string, payload: unknown): Mapped {
   const author = topic.created_by ?? topic.details?.created_by;
   if (!author) return { type: 'invalid', reason: 'Discourse topic payload names no author (created_by)' };
   if (author.id <= 0) return { type: 'skip', reason: 'system user' };
-  const retract = action === 'destroyed';
-  const stamp = parseInstant(retract ? topic.deleted_at ?? topic.updated_at ?? topic.created_at : topic.updated_at ?? topic.created_at);
   return {
     type: 'events',
     events: [{
-      key: `discourse:topic:${topic.id}:${action}:${stamp.getTime()}`,
+      ...discourseChange('topic', topic.id, action, topic),
       ...discourseRefs(author.id, author.username),
       kind: 'club_topic',
-      occurredAt: iso(parseInstant(topic.created_at)),
       source: 'discourse',
-      subject: { id: `discourse:topic:${topic.id}`, version: version(stamp, retract), retract },
       measures: {},
       refs: { topicId: topic.id },
     }],
