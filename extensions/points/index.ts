@@ -75,7 +75,7 @@ export function register(deps: PointsDeps): PointsCapability {
   };
 }
 
-/** The school's zone, for the rating views' weeks and months (schemas/migrations/0209). */
+/** The school's zone, for the rating views' weeks and months (schemas/migrations/0207_points_views.sql). */
 export async function recordSchoolZone(db: Pool, timeZone: string): Promise<void> {
   await db.query(`insert into points_setting (key, value) values ('time_zone', $1)
     on conflict (key) do update set value = excluded.value, updated_at = now() where points_setting.value <> excluded.value`, [timeZone]);

@@ -43,9 +43,9 @@ comment on view points_streaks is
 -- within it, as GET /api/points/groups/:id/ratings does for all time.
 create view points_group_totals as
 select g.group_id, rank() over (partition by g.group_id order by t.points desc)::int as rank, t.person_id, t.display_name,
-  t.points, t.characters, t.points_7_days, t.points_30_days
+  t.points, t.characters, t.points_this_week, t.points_this_month
 from points_group_member g
 join points_totals t on t.person_id = g.person_id
 where not g.deleted and g.group_id is not null;
 comment on view points_group_totals is
-  'Points: each group''s members ranked by all-time points, with characters and the last 7 and 30 days. Read-only.';
+  'Points: each group''s members ranked by all-time points, with characters and points this week and this month. Read-only.';
