@@ -46,6 +46,10 @@ export function createDispatcher(deps: {
   let running: Promise<number> | undefined;
   let again = false;
   let redisDown = false;
+  const unreachable = (e: unknown) => {
+    if (!redisDown) log.warn({ component: 'dispatcher', err: (e as Error).message }, 'queue unreachable; deliveries stay in the inbox');
+    redisDown = true;
+  };
 
   async function dispatchConsumer(name: string, queue: InboxQueue): Promise<number> {
     let total = 0;
@@ -55,8 +59,7 @@ export function createDispatcher(deps: {
     try {
       if (await withTimeout(queue.getWaitingCount(), 2_000, `waiting jobs of ${name}`) >= maxWaiting) return 0;
     } catch (e) {
-      if (!redisDown) log.warn({ component: 'dispatcher', err: (e as Error).message }, 'queue unreachable; deliveries stay in the inbox');
-      redisDown = true;
+      unreachable(e);
       return 0;
     }
     for (;;) {
@@ -69,8 +72,7 @@ export function createDispatcher(deps: {
         redisDown = false;
       } catch (e) {
         await db.query(RELEASE_SQL, [name, eventIds]);
-        if (!redisDown) log.warn({ component: 'dispatcher', err: (e as Error).message }, 'queue unreachable; deliveries stay in the inbox');
-        redisDown = true;
+        unreachable(e);
         return total;
       }
       total += eventIds.length;
