@@ -3,15 +3,20 @@
  * instants are UTC. Pure: no I/O, no clock (callers pass "now").
  */
 
-/** Formatters cost far more to build than to use: one per zone, kept (zones are few). */
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
-function dayFormat(timeZone: string): Intl.DateTimeFormat {
-  let f = dayFormats.get(timeZone);
+/** Formatters cost far more to build than to use: one per zone and shape, kept (zones are few). */
+const formats = new Map<string, Intl.DateTimeFormat>();
+function partsIn(instant: Date, timeZone: string, withTime: boolean): (type: string) => string {
+  const id = `${timeZone}|${withTime}`;
+  let f = formats.get(id);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    dayFormats.set(timeZone, f);
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone, year: 'numeric', month: '2-digit', day: '2-digit',
+      ...(withTime ? { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' } as const : {}),
+    });
+    formats.set(id, f);
   }
-  return f;
+  const parts = f.formatToParts(instant);
+  return (type) => parts.find((p) => p.type === type)?.value ?? '';
 }
 
 /** The calendar date of an instant in a time zone, e.g. 2025-03-01T15:30Z in Asia/Vladivostok is 2025-03-02. */
@@ -24,8 +29,7 @@ export function localDay(instant: Date, timeZone: string): string {
   const key = ms >= 0 ? `${timeZone}|${Math.floor(ms / QUARTER_HOUR)}` : '';
   const known = key ? dayMemo.get(key) : undefined;
   if (known) return known;
-  const parts = dayFormat(timeZone).formatToParts(instant);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  const get = partsIn(instant, timeZone, false);
   const day = `${get('year')}-${get('month')}-${get('day')}`;
   if (dayMemo.size >= 50_000) dayMemo.clear();
   if (key) dayMemo.set(key, day);
@@ -37,10 +41,7 @@ const dayMemo = new Map<string, string>();
 
 /** Local wall time `YYYY-MM-DD HH:MM:SS` of an instant in a zone (statements show bookings so). */
 export function localDateTime(instant: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
-  }).formatToParts(instant);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  const get = partsIn(instant, timeZone, true);
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}`;
 }
 
