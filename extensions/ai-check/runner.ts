@@ -66,6 +66,14 @@ export function workLoop(opts: { db: pg.Pool; log: Logger; pollMs: number; chann
       stopped = false;
       listener = await db.connect();
       listener.on('notification', run);
+      // A held connection has no pool to catch its errors: PostgreSQL stopping (Ctrl-C
+      // reaches it with the service) would otherwise crash the process. Polling goes on.
+      listener.on('error', (e) => {
+        log.warn({ component: 'ai-check', err: e.message }, 'lost the connection that listens for checks; polling only');
+        const lost = listener;
+        listener = null;
+        lost?.release(e);
+      });
       await listener.query(`listen ${channel}`);
       run();
     },
