@@ -60,7 +60,34 @@ if (!commands[command]) {
   process.exit(2);
 }
 const [cmd, args] = commands[command]();
-// Ctrl-C reaches the child too (same process group): let it shut down cleanly, then exit with it.
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => {});
-const child = spawn(cmd, args, { cwd: root, stdio: 'inherit' });
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// The child leads its own process group, and everything it starts (PostgreSQL, Redis,
+// NocoDB) is in that group. Ctrl-C reaches us alone and is passed on, so the child shuts
+// down in order; when the child is gone, for whatever reason (even SIGKILL), whatever of
+// its group is left is stopped here: no orphaned redis-server or postgres.
+const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', detached: true });
+const group = child.pid;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    try { child.kill(sig === 'SIGHUP' ? 'SIGTERM' : sig); } catch { /* already gone */ }
+  });
+}
+const groupAlive = () => {
+  try { process.kill(-group, 0); return true; } catch { return false; }
+};
+async function reapGroup() {
+  if (!groupAlive()) return false;
+  try { process.kill(-group, 'SIGTERM'); } catch { /* gone meanwhile */ }
+  for (let i = 0; i < 50 && groupAlive(); i++) await new Promise((r) => setTimeout(r, 100));
+  if (groupAlive()) try { process.kill(-group, 'SIGKILL'); } catch { /* gone meanwhile */ }
+  return true;
+}
+child.on('exit', async (code, signal) => {
+  const reaped = await reapGroup();
+  const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+  if (command === 'start' && (signal || code !== 0)) {
+    step(`the service ${how}; ${reaped ? 'stopped what it had started (PostgreSQL, Redis, NocoDB)' : 'nothing it started is left running'}. Not restarted: run npm start again.`);
+  } else if (reaped) {
+    step(`${command} ${how}; stopped the processes it left running`);
+  }
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -1,5 +1,5 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { requireSession } from '../ory/guard.ts';
+import type { Request, RequestHandler } from 'express';
+import { middleware, resolveSession } from '../ory/guard.ts';
 import type { Ory } from '../ory/client.ts';
 import { badRequest, forbidden } from './errors.ts';
 
@@ -8,27 +8,21 @@ export type ObjectGuard = (relation: string, objectOf: (req: Request) => string 
 
 /**
  * Session first (401), then Keto (403; 503 when Ory cannot answer, never "allow").
- * `Namespace:object` names the Keto object. One rule is not Keto's: school-wide ratings
- * (`Points:*`) are open to every signed-in person.
+ * `Namespace:object` names the Keto object; `objectOf` may throw (a missing parameter is a
+ * 400, an unknown object a 404): that is the request's answer, never the process's end.
+ * One rule is not Keto's: school-wide ratings (`Points:*`) are open to every signed-in person.
  */
 export function objectGuard(ory: Ory): ObjectGuard {
-  const session = requireSession(ory);
-  return (relation, objectOf) => {
-    const check = (req: Request, res: Response, next: NextFunction) => {
-      const identity = req.identity?.id;
-      res.locals.identityId = identity;
-      Promise.resolve(objectOf(req)).then(async (target) => {
-        const at = target.indexOf(':');
-        if (at <= 0) throw badRequest('OBJECT_INVALID', `not a Keto object: ${target}`);
-        const namespace = target.slice(0, at);
-        const object = target.slice(at + 1);
-        if (namespace === 'Points') return next();
-        const allowed = await ory.keto.check({ namespace, object, relation, subject: identity! });
-        if (!allowed) throw forbidden('PERMISSION_DENIED', 'You are not allowed to do this', { namespace, relation, object });
-        next();
-      }).catch(next);
-    };
-    const chain: RequestHandler = (req, res, next) => session(req, res, (err?: unknown) => (err ? next(err) : check(req, res, next)));
-    return chain;
-  };
+  return (relation, objectOf) => middleware(async (req, res) => {
+    const identity = await resolveSession(ory, req);
+    res.locals.identityId = identity.id;
+    const target = await objectOf(req);
+    const at = target.indexOf(':');
+    if (at <= 0) throw badRequest('OBJECT_INVALID', `not a Keto object: ${target}`);
+    const namespace = target.slice(0, at);
+    const object = target.slice(at + 1);
+    if (namespace === 'Points') return;
+    const allowed = await ory.keto.check({ namespace, object, relation, subject: identity.id });
+    if (!allowed) throw forbidden('PERMISSION_DENIED', 'You are not allowed to do this', { namespace, relation, object });
+  });
 }

@@ -58,6 +58,20 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+// No request may stop the service: routes and guards hand their errors to express. What
+// still escapes is a defect; an unhandled rejection is logged and the service goes on, an
+// uncaught exception (state may be broken) stops everything we started, in order, with one
+// line saying why. scripts/run.mjs then reaps any child a hard death left behind.
+process.on('unhandledRejection', (reason) => {
+  log.error({ err: reason }, 'unhandled promise rejection (a defect: please report it); the service goes on');
+});
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`\nthe service stopped on an uncaught error: ${err.stack ?? err.message}\n`);
+  if (stopping) return;
+  stopping = true;
+  void shutdown(1);
+});
+
 async function main() {
   const creds = await loadCredentials(config.credentialsFile);
   const secrets = {

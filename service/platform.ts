@@ -16,6 +16,7 @@ import { badRequest } from './errors.ts';
 import { errorHandler } from './http/errors-middleware.ts';
 import { healthHandler, type HealthCheck } from './http/health.ts';
 import { createMetrics, hookMetrics, metricsHandler } from './http/metrics.ts';
+import { routeTable, type RouteEntry } from './http/route-table.ts';
 
 export interface PlatformOptions {
   db: pg.Pool;
@@ -39,6 +40,8 @@ export interface Platform {
   inbox: Inbox;
   dispatcher: Dispatcher;
   queues: Map<string, InboxQueue>;
+  /** Every route the app serves (method and express path), read from express itself. */
+  routes(): RouteEntry[];
   stop(): Promise<void>;
 }
 
@@ -95,6 +98,7 @@ export function createPlatform(opts: PlatformOptions): Platform {
 
   return {
     app, inbox, dispatcher, queues,
+    routes: () => routeTable(app),
     async stop() {
       await dispatcher.stop();
       await closeQueues(queues);

@@ -40,6 +40,12 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
 }
 
 const param = (req: Request, name: string): string => String(req.params[name] ?? '');
+/** A row id of ours (a PostgreSQL bigint): anything else names no row, so it is a 404, not a database error. */
+const rowId = (req: Request, name: string, what: string): string => {
+  const value = param(req, name);
+  if (!/^[1-9]\d{0,17}$/.test(value)) throw notFound(`${what.toUpperCase()}_NOT_FOUND`, `no ${what} ${value.slice(0, 40)}`);
+  return value;
+};
 
 export function routes(router: Router, deps: RouteDeps): void {
   const { guard, checks } = deps;
@@ -59,7 +65,7 @@ export function routes(router: Router, deps: RouteDeps): void {
     return `Guide:${exercise.guideSlug}`;
   };
   const groupOfReview = async (req: Request): Promise<string> => {
-    const review = await getReview(checks.db, param(req, 'id'));
+    const review = await getReview(checks.db, rowId(req, 'id', 'review'));
     if (!review) throw notFound('REVIEW_NOT_FOUND', `no review ${param(req, 'id')}`);
     return `Group:${review.groupId}`;
   };
@@ -90,7 +96,7 @@ export function routes(router: Router, deps: RouteDeps): void {
 
   router.post('/reviews/:id', guard('review', groupOfReview), async (req, res) => {
     const decision = parse(reviewDecision, req.body);
-    const review = await decideReview(checks, param(req, 'id'), decision, requireIdentity(req, res));
+    const review = await decideReview(checks, rowId(req, 'id', 'review'), decision, requireIdentity(req, res));
     // Write the verdict back now; if another worker holds the check, the runner does it.
     await runCheckNow(checks, review.checkId);
     res.json({ review });
@@ -122,7 +128,7 @@ export function routes(router: Router, deps: RouteDeps): void {
   });
 
   router.post('/dead-letters/:id/replay', guard('members', () => staff), async (req, res) => {
-    const letter = await replayDeadLetter(checks.db, param(req, 'id'), requireIdentity(req, res), checks.clock.now());
+    const letter = await replayDeadLetter(checks.db, rowId(req, 'id', 'dead_letter'), requireIdentity(req, res), checks.clock.now());
     res.json({ deadLetter: letter });
   });
 }

@@ -32,12 +32,14 @@ export async function startTestPlatform(opts: {
   tableById?: (id: string) => DefinedTable | undefined;
   staleSeconds?: number;
   runWorkers?: boolean;
+  /** Guards the staff pages; by default everyone passes (tests of other things). */
+  staffGuard?: RequestHandler;
 }): Promise<RunningPlatform> {
   const capabilities = [...(opts.capabilities ?? []), ...(opts.consumers ? [{ name: 'test', consumers: opts.consumers }] : [])];
   const platform = createPlatform({
     db: opts.db, redisUrl: opts.redisUrl, log: testLog, secrets: testSecrets, capabilities,
     tableById: opts.tableById ?? ((id) => schoolTables.find((t) => t.key === id)),
-    health: {}, staffGuard: allow, inboxStaleSeconds: opts.staleSeconds ?? 120, maxAttempts: 5, concurrency: 4,
+    health: {}, staffGuard: opts.staffGuard ?? allow, inboxStaleSeconds: opts.staleSeconds ?? 120, maxAttempts: 5, concurrency: 4,
     runWorkers: opts.runWorkers,
   });
   const server = http.createServer(platform.app);

@@ -1,0 +1,72 @@
+/**
+ * The whole school as service/main.ts wires it (loadCapabilities, the real staff guard), on
+ * the real NocoDB, PostgreSQL and Redis, with the Ory stand-in: for tests that walk what a
+ * person meets.
+ */
+import { createNocoApi, nocoRows, type NocoRows, type TableIds } from '../../nocodb/client.ts';
+import { provisionBase } from '../../nocodb/provision.ts';
+import { NOCODB_SECRET_HEADER } from '../../hooks/nocodb.ts';
+import { schoolTables } from '../../schemas/nocodb/index.ts';
+import { defaultRules } from '../../schemas/nocodb/points-rules.ts';
+import { loadConfig } from '../../service/config.ts';
+import { loadCapabilities, type Capabilities } from '../../service/capabilities.ts';
+import { objectGuard } from '../../service/guard.ts';
+import type { WebhookTarget } from '../../ory/standin/index.ts';
+import { freshDatabase, testLog, useNocodb, useRedis } from './stack.ts';
+import { startTestPlatform, testSecrets, type RunningPlatform } from './platform.ts';
+import { startStandin, type Harness } from '../ory/standin-harness.ts';
+import { registerThroughStandin } from '../e2e/register.ts';
+
+export interface School {
+  platform: RunningPlatform;
+  standin: Harness;
+  rows: NocoRows;
+  ids: TableIds;
+  db: import('pg').Pool;
+  capabilities: Capabilities;
+  nocodb: { url: string; token: string };
+  register(first: string): Promise<{ id: string; email: string; token: string }>;
+  close(): Promise<void>;
+}
+
+export async function startSchool(label: string): Promise<School> {
+  const nocodb = await useNocodb();
+  const noco = createNocoApi(nocodb.url, nocodb.token);
+  const db = await freshDatabase(label);
+  const redis = await useRedis();
+  const ids: TableIds = { baseId: '', tables: new Map() };
+  const rows = nocoRows(noco, ids);
+  const hook: WebhookTarget = { url: 'http://127.0.0.1:9/unset', apiKey: testSecrets.kratos };
+  const standin = await startStandin({ webhooks: { registration: hook } });
+  // As service/main.ts does: the base exists before the capabilities are built (they take table ids).
+  const baseTitle = `School (${label})`;
+  const first = await provisionBase({ api: noco, log: testLog }, { baseTitle, tables: schoolTables });
+  ids.baseId = first.ids.baseId;
+  for (const [k, v] of first.ids.tables) ids.tables.set(k, v);
+  const config = loadConfig({ DATA_DIR: `.data/test/${label}` });
+  const capabilities = loadCapabilities({
+    config, db: db.pool, log: testLog, ory: standin.ory, nocodb: rows, clock: () => new Date(),
+    noco: { api: noco, ids, url: nocodb.url, token: nocodb.token, publicUrl: nocodb.url },
+  });
+  const platform = await startTestPlatform({
+    db: db.pool, redisUrl: redis.url, capabilities: capabilities.all,
+    tableById: (id) => schoolTables.find((t) => ids.tables.get(t.key) === id),
+    staffGuard: objectGuard(standin.ory)('view', () => 'Report:operations'),
+  });
+  for (const c of capabilities.all) await c.start?.();
+  hook.url = `${platform.url}/hooks/kratos/registration`;
+  await provisionBase({ api: noco, log: testLog }, {
+    baseTitle, tables: schoolTables,
+    hookTarget: { url: `${platform.url}/hooks/nocodb`, secretHeader: NOCODB_SECRET_HEADER, secret: testSecrets.nocodb },
+  });
+  await rows.insert('points_rules', defaultRules);
+  return {
+    platform, standin, rows, ids, db: db.pool, capabilities, nocodb: { url: nocodb.url, token: nocodb.token },
+    register: (name) => registerThroughStandin(standin.url, name),
+    async close() {
+      for (const c of capabilities.all) await c.stop?.();
+      await platform.close();
+      await standin.close();
+    },
+  };
+}
