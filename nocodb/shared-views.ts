@@ -37,6 +37,8 @@ export interface NocoSharedViews {
   ensureGridShare(spec: GridShareSpec): Promise<GridShare>;
   /** Deletes the view (and so its share); false when there was none. */
   remove(tableKey: string, title: string): Promise<boolean>;
+  /** Deletes every view of the table whose title matches; returns the titles deleted. */
+  removeMatching(tableKey: string, title: RegExp): Promise<string[]>;
   inspect(tableKey: string, title: string): Promise<SharedViewInfo | null>;
   hasColumn(tableKey: string, title: string): Promise<boolean>;
   /** The address people open: NocoDB's UI at /dashboard. */
@@ -92,6 +94,12 @@ export function nocoSharedViews(api: NocoApi, ids: TableIds, publicUrl: string):
       if (!view) return false;
       await call('a view deletion', () => api.dbView.delete(view.id));
       return true;
+    },
+
+    async removeMatching(tableKey, title) {
+      const views = ((await call('a view list', () => api.dbView.list(tableId(tableKey)))).list as View[] | undefined ?? []).filter((v) => title.test(v.title));
+      for (const view of views) await call('a view deletion', () => api.dbView.delete(view.id));
+      return views.map((v) => v.title);
     },
 
     async inspect(tableKey, title) {

@@ -6,6 +6,7 @@ import { settingsFromEnv } from '../extensions/ai-check/settings.ts';
 import { createSmtpMailer } from '../extensions/ai-check/smtp-mailer.ts';
 import { register as registerIdentity, type IdentityCapability } from '../extensions/identity/index.ts';
 import { createPostHog, register as registerPoints } from '../extensions/points/index.ts';
+import { register as registerWorkbooks } from '../extensions/workbooks/index.ts';
 import { tableIdOf, type NocoApi, type NocoRows, type TableIds } from '../nocodb/client.ts';
 import type { Ory } from '../ory/client.ts';
 import type { Capability } from './capability.ts';
@@ -33,7 +34,16 @@ export interface Capabilities {
 export function loadCapabilities(deps: CapabilityDeps): Capabilities {
   const { config, db, log, ory, nocodb, clock } = deps;
   const guard = objectGuard(ory);
-  const identity = registerIdentity({ db, log, ory, nocodb, clock, noco: { api: deps.noco.api, ids: deps.noco.ids, publicUrl: deps.noco.publicUrl } });
+  const publicUrl = (config.PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}`).replace(/\/+$/, '');
+  const kratosPublicUrl = (config.ORY_SDK_URL ?? config.KRATOS_PUBLIC_URL ?? `http://127.0.0.1:${config.ORY_STANDIN_PORT}`).replace(/\/+$/, '');
+  const identity = registerIdentity({
+    db, log, ory, nocodb, clock, noco: { api: deps.noco.api, ids: deps.noco.ids, publicUrl: deps.noco.publicUrl },
+    workbookPageUrl: (id) => `${publicUrl}/workbooks/${id}`,
+  });
+  const workbooks = registerWorkbooks({
+    nocodb, guard, publicUrl,
+    signInUrl: (returnTo) => `${kratosPublicUrl}/self-service/login/browser?return_to=${encodeURIComponent(returnTo)}`,
+  });
   const points = registerPoints({
     db, log, clock, guard, defaultTimeZone: config.SCHOOL_TIME_ZONE,
     posthog: createPostHog({ apiKey: config.POSTHOG_KEY, host: config.POSTHOG_HOST }),
@@ -58,5 +68,5 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
       staffObject: 'Role:staff',
     },
   });
-  return { all: [identity, points, aiCheck], identity };
+  return { all: [identity, points, aiCheck, workbooks], identity };
 }

@@ -42,6 +42,8 @@ export interface Capability {
   consumers?: Consumer[];
   /** Mounted at /api/<name>; routes declare their own permission guard. */
   routes?: (router: Router) => void;
+  /** Pages people open in a browser, mounted at the root (/workbooks/...); guarded like routes. */
+  pages?: (router: Router) => void;
   start?: () => Promise<void>;
   stop?: () => Promise<void>;
 }

@@ -80,6 +80,12 @@ export function createPlatform(opts: PlatformOptions): Platform {
     capability.routes(router);
     app.use(`/api/${capability.name}`, router);
   }
+  for (const capability of opts.capabilities) {
+    if (!capability.pages) continue;
+    const router = express.Router();
+    capability.pages(router);
+    app.use(router);
+  }
   const board = new ExpressAdapter();
   board.setBasePath('/admin/queues');
   createBullBoard({ queues: [...queues.values()].map((q) => new BullAdapter(q)), serverAdapter: board });

@@ -11,7 +11,7 @@ import { routes } from './routes.ts';
 import { schoolState } from './school-state.ts';
 import { importStudents as runImport, type ImportReport } from './students-import.ts';
 import { ketoSyncConsumer } from './sync-consumer.ts';
-import { workbookShareConsumer } from './workbook-share.ts';
+import { revokeWorkbookViews, workbookLinkConsumer } from './workbook-link.ts';
 
 /**
  * Identity (issue 3): who people are (Ory Kratos), what the school knows about them
@@ -23,7 +23,8 @@ import { workbookShareConsumer } from './workbook-share.ts';
  * sync-consumer.ts (which slices moved) -> keto-sync.ts (school-state.ts reads NocoDB,
  * desired.ts says which tuples, tuple-mirror.ts remembers what was written) -> Keto.
  * reconcile.ts repairs everything at once; students-import.ts imports a CSV;
- * workbook-share.ts gives each student a shared NocoDB view of their workbook;
+ * workbook-link.ts points Workbooks.ShareUrl at the workbook's page (and deletes the
+ * NocoDB shared views an earlier version made: they leaked every student's answers);
  * routes.ts is the guarded API at /api/identity. Object ids: objects.ts.
  */
 export interface IdentityDeps {
@@ -34,6 +35,11 @@ export interface IdentityDeps {
   clock: () => Date;
   /** NocoDB calls NocoRows lacks (mm links, shared views) and the address people open NocoDB at. */
   noco: { api: NocoApi; ids: TableIds; publicUrl: string };
+}
+
+export interface IdentityCapabilityDeps extends IdentityDeps {
+  /** Where a person opens a workbook: the service's page `${PUBLIC_URL}/workbooks/<id>`. */
+  workbookPageUrl: (workbookId: number) => string;
 }
 
 export interface IdentityCapability extends Capability {
@@ -49,13 +55,16 @@ function wire(deps: IdentityDeps) {
   return { ...deps, log, links, state, views };
 }
 
-export function register(deps: IdentityDeps): IdentityCapability {
-  const w = wire(deps);
+export function register(deps: IdentityCapabilityDeps): IdentityCapability {
+  const w = { ...wire(deps), workbookPageUrl: deps.workbookPageUrl };
   const doReconcile = (opts: { dryRun: boolean }) => reconcileTuples(w, opts);
   return {
     name: 'identity',
-    consumers: [crmConsumer(w), ketoSyncConsumer(w), workbookShareConsumer(w)],
-    routes: (router) => routes(router, { db: w.db, ory: w.ory, nocodb: w.nocodb, reconcile: doReconcile }),
+    consumers: [crmConsumer(w), ketoSyncConsumer(w), workbookLinkConsumer({ ...w, pageUrl: w.workbookPageUrl })],
+    routes: (router) => routes(router, { db: w.db, ory: w.ory, nocodb: w.nocodb, reconcile: doReconcile, workbookPageUrl: w.workbookPageUrl }),
+    async start() {
+      await revokeWorkbookViews(w).catch((e) => w.log.warn({ err: (e as Error).message }, 'could not delete the old shared workbook views yet; each goes with its workbook\'s next change'));
+    },
     reconcile: doReconcile,
     importStudents: (csv, opts) => runImport(w, csv, opts),
   };
@@ -74,4 +83,4 @@ export function importStudents(deps: IdentityDeps, csv: string, opts?: Parameter
 export type { ReconcileReport } from './reconcile.ts';
 export type { ImportReport } from './students-import.ts';
 export { groupObject, workbookObject, subscriptionObject } from './objects.ts';
-export { SHARE_URL_COLUMN } from './workbook-share.ts';
+export { SHARE_URL_COLUMN } from './workbook-link.ts';

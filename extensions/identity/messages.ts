@@ -10,13 +10,9 @@ const TEXT = {
   invalidId: { ru: 'Неверный номер записи', en: 'Not a valid record number' },
   invalidQuery: { ru: 'Неверные параметры запроса', en: 'The query parameters are not valid' },
   notFound: { ru: 'Такой записи нет', en: 'There is no such record' },
-  shareNotReady: {
-    ru: 'Доступ к рабочей тетради ещё готовится. Попробуйте через минуту.',
-    en: 'Access to the workbook is still being prepared. Try again in a minute.',
-  },
   shareHowTo: {
-    ru: 'Откройте ссылку и введите пароль. Это ваша личная ссылка: не пересылайте её и пароль другим.',
-    en: 'Open the link and enter the password. The link is yours alone: do not pass it or the password on.',
+    ru: 'Откройте ссылку и войдите в свою учётную запись школы: тетрадь видите только вы, ваши наставники и сотрудники школы.',
+    en: 'Open the link and sign in with your school account: only you, your mentors and the school\'s staff see the workbook.',
   },
 } as const;
 

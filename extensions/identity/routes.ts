@@ -10,7 +10,6 @@ import { crmLinkOf } from './contacts-store.ts';
 import { pickLang, text, type MessageKey } from './messages.ts';
 import { groupObject, subscriptionObject, workbookObject } from './objects.ts';
 import type { ReconcileReport } from './reconcile.ts';
-import { shareOf } from './shares-store.ts';
 import { rolesSlice } from './slices.ts';
 import { mirroredSlice } from './tuple-mirror.ts';
 
@@ -19,6 +18,7 @@ export interface RoutesDeps {
   ory: Ory;
   nocodb: NocoRows;
   reconcile: (opts: { dryRun: boolean }) => Promise<ReconcileReport>;
+  workbookPageUrl: (workbookId: number) => string;
 }
 
 /**
@@ -29,7 +29,7 @@ export interface RoutesDeps {
  *   GET  /me                        signed in
  *   GET  /workbooks/:id             Workbook#view     (owner, the group's mentors, staff)
  *   POST /workbooks/:id/review      Workbook#review   (the group's mentors)
- *   GET  /workbooks/:id/share       Workbook#edit     (the owner: link and password of the shared view)
+ *   GET  /workbooks/:id/share       Workbook#edit     (the owner: the address of the workbook's page)
  *   GET  /groups/:id                Group#view        (members, mentors, staff)
  *   GET  /subscriptions/:id         Subscription#holders (the holder while it is active)
  *   GET  /contacts/:id              Contact:crm#view  (staff)
@@ -61,10 +61,7 @@ export function routes(router: Router, deps: RoutesDeps): void {
     res.status(204).end();
   });
   router.get('/workbooks/:id/share', session, may('Workbook', 'edit', workbookObject), async (req: Request, res: Response) => {
-    const lang = langOf(req);
-    const share = await shareOf(deps.db, idOf(req));
-    if (!share) throw new AppError('SHARE_NOT_READY', 404, text('shareNotReady', lang));
-    res.json({ url: share.url, password: share.password, howTo: text('shareHowTo', lang) });
+    res.json({ url: deps.workbookPageUrl(idOf(req)), howTo: text('shareHowTo', langOf(req)) });
   });
   router.get('/groups/:id', session, may('Group', 'view', groupObject), row('groups'));
   router.get('/subscriptions/:id', session, may('Subscription', 'holders', subscriptionObject), row('subscriptions'));

@@ -20,6 +20,7 @@ const identity = register({
   db, log, clock: () => new Date(), nocodb: noNocodb,
   ory: createOry({ mode: 'self-hosted', kratosPublicUrl: oryUrl, kratosAdminUrl: oryUrl, ketoReadUrl: oryUrl, ketoWriteUrl: oryUrl }),
   noco: { api: createNocoApi('http://127.0.0.1:9', 'unused'), ids: { baseId: '', tables: new Map() }, publicUrl: 'http://127.0.0.1:9' },
+  workbookPageUrl: (id) => `http://127.0.0.1:9/workbooks/${id}`,
 });
 const platform = createPlatform({
   db, redisUrl, log, secrets: { nocodb: 'x'.repeat(32), kratos: 'x'.repeat(32), discourse: 'x'.repeat(16), collector: 'x'.repeat(32), telegram: 'x'.repeat(16) },

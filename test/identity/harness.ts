@@ -57,6 +57,9 @@ export interface IdentityHarness {
   close(): Promise<void>;
 }
 
+/** Where the identity capability under test says a workbook's page is. */
+export const workbookPageUrlForTests = (id: number) => `https://school.test/workbooks/${id}`;
+
 export async function identityHarness(label: string): Promise<IdentityHarness> {
   const nocodb = await useNocodb();
   const api = createNocoApi(nocodb.url, nocodb.token);
@@ -71,7 +74,7 @@ export async function identityHarness(label: string): Promise<IdentityHarness> {
     db: db.pool, log: testLog, ory: standin.ory, nocodb: rows, clock: () => new Date(),
     noco: { api, ids, publicUrl: nocodb.url },
   };
-  const identity = register(deps);
+  const identity = register({ ...deps, workbookPageUrl: workbookPageUrlForTests });
   const platform = await startTestPlatform({
     db: db.pool, redisUrl: redis.url, capabilities: [identity],
     tableById: (id) => tables.find((t) => ids.tables.get(t.key) === id),

@@ -1,8 +1,8 @@
 /**
  * No request can stop the service. Every route express serves (read from its own router
  * table, not a hand-kept list) is sent missing, empty, malformed and oversized parameters,
- * queries and bodies, as a visitor, a student, a mentor and staff. Each answer is a JSON
- * error with a code when it is an error, never an unhandled 500, and the service answers
+ * queries and bodies, as a visitor, a student, a mentor and staff. Each error is a JSON
+ * error with a code (on a page: a page saying what is wrong), never an unhandled 500, and the service answers
  * afterwards. Errors that escape express (unhandled rejections, uncaught exceptions) are
  * caught here and fail the test with the request that caused them.
  */
@@ -103,7 +103,9 @@ describe('no request can stop the service', function () {
               // bull-board's own UI (staff only) answers in its own way; MCP answers in JSON-RPC.
               const thirdParty = path.startsWith('/admin/queues/') && who === 'staff';
               const jsonRpc = route.path.endsWith('/mcp') && json?.jsonrpc === '2.0' && typeof json?.error?.code === 'number';
-              if (!thirdParty && !jsonRpc && (typeof json?.error?.code !== 'string' || typeof json?.error?.message !== 'string')) {
+              // Pages people open answer with a page that says what is wrong.
+              const page = !/^\/(api|hooks|admin)\//.test(path) && (res.headers.get('content-type') ?? '').includes('text/html') && text.includes('role="alert"');
+              if (!thirdParty && !jsonRpc && !page && (typeof json?.error?.code !== 'string' || typeof json?.error?.message !== 'string')) {
                 failures.push(`${current}: ${res.status} without a JSON error: ${text.slice(0, 160)}`);
               }
             }

@@ -1,0 +1,54 @@
+import type { Logger } from 'pino';
+import type { NocoRows } from '../../nocodb/client.ts';
+import type { NocoSharedViews } from '../../nocodb/shared-views.ts';
+import type { Consumer } from '../../service/capability.ts';
+import { nocodbRowPayload } from '../../schemas/events/identity.ts';
+
+/**
+ * A student opens their workbook on the service's own page (/workbooks/<id>), signed in with
+ * their Kratos session and checked in Keto (Workbook#view). NocoDB's shared views are not
+ * used for it: their public relation routes (/api/v2/public/shared-view/<uuid>/rows/<id>/hm/<column>)
+ * list related rows without the view's filter, so one student's link read every student's
+ * answers (FIELD-NOTES, "Shared views are not an isolation boundary").
+ *
+ * This consumer writes the page's address to Workbooks.ShareUrl and deletes any shared view
+ * an earlier version made for the workbook (`workbook-<id>` on Answers); revokeWorkbookViews
+ * deletes all of them at start, so links handed out before stop working at once.
+ */
+export const SHARE_URL_COLUMN = 'ShareUrl';
+const LEGACY_VIEW = /^workbook-\d+$/;
+const legacyViewTitle = (workbookId: number) => `workbook-${workbookId}`;
+
+export interface WorkbookLinkDeps {
+  nocodb: NocoRows;
+  views: NocoSharedViews;
+  log: Logger;
+  /** The workbook's page: `${PUBLIC_URL}/workbooks/<id>`. */
+  pageUrl: (workbookId: number) => string;
+}
+
+export function workbookLinkConsumer(deps: WorkbookLinkDeps): Consumer {
+  return {
+    name: 'identity-shares',
+    accepts: (topic) => /^nocodb\.workbooks\.(insert|update|delete)$/.test(topic),
+    async handle(event, { log }) {
+      const parsed = nocodbRowPayload.safeParse(event.payload);
+      if (!parsed.success) {
+        log.warn({ component: 'identity', event: event.id, issues: parsed.error.issues.slice(0, 5) }, 'workbook event not valid: ignored');
+        return;
+      }
+      const id = parsed.data.row.Id;
+      if (await deps.views.remove('answers', legacyViewTitle(id))) log.info({ component: 'identity', workbook: id }, 'shared NocoDB view of a workbook deleted');
+      if (parsed.data.operation === 'delete') return;
+      const url = deps.pageUrl(id);
+      if (parsed.data.row[SHARE_URL_COLUMN] !== url) await deps.nocodb.update('workbooks', [{ Id: id, [SHARE_URL_COLUMN]: url }]);
+    },
+  };
+}
+
+/** Deletes every shared workbook view of Answers that an earlier version created. */
+export async function revokeWorkbookViews(deps: Pick<WorkbookLinkDeps, 'views' | 'log'>): Promise<number> {
+  const removed = await deps.views.removeMatching('answers', LEGACY_VIEW);
+  if (removed.length) deps.log.warn({ component: 'identity', views: removed.length }, 'deleted the shared NocoDB views of workbooks: students open /workbooks/<id> instead');
+  return removed.length;
+}

@@ -1,0 +1,35 @@
+import type { ComponentChildren } from 'preact';
+import { renderToStaticMarkup } from 'preact-render-to-string';
+import type { Lang } from './messages.ts';
+
+/**
+ * The frame of every page people see: server-rendered HTML (Preact's renderer escapes every
+ * value), no script, readable on a phone, the page's language declared.
+ */
+export function Page(props: { lang: Lang; title: string; children: ComponentChildren }) {
+  return (
+    <html lang={props.lang}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{props.title}</title>
+        <style>{STYLE}</style>
+      </head>
+      <body>
+        <main>{props.children}</main>
+      </body>
+    </html>
+  );
+}
+
+export const html = (node: preact.VNode): string => `<!doctype html>${renderToStaticMarkup(node)}`;
+
+const STYLE = `
+body { font: 16px/1.5 system-ui, sans-serif; margin: 0; color: #1a1a1a; background: #fafafa; }
+main { max-width: 46rem; margin: 0 auto; padding: 1rem; }
+article { background: #fff; border: 1px solid #ddd; border-radius: .5rem; padding: 1rem; margin: 1rem 0; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin: 0 0 .5rem; }
+.status { font-weight: 600; } .muted { color: #555; }
+blockquote { margin: .5rem 0; padding: .5rem .75rem; border-left: 3px solid #999; background: #f3f3f3; white-space: pre-wrap; }
+a { color: #0645ad; } a:focus, button:focus, textarea:focus { outline: 3px solid #ffbf47; }
+`;

@@ -1,0 +1,37 @@
+/** What a student reads on their workbook page, in Russian (the default) and English. */
+export type Lang = 'ru' | 'en';
+
+export function pickLang(query: unknown, acceptLanguage: string | undefined): Lang {
+  if (query === 'ru' || query === 'en') return query;
+  return /^\s*en\b/i.test(acceptLanguage ?? '') ? 'en' : 'ru';
+}
+
+const TEXT = {
+  workbook: { ru: 'Рабочая тетрадь', en: 'Workbook' },
+  question: { ru: 'Вопрос', en: 'Question' },
+  yourAnswer: { ru: 'Ваш ответ', en: 'Your answer' },
+  noAnswer: { ru: 'Ответа пока нет.', en: 'No answer yet.' },
+  noExercises: { ru: 'В тетради пока нет упражнений.', en: 'The workbook has no exercises yet.' },
+  status: { ru: 'Состояние', en: 'Status' },
+  verdictAi: { ru: 'Оценка ИИ', en: 'AI verdict' },
+  verdictMentor: { ru: 'Оценка наставника', en: 'Mentor\'s verdict' },
+  score: { ru: 'Баллы', en: 'Score' },
+  signIn: { ru: 'Войти', en: 'Sign in' },
+  signInFirst: { ru: 'Войдите в свою учётную запись школы, чтобы открыть тетрадь.', en: 'Sign in with your school account to open the workbook.' },
+  forbidden: { ru: 'Это не ваша тетрадь: открыть её могут только её владелец, наставники группы и сотрудники школы.', en: 'This is not your workbook: only its owner, the group\'s mentors and the school\'s staff may open it.' },
+  notFound: { ru: 'Такой тетради нет.', en: 'There is no such workbook.' },
+  failed: { ru: 'Не получилось открыть тетрадь. Попробуйте ещё раз через минуту.', en: 'The workbook could not be opened. Try again in a minute.' },
+} as const satisfies Record<string, Record<Lang, string>>;
+
+const STATUS: Record<string, Record<Lang, string>> = {
+  draft: { ru: 'черновик', en: 'draft' },
+  submitted: { ru: 'отправлен на проверку', en: 'submitted for checking' },
+  checking: { ru: 'проверяется', en: 'being checked' },
+  waiting_mentor: { ru: 'ждёт наставника', en: 'waiting for your mentor' },
+  checked: { ru: 'проверен', en: 'checked' },
+  returned: { ru: 'возвращён на доработку', en: 'returned for rework' },
+};
+
+export type MessageKey = keyof typeof TEXT;
+export const text = (key: MessageKey, lang: Lang): string => TEXT[key][lang];
+export const statusText = (status: string | null, lang: Lang): string => (status ? STATUS[status]?.[lang] ?? status : STATUS.draft![lang]);

@@ -1,0 +1,65 @@
+import type { NocoRows, Row } from '../../nocodb/client.ts';
+import { notFound } from '../../service/errors.ts';
+
+/**
+ * One workbook as its student sees it. Only these fields leave the service: never the
+ * reference answer, never another person's identity.
+ */
+export interface WorkbookView {
+  id: number;
+  title: string;
+  status: string | null;
+  answers: AnswerView[];
+}
+
+export interface AnswerView {
+  id: number;
+  exercise: { id: number | null; title: string; question: string };
+  answer: string;
+  status: string | null;
+  ai: { score: number | null; verdict: string | null };
+  mentor: { score: number | null; verdict: string | null };
+  submittedAt: string | null;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number.isFinite(Number(v)) ? Number(v) : null);
+
+/** Reads the workbook, its answers and their exercises' titles and questions from NocoDB. */
+export async function readWorkbook(nocodb: NocoRows, id: number): Promise<WorkbookView> {
+  let workbook: Row;
+  try {
+    workbook = await nocodb.get('workbooks', id);
+  } catch (e) {
+    if ((e as { response?: { status?: number } }).response?.status === 404) throw notFound('WORKBOOK_NOT_FOUND', `no workbook ${id}`);
+    throw e;
+  }
+  if (!workbook?.Id) throw notFound('WORKBOOK_NOT_FOUND', `no workbook ${id}`);
+  const answers = await nocodb.list('answers', {
+    where: `(workbooks_id,eq,${id})`, sort: 'Id',
+    fields: 'Id,Answer,Status,AIScore,AIVerdict,MentorScore,MentorVerdict,SubmittedAt,exercises_id',
+  });
+  const exerciseIds = [...new Set(answers.map((a) => num(a.exercises_id)).filter((x): x is number => x !== null))];
+  const exercises = exerciseIds.length
+    ? await nocodb.list('exercises', { where: `(Id,in,${exerciseIds.join(',')})`, fields: 'Id,Title,Question,Position' })
+    : [];
+  const exerciseOf = new Map(exercises.map((e) => [e.Id, e]));
+  return {
+    id,
+    title: str(workbook.Title) ?? `#${id}`,
+    status: str(workbook.Status),
+    answers: answers.map((a) => {
+      const exerciseId = num(a.exercises_id);
+      const exercise = exerciseId === null ? undefined : exerciseOf.get(exerciseId);
+      return {
+        id: a.Id,
+        exercise: { id: exerciseId, title: str(exercise?.Title) ?? '', question: str(exercise?.Question) ?? '' },
+        answer: str(a.Answer) ?? '',
+        status: str(a.Status),
+        ai: { score: num(a.AIScore), verdict: str(a.AIVerdict) },
+        mentor: { score: num(a.MentorScore), verdict: str(a.MentorVerdict) },
+        submittedAt: str(a.SubmittedAt),
+      };
+    }),
+  };
+}
