@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import express, { type Router } from 'express';
 import { collectorBatch, collectorEvent, type CollectorEvent } from '../schemas/events/collector.ts';
-import { unauthorized } from '../service/errors.ts';
-import type { Inbox, NewInboxEvent } from '../service/inbox/inbox.ts';
+import { unauthorized } from '../kernel/errors.ts';
+import type { Inbox, NewInboxEvent } from '../kernel/inbox.ts';
 import { acknowledge, header, parseOr400 } from './respond.ts';
 import { safeEqual } from './signature.ts';
 

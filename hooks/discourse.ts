@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import { discourseBodyFor, discourseHeaders } from '../schemas/events/discourse.ts';
-import { badRequest, unauthorized } from '../service/errors.ts';
-import type { Inbox } from '../service/inbox/inbox.ts';
+import { badRequest, unauthorized } from '../kernel/errors.ts';
+import type { Inbox } from '../kernel/inbox.ts';
 import { acknowledge, header, parseOr400 } from './respond.ts';
 import { discourseSignature, safeEqual } from './signature.ts';
 

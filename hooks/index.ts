@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import type { DefinedTable } from '../schemas/nocodb/index.ts';
-import type { Inbox } from '../service/inbox/inbox.ts';
+import type { Inbox } from '../kernel/inbox.ts';
 import { collectorReceiver } from './collector.ts';
 import { discourseReceiver } from './discourse.ts';
 import { kratosReceiver } from './kratos.ts';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import express, { type Router } from 'express';
 import { kratosWebhook } from '../schemas/events/kratos.ts';
-import { unauthorized } from '../service/errors.ts';
-import type { Inbox } from '../service/inbox/inbox.ts';
+import { unauthorized } from '../kernel/errors.ts';
+import type { Inbox } from '../kernel/inbox.ts';
 import { acknowledge, header, parseOr400 } from './respond.ts';
 import { safeEqual } from './signature.ts';
 

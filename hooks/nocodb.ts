@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import express, { type Router } from 'express';
 import { nocodbWebhook, type NocodbRowEvent } from '../schemas/events/nocodb.ts';
 import type { DefinedTable } from '../schemas/nocodb/index.ts';
-import { unauthorized } from '../service/errors.ts';
-import type { Inbox, NewInboxEvent } from '../service/inbox/inbox.ts';
+import { unauthorized } from '../kernel/errors.ts';
+import type { Inbox, NewInboxEvent } from '../kernel/inbox.ts';
 import { acknowledge, header, parseOr400 } from './respond.ts';
 import { safeEqual } from './signature.ts';
 

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
-import { badRequest } from '../service/errors.ts';
-import type { AcceptResult } from '../service/inbox/inbox.ts';
+import { badRequest } from '../kernel/errors.ts';
+import type { AcceptResult } from '../kernel/inbox.ts';
 
 /** Validates with zod; a failure is a 400 naming the fields, and nothing is written. */
 export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {

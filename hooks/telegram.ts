@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import { telegramUpdate, type TelegramNote } from '../schemas/events/telegram.ts';
-import { unauthorized } from '../service/errors.ts';
-import type { Inbox } from '../service/inbox/inbox.ts';
+import { unauthorized } from '../kernel/errors.ts';
+import type { Inbox } from '../kernel/inbox.ts';
 import { acknowledge, header, parseOr400 } from './respond.ts';
 import { safeEqual } from './signature.ts';
 

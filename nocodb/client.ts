@@ -1,5 +1,5 @@
 import { Api } from 'nocodb-sdk';
-import { unavailable } from '../service/errors.ts';
+import { unavailable } from '../kernel/errors.ts';
 
 /**
  * The one module that talks to NocoDB's API (meta and data). Everything else asks it by

@@ -21,7 +21,7 @@ import {
   type Relationship,
   type Session,
 } from '@ory/client';
-import { AppError } from '../service/errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import type { RelationTuple, SubjectSet, TupleQuery } from './opl/tuples.ts';
 
 export type { Identity, Session } from '@ory/client';

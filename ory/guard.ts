@@ -7,7 +7,7 @@
  *     requirePermission(ory, { namespace: 'Workbook', relation: 'view', object: (req) => req.params.id }), handler)
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { AppError } from '../service/errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import type { Identity, Ory, Session } from './client.ts';
 
 declare global {

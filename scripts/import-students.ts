@@ -14,7 +14,7 @@ import { createNocoApi, nocoRows, type TableIds } from '../nocodb/client.ts';
 import { createOry } from '../ory/client.ts';
 import { loadConfig } from '../service/config.ts';
 import { migrate } from '../service/db/migrate.ts';
-import { createPool } from '../service/db/pool.ts';
+import { createPool } from '../kernel/db.ts';
 import { createLogger } from '../service/log.ts';
 import { loadCredentials } from '../service/stack/credentials.ts';
 import { oryConfigFrom } from '../service/stack/ory.ts';

@@ -9,7 +9,7 @@ import { createPostHog, register as registerPoints } from '../extensions/points/
 import { register as registerWorkbooks } from '../extensions/workbooks/index.ts';
 import { tableIdOf, type NocoApi, type NocoRows, type TableIds } from '../nocodb/client.ts';
 import type { Ory } from '../ory/client.ts';
-import type { Capability } from './capability.ts';
+import type { Capability } from '../kernel/capability.ts';
 import type { Config } from './config.ts';
 import { objectGuard } from './guard.ts';
 import { peopleDirectory } from './people.ts';
@@ -50,7 +50,7 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
   });
   const tableId = (key: string) => tableIdOf(deps.noco.ids, key);
   const aiCheck = registerAiCheck({
-    db, log, clock: { now: clock },
+    db, log, clock,
     config: settingsFromEnv({ ...config, dataDir: config.dataDir }),
     answers: createNocodbAnswerStore({ baseUrl: deps.noco.url, token: deps.noco.token, tables: { answers: tableId('answers'), exercises: tableId('exercises'), guides: tableId('guides') } }),
     people: peopleDirectory({ nocodb, ory }),

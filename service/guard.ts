@@ -1,10 +1,11 @@
 import type { Request, RequestHandler } from 'express';
 import { middleware, resolveSession } from '../ory/guard.ts';
 import type { Ory } from '../ory/client.ts';
-import { badRequest, forbidden } from './errors.ts';
+import { badRequest, forbidden } from '../kernel/errors.ts';
 
-/** What the capabilities' routes take: `guard('view', req => 'Workbook:workbook-12')`. */
-export type ObjectGuard = (relation: string, objectOf: (req: Request) => string | Promise<string>) => RequestHandler;
+import type { Guard } from '../kernel/capability.ts';
+
+export type ObjectGuard = Guard;
 
 /**
  * Session first (401), then Keto (403; 503 when Ory cannot answer, never "allow").

@@ -1,12 +1,12 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { inTransaction } from '../../service/db/pool.ts';
-import { isAppError } from '../../service/errors.ts';
+import { inTransaction } from '../../kernel/db.ts';
+import { isAppError } from '../../kernel/errors.ts';
 import type { AnswerStore, Exercise } from './answer-store.ts';
 import { reserveBudget, settleBudget } from './budget.ts';
 import * as checks from './checks-store.ts';
 import type { CheckRow } from './checks-store.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../../kernel/clock.ts';
 import { recordDeadLetter } from './dead-letters.ts';
 import { reviewRequest, verdictNotice, waitingNotice, type Language, type ReasonParams, type WaitReason } from './messages.ts';
 import type { ChatMessage, ChatModel, Embedder } from './openrouter.ts';
@@ -79,7 +79,7 @@ interface Admission {
 async function admit(deps: CheckDeps, check: CheckRow, state: { quotaCharged: boolean }, messages: ChatMessage[], call: number): Promise<Admission | Refusal> {
   const { settings, clock } = deps;
   const provider = settings.provider!;
-  const now = clock.now();
+  const now = clock();
   const reserved = costMicros(provider.pricing, estimateTokens(messages.map((m) => m.content).join('\n')), provider.maxOutputTokens);
   const key = `${check.id}:${check.attempts}:${call}`;
   try {
@@ -107,12 +107,12 @@ async function callModel(deps: CheckDeps, check: CheckRow, messages: ChatMessage
   try {
     completion = await deps.model!.complete(messages, { name: 'verdict', schema: verdictJsonSchema(maxScore) });
   } catch (e) {
-    await settleBudget(db, { key: admission.key, checkId: check.id, cost: 0, now: clock.now() });
+    await settleBudget(db, { key: admission.key, checkId: check.id, cost: 0, now: clock() });
     throw e;
   }
   const usage = completion.usage;
   const cost = usage ? costMicros(pricing, usage.promptTokens, usage.completionTokens) : admission.reserved;
-  await settleBudget(db, { key: admission.key, checkId: check.id, cost, now: clock.now() });
+  await settleBudget(db, { key: admission.key, checkId: check.id, cost, now: clock() });
   await checks.addSpend(db, check.id, { promptTokens: usage?.promptTokens ?? 0, completionTokens: usage?.completionTokens ?? 0, costMicros: cost, currency: pricing.currency });
   return completion;
 }
@@ -168,7 +168,7 @@ async function persons(people: People, ids: string[]): Promise<Person[]> {
 
 async function finish(deps: CheckDeps, check: CheckRow, ctx: Context, decision: Decision, deadLetter: string | null): Promise<void> {
   const { db, clock, settings, people } = deps;
-  const now = clock.now();
+  const now = clock();
   const aiVerdict = decision.kind === 'verdict' ? decision.verdict : null;
   const needsReview = decision.kind === 'wait' || ctx.groupId !== null;
   const reviewGroup = ctx.groupId ?? settings.staffReviewGroup;
@@ -209,7 +209,7 @@ async function finish(deps: CheckDeps, check: CheckRow, ctx: Context, decision: 
 
 function backoff(deps: CheckDeps, attempts: number, atLeastMs = 0): Date {
   const ms = Math.max(atLeastMs, deps.settings.jobs.backoffMs * 2 ** Math.max(0, attempts - 1));
-  return new Date(deps.clock.now().getTime() + ms);
+  return new Date(deps.clock().getTime() + ms);
 }
 
 /** A failure outside the provider (NocoDB, Kratos, the database): try again later, then a dead letter. */
@@ -217,7 +217,7 @@ async function retryLater(deps: CheckDeps, check: CheckRow, e: unknown, kind: 'c
   const message = e instanceof Error ? e.message : String(e);
   const exhausted = check.attempts >= deps.settings.jobs.maxAttempts;
   deps.log.warn({ component: 'ai-check', check: check.id, kind, attempt: check.attempts, exhausted, err: message }, 'check step failed');
-  if (exhausted) await recordDeadLetter(deps.db, kind, check.id, message, check.attempts, deps.clock.now());
+  if (exhausted) await recordDeadLetter(deps.db, kind, check.id, message, check.attempts, deps.clock());
   await checks.rescheduleCheck(deps.db, check.id, message, exhausted ? 'infinity' : backoff(deps, check.attempts, atLeastMs));
 }
 
@@ -261,7 +261,7 @@ async function decideQueued(deps: CheckDeps, check: CheckRow): Promise<boolean> 
 export async function writeBack(deps: CheckDeps, check: CheckRow): Promise<void> {
   try {
     await deps.answers.updateAnswer(check.answer_id, answerUpdateFor(check));
-    await checks.markWrittenBack(deps.db, check.id, check.status, deps.clock.now());
+    await checks.markWrittenBack(deps.db, check.id, check.status, deps.clock());
   } catch (e) {
     await retryLater(deps, check, e, 'writeback');
   }

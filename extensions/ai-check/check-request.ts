@@ -1,4 +1,4 @@
-import { badRequest, forbidden, notFound } from '../../service/errors.ts';
+import { badRequest, forbidden, notFound } from '../../kernel/errors.ts';
 import type { CheckDeps } from './check-answer.ts';
 import { enqueueCheck, getCheck, type CheckSource } from './checks-store.ts';
 import { runCheckNow } from './runner.ts';
@@ -28,7 +28,7 @@ export async function requestCheck(deps: CheckDeps, r: { answerId: string; actor
   if (!answer.text.trim()) throw badRequest('ANSWER_EMPTY', 'the answer is empty');
   const { id } = await enqueueCheck(deps.db, {
     answerId: answer.id, tableId: null, studentId: answer.studentId, exerciseId: answer.exerciseId, text: answer.text, source: r.source,
-  }, deps.clock.now());
+  }, deps.clock());
   if (!(await runCheckNow(deps, id))) await awaitOtherWorker(deps, id);
   const check = (await getCheck(deps.db, id))!;
   const person = await deps.people.person(answer.studentId);

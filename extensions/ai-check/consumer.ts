@@ -1,7 +1,8 @@
-import type { Consumer } from '../../service/capability.ts';
-import { badRequest } from '../../service/errors.ts';
+import type { Consumer } from '../../kernel/capability.ts';
+import { InvalidPayload } from '../../kernel/errors.ts';
+import { issuesOf } from '../../kernel/validation.ts';
 import { ANSWER_TOPICS, answersEvent } from '../../schemas/events/ai-check.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../../kernel/clock.ts';
 import { enqueueCheck } from './checks-store.ts';
 
 /**
@@ -21,14 +22,14 @@ export function answersConsumer(deps: { clock: Clock }): Consumer {
       if ((event.payload as { row?: { Status?: unknown } } | null)?.row?.Status !== 'submitted') return;
       const parsed = answersEvent.safeParse(event.payload);
       if (!parsed.success) {
-        throw badRequest('AI_CHECK_PAYLOAD_INVALID', `event ${event.id}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        throw new InvalidPayload(issuesOf(parsed.error), `answer event ${event.id} is not valid`);
       }
       const { row, previous, tableId } = parsed.data;
       if (row.Status !== 'submitted') return;
       if (previous?.Status === 'submitted' && previous.Answer === row.Answer) return;
       const queued = await enqueueCheck(tx, {
         answerId: row.Id, tableId, studentId: row.Student, exerciseId: row.Exercise, text: row.Answer, source: 'event',
-      }, deps.clock.now());
+      }, deps.clock());
       log.debug({ component: 'ai-check', event: event.id, check: queued.id, created: queued.created }, 'answer queued for checking');
     },
   };

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { inTransaction } from '../../service/db/pool.ts';
-import { conflict, notFound } from '../../service/errors.ts';
+import { inTransaction } from '../../kernel/db.ts';
+import { conflict, notFound } from '../../kernel/errors.ts';
 
 /**
  * Work that failed every attempt, visible to staff and replayable: a check the provider

@@ -1,11 +1,11 @@
 import type { Router } from 'express';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { Capability } from '../../service/capability.ts';
+import type { Capability } from '../../kernel/capability.ts';
 import type { AnswerStore } from './answer-store.ts';
 import type { CheckDeps } from './check-answer.ts';
 import { requestCheck } from './check-request.ts';
-import { systemClock, type Clock } from './clock.ts';
+import { systemClock, type Clock } from '../../kernel/clock.ts';
 import { answersConsumer } from './consumer.ts';
 import { editionChanges, indexDocsRepository, type IndexerDeps } from './indexer/index-guides.ts';
 import { mountMcp, type McpAuth } from './mcp.ts';

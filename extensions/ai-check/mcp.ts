@@ -2,7 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { forbidden, isAppError } from '../../service/errors.ts';
+import { forbidden, isAppError } from '../../kernel/errors.ts';
 import type { CheckDeps } from './check-answer.ts';
 import { requestCheck } from './check-request.ts';
 import { progressOf } from './progress.ts';

@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance } from 'axios';
-import { AppError } from '../../service/errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 import { answerStatus } from '../../schemas/events/ai-check.ts';
 import type { AnswerRecord, AnswerStore, AnswerUpdate, Exercise } from './answer-store.ts';
 import type { Verdict } from './verdict.ts';

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import type { Logger } from 'pino';
-import { AppError } from '../../service/errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 import type { EmbeddingSettings, ProviderSettings } from './settings.ts';
 
 /**

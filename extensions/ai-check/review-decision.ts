@@ -1,9 +1,9 @@
 import type pg from 'pg';
-import { inTransaction } from '../../service/db/pool.ts';
-import { badRequest, conflict, notFound } from '../../service/errors.ts';
+import { inTransaction } from '../../kernel/db.ts';
+import { badRequest, conflict, notFound } from '../../kernel/errors.ts';
 import type { ReviewDecision } from '../../schemas/events/ai-check.ts';
 import { getCheck } from './checks-store.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../../kernel/clock.ts';
 import { verdictNotice } from './messages.ts';
 import { notifyPerson } from './outbox.ts';
 import type { People } from './people.ts';
@@ -44,7 +44,7 @@ export async function decideReview(deps: { db: pg.Pool; clock: Clock; people: Pe
       if (locked.status === status && same(locked.finalVerdict, final)) return locked;
       throw conflict('REVIEW_ALREADY_DECIDED', `review ${reviewId} was already ${locked.status}`);
     }
-    const now = clock.now();
+    const now = clock();
     await recordReviewDecision(tx, { id: reviewId, checkId: check.id, status, final, reviewerId, now });
     if (student) {
       await notifyPerson(tx, student, `review:${reviewId}:verdict`, verdictNotice(student.language, check.exercise_title ?? check.exercise_id, final), now);

@@ -1,6 +1,6 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { z } from 'zod';
-import { badRequest, notFound, unauthorized } from '../../service/errors.ts';
+import { badRequest, notFound, unauthorized } from '../../kernel/errors.ts';
 import { reviewDecision } from '../../schemas/events/ai-check.ts';
 import type { CheckDeps } from './check-answer.ts';
 import { requestCheck } from './check-request.ts';
@@ -19,7 +19,8 @@ import { checkView } from './views.ts';
  * `relation` on the Keto object `objectOf(req)` and puts the caller's identity where
  * `identityOf` finds it (by default `res.locals.identityId`).
  */
-export type Guard = (relation: string, objectOf: (req: Request) => string | Promise<string>) => RequestHandler;
+export type { Guard } from '../../kernel/capability.ts';
+import type { Guard } from '../../kernel/capability.ts';
 export type IdentityOf = (req: Request, res: Response) => string | null;
 
 export interface RouteDeps {
@@ -41,9 +42,9 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
 
 const param = (req: Request, name: string): string => String(req.params[name] ?? '');
 /** A row id of ours (a PostgreSQL bigint): anything else names no row, so it is a 404, not a database error. */
-const rowId = (req: Request, name: string, what: string): string => {
+const rowId = (req: Request, name: string, code: 'REVIEW_NOT_FOUND' | 'DEAD_LETTER_NOT_FOUND'): string => {
   const value = param(req, name);
-  if (!/^[1-9]\d{0,17}$/.test(value)) throw notFound(`${what.toUpperCase()}_NOT_FOUND`, `no ${what} ${value.slice(0, 40)}`);
+  if (!/^[1-9]\d{0,17}$/.test(value)) throw notFound(code, `no such row: ${value.slice(0, 40)}`);
   return value;
 };
 
@@ -65,7 +66,7 @@ export function routes(router: Router, deps: RouteDeps): void {
     return `Guide:${exercise.guideSlug}`;
   };
   const groupOfReview = async (req: Request): Promise<string> => {
-    const review = await getReview(checks.db, rowId(req, 'id', 'review'));
+    const review = await getReview(checks.db, rowId(req, 'id', 'REVIEW_NOT_FOUND'));
     if (!review) throw notFound('REVIEW_NOT_FOUND', `no review ${param(req, 'id')}`);
     return `Group:${review.groupId}`;
   };
@@ -96,7 +97,7 @@ export function routes(router: Router, deps: RouteDeps): void {
 
   router.post('/reviews/:id', guard('review', groupOfReview), async (req, res) => {
     const decision = parse(reviewDecision, req.body);
-    const review = await decideReview(checks, rowId(req, 'id', 'review'), decision, requireIdentity(req, res));
+    const review = await decideReview(checks, rowId(req, 'id', 'REVIEW_NOT_FOUND'), decision, requireIdentity(req, res));
     // Write the verdict back now; if another worker holds the check, the runner does it.
     await runCheckNow(checks, review.checkId);
     res.json({ review });
@@ -128,7 +129,7 @@ export function routes(router: Router, deps: RouteDeps): void {
   });
 
   router.post('/dead-letters/:id/replay', guard('members', () => staff), async (req, res) => {
-    const letter = await replayDeadLetter(checks.db, rowId(req, 'id', 'dead_letter'), requireIdentity(req, res), checks.clock.now());
+    const letter = await replayDeadLetter(checks.db, rowId(req, 'id', 'DEAD_LETTER_NOT_FOUND'), requireIdentity(req, res), checks.clock());
     res.json({ deadLetter: letter });
   });
 }

@@ -13,7 +13,7 @@ export async function drainChecks(deps: CheckDeps, opts: { batch?: number; maxBa
   const batch = opts.batch ?? 4;
   let processed = 0;
   for (let i = 0; i < (opts.maxBatches ?? 1000); i++) {
-    const rows = await claimDueChecks(deps.db, deps.clock.now(), deps.settings.jobs.leaseMs, batch);
+    const rows = await claimDueChecks(deps.db, deps.clock(), deps.settings.jobs.leaseMs, batch);
     if (rows.length === 0) break;
     await Promise.all(rows.map((row) => processCheck(deps, row)));
     processed += rows.length;
@@ -23,7 +23,7 @@ export async function drainChecks(deps: CheckDeps, opts: { batch?: number; maxBa
 
 /** Claims one check now (an API call waits for its own check); false when another worker holds it. */
 export async function runCheckNow(deps: CheckDeps, checkId: string): Promise<boolean> {
-  const [row] = await claimDueChecks(deps.db, deps.clock.now(), deps.settings.jobs.leaseMs, 1, checkId);
+  const [row] = await claimDueChecks(deps.db, deps.clock(), deps.settings.jobs.leaseMs, 1, checkId);
   if (!row) return false;
   await processCheck(deps, row);
   return true;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../../kernel/clock.ts';
 import { recordDeadLetter } from './dead-letters.ts';
 import { claimDueNotices, markNoticeFailed, markNoticeSent, type Channel, type OutboxRow } from './outbox.ts';
 import { DeliveryError, type TelegramClient } from './telegram.ts';
@@ -47,11 +47,11 @@ async function sendOne(deps: SenderDeps, row: OutboxRow, result: DrainResult): P
   const { db, log, clock } = deps;
   try {
     const messageId = await deliver(deps, row);
-    await markNoticeSent(db, row.id, messageId, clock.now());
+    await markNoticeSent(db, row.id, messageId, clock());
     result.sent++;
   } catch (e) {
     if (!(e instanceof DeliveryError)) throw e;
-    const now = clock.now();
+    const now = clock();
     if (e.permanent || row.attempts >= deps.maxAttempts) {
       await markNoticeFailed(db, row.id, e.message, 'dead');
       await recordDeadLetter(db, 'outbox', row.id, e.message, row.attempts, now);
@@ -73,7 +73,7 @@ export async function drainOutbox(deps: SenderDeps, batch = 20): Promise<DrainRe
   const result: DrainResult = { sent: 0, failed: 0, dead: 0 };
   if (channels.length === 0) return result;
   for (;;) {
-    const rows = await claimDueNotices(deps.db, channels, deps.clock.now(), deps.leaseMs, batch);
+    const rows = await claimDueNotices(deps.db, channels, deps.clock(), deps.leaseMs, batch);
     if (rows.length === 0) return result;
     await Promise.all(rows.map((row) => sendOne(deps, row, result)));
   }

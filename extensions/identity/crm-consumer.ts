@@ -1,4 +1,4 @@
-import type { Consumer } from '../../service/capability.ts';
+import type { Consumer } from '../../kernel/capability.ts';
 import { identityHookPayload } from '../../schemas/events/identity.ts';
 import { ensureCrmRecords, type CrmDeps } from './crm.ts';
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { NocoApi, NocoRows, TableIds } from '../../nocodb/client.ts';
 import { nocoSharedViews } from '../../nocodb/shared-views.ts';
 import type { Ory } from '../../ory/client.ts';
-import type { Capability } from '../../service/capability.ts';
+import type { Capability } from '../../kernel/capability.ts';
 import { crmConsumer } from './crm-consumer.ts';
 import { nocoLinks } from './nocodb-links.ts';
 import { reconcileTuples, type ReconcileReport } from './reconcile.ts';

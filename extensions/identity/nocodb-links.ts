@@ -1,5 +1,5 @@
 import type { NocoApi, Row, TableIds } from '../../nocodb/client.ts';
-import { unavailable } from '../../service/errors.ts';
+import { unavailable } from '../../kernel/errors.ts';
 
 /**
  * Reads the rows on the other side of a NocoDB link column (mm, hm), which NocoRows does

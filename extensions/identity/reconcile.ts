@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Ory } from '../../ory/client.ts';
 import type { RelationTuple } from '../../ory/opl/tuples.ts';
-import { inTransaction } from '../../service/db/pool.ts';
+import { inTransaction } from '../../kernel/db.ts';
 import { utcDay } from './desired.ts';
 import { diffTuples, isOwnedObject, MANAGED_NAMESPACES, showTuple, tupleKey } from './objects.ts';
 import type { SchoolState } from './school-state.ts';

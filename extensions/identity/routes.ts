@@ -5,7 +5,7 @@ import type { NocoRows } from '../../nocodb/client.ts';
 import type { Ory } from '../../ory/client.ts';
 import { requirePermission, requireSession } from '../../ory/guard.ts';
 import { reconcileQuery, rowIdParam } from '../../schemas/events/identity.ts';
-import { AppError, badRequest, notFound } from '../../service/errors.ts';
+import { AppError, badRequest, notFound } from '../../kernel/errors.ts';
 import { crmLinkOf } from './contacts-store.ts';
 import { pickLang, text, type MessageKey } from './messages.ts';
 import { groupObject, subscriptionObject, workbookObject } from './objects.ts';

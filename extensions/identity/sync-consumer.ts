@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { Consumer } from '../../service/capability.ts';
+import type { Consumer } from '../../kernel/capability.ts';
 import { nocodbRowPayload, type NocodbRowPayload } from '../../schemas/events/identity.ts';
 import { syncSlices, type SyncDeps } from './keto-sync.ts';
 import { groupObject, type RowNamespace } from './objects.ts';
@@ -35,7 +35,7 @@ export function ketoSyncConsumer(deps: SyncDeps): Consumer {
 /**
  * The slices a row change may move: for mentors, people and groups, where the links are now
  * and where the mirror says they were. A link change moves the UpdatedAt of both rows of an
- * mm link but only of the parent of an hm link, so the sweep (nocodb/sweep.ts) brings it
+ * mm link but only of the parent of an hm link, so the sweep (hooks/nocodb-sweep.ts) brings it
  * here as an update of one of them; reconciliation catches whatever is left.
  */
 export async function slicesFor(tx: PoolClient, state: SchoolState, change: NocodbRowPayload): Promise<Slice[]> {

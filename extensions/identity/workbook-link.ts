@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { NocoRows } from '../../nocodb/client.ts';
 import type { NocoSharedViews } from '../../nocodb/shared-views.ts';
-import type { Consumer } from '../../service/capability.ts';
+import type { Consumer } from '../../kernel/capability.ts';
 import { nocodbRowPayload } from '../../schemas/events/identity.ts';
 
 /**

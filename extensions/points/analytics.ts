@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { PostHog } from 'posthog-node';
-import { inTransaction } from '../../service/db/pool.ts';
+import { inTransaction } from '../../kernel/db.ts';
 
 /**
  * Forwarding of ledger lines to PostHog: the only call site of posthog-node in points.

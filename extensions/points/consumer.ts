@@ -1,4 +1,4 @@
-import type { Consumer, ConsumerContext, InboxEvent } from '../../service/capability.ts';
+import type { Consumer, ConsumerContext, InboxEvent } from '../../kernel/capability.ts';
 import { mapEvent, mapsToEvents, type Rejected } from './events.ts';
 import { mirrorGroupMember } from './groups.ts';
 import { ingest, type CountingContext } from './ingest.ts';

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import type { Capability } from '../../service/capability.ts';
+import type { Capability } from '../../kernel/capability.ts';
 import { startForwarder, type PostHogLike } from './analytics.ts';
 import { GROUP_TOPICS, PEOPLE_TOPICS, pointsConsumer, RULE_TOPICS } from './consumer.ts';
 import { CANONICAL_TOPICS } from './events.ts';

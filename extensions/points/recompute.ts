@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
-import { inTransaction } from '../../service/db/pool.ts';
+import { inTransaction } from '../../kernel/db.ts';
 import { LOCK_PERSON, LOCK_RULES } from './ledger.ts';
 
 /**

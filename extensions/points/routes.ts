@@ -2,8 +2,8 @@ import express, { type Request, type RequestHandler, type Response, type Router 
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { ianaTimeZone, POINTS_KINDS } from '../../schemas/events/points.ts';
-import { inTransaction } from '../../service/db/pool.ts';
-import { badRequest, notFound } from '../../service/errors.ts';
+import { inTransaction } from '../../kernel/db.ts';
+import { badRequest, notFound } from '../../kernel/errors.ts';
 import { activityByDay, balanceOf, yearCalendar } from './activity.ts';
 import { addDays, daysBetween, isDay, localDay } from './calendar.ts';
 import { renderHeatmap } from './heatmap.ts';
@@ -19,7 +19,8 @@ import { loadStatement, statementCsv } from './statement.ts';
  * permission with `guard(relation, object)`, where object names a Keto object as
  * `Namespace:id` (see the list in the capability's report / index.ts).
  */
-export type Guard = (relation: string, object: (req: Request) => string) => RequestHandler;
+export type { Guard } from '../../kernel/capability.ts';
+import type { Guard } from '../../kernel/capability.ts';
 
 export interface RoutesDeps {
   db: Pool;

@@ -1,8 +1,7 @@
 import type { ErrorRequestHandler, Request, Router } from 'express';
 import type { NocoRows } from '../../nocodb/client.ts';
-import type { Capability } from '../../service/capability.ts';
-import { isAppError, notFound } from '../../service/errors.ts';
-import type { ObjectGuard } from '../../service/guard.ts';
+import type { Capability, Guard } from '../../kernel/capability.ts';
+import { isAppError, notFound } from '../../kernel/errors.ts';
 import { pickLang } from './messages.ts';
 import { errorPage, workbookPage } from './page.tsx';
 import { readWorkbook } from './read.ts';
@@ -16,7 +15,7 @@ import { readWorkbook } from './read.ts';
  */
 export interface WorkbooksDeps {
   nocodb: NocoRows;
-  guard: ObjectGuard;
+  guard: Guard;
   /** Where a visitor signs in (Kratos' browser login), given the page to come back to. */
   signInUrl: (returnTo: string) => string;
   publicUrl: string;

@@ -1,5 +1,5 @@
 import type { NocoRows, Row } from '../../nocodb/client.ts';
-import { notFound } from '../../service/errors.ts';
+import { notFound } from '../../kernel/errors.ts';
 
 /**
  * One workbook as its student sees it. Only these fields leave the service: never the

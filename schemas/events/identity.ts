@@ -26,7 +26,7 @@ export type IdentityHookPayload = z.infer<typeof identityHookPayload>;
 const rowId = z.coerce.number().int().positive();
 const text = z.string().nullish().transform((v) => (v ? v.trim() || null : null));
 
-/** nocodb.<table>.<operation> inbox payloads (hooks/nocodb.ts, nocodb/sweep.ts). */
+/** nocodb.<table>.<operation> inbox payloads (hooks/nocodb.ts, hooks/nocodb-sweep.ts). */
 export const nocodbRowPayload = z.looseObject({
   table: z.string(),
   operation: z.enum(['insert', 'update', 'delete']),

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createLogger } from '../../service/log.ts';
-import { createPool } from '../../service/db/pool.ts';
+import { createPool } from '../../kernel/db.ts';
 import { migrate } from '../../service/db/migrate.ts';
 import { ensureDatabase, startEmbeddedPostgres, type PostgresHandle } from '../../service/stack/postgres.ts';
 import { indexDocsRepository } from '../../extensions/ai-check/indexer/index-guides.ts';

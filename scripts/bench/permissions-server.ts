@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { register } from '../../extensions/identity/index.ts';
 import { createNocoApi, type NocoRows } from '../../nocodb/client.ts';
 import { createOry } from '../../ory/client.ts';
-import { createPool } from '../../service/db/pool.ts';
+import { createPool } from '../../kernel/db.ts';
 import { createLogger } from '../../service/log.ts';
 import { createPlatform } from '../../service/platform.ts';
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { createOry, type RelationTuple } from '../../ory/client.ts';
 import { migrate } from '../../service/db/migrate.ts';
-import { createPool } from '../../service/db/pool.ts';
+import { createPool } from '../../kernel/db.ts';
 import { createLogger } from '../../service/log.ts';
 import { ensureDatabase, startEmbeddedPostgres } from '../../service/stack/postgres.ts';
 import { startEmbeddedRedis } from '../../service/stack/redis.ts';

@@ -20,7 +20,7 @@ import type { PoolClient } from 'pg';
 import { register } from '../../extensions/points/index.ts';
 import { discourseSignature } from '../../hooks/signature.ts';
 import { migrate } from '../../service/db/migrate.ts';
-import { createPool, inTransaction } from '../../service/db/pool.ts';
+import { createPool, inTransaction } from '../../kernel/db.ts';
 import { acceptEvents } from '../../service/inbox/accept.ts';
 import { processBatch } from '../../service/inbox/worker.ts';
 import { createLogger } from '../../service/log.ts';

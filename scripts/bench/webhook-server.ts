@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { register } from '../../extensions/points/index.ts';
-import { createPool } from '../../service/db/pool.ts';
+import { createPool } from '../../kernel/db.ts';
 import { createLogger } from '../../service/log.ts';
 import { createPlatform } from '../../service/platform.ts';
 

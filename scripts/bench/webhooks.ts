@@ -14,7 +14,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { discourseSignature } from '../../hooks/signature.ts';
 import { migrate } from '../../service/db/migrate.ts';
-import { createPool } from '../../service/db/pool.ts';
+import { createPool } from '../../kernel/db.ts';
 import { createLogger } from '../../service/log.ts';
 import { ensureDatabase, startEmbeddedPostgres } from '../../service/stack/postgres.ts';
 import { startEmbeddedRedis } from '../../service/stack/redis.ts';

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { inTransaction } from './pool.ts';
+import { inTransaction } from '../../kernel/db.ts';
 
 /**
  * Applies the versioned SQL migrations in schemas/migrations in file-name order, each in

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { isAppError } from '../errors.ts';
+import { isAppError } from '../../kernel/errors.ts';
 
 /** Turns any error into `{ error: { code, message, details } }` with the right status. */
 export function errorHandler(log: Logger): ErrorRequestHandler {

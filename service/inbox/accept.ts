@@ -1,19 +1,8 @@
 import type pg from 'pg';
 
-export interface NewInboxEvent {
-  source: string;
-  deliveryId: string;
-  topic: string;
-  payload: unknown;
-}
+import type { AcceptResult, NewInboxEvent, Routing } from '../../kernel/inbox.ts';
 
-export interface AcceptResult {
-  accepted: number;
-  duplicates: number;
-}
-
-/** Which consumers take which topics: built from the registered capabilities. */
-export type Routing = (topic: string) => string[];
+export type { AcceptResult, NewInboxEvent, Routing };
 
 const ACCEPT_SQL = `
 with input as (

@@ -1,10 +1,9 @@
 import type pg from 'pg';
 import { eventKey, insertEvents, type AcceptResult, type NewInboxEvent, type Routing } from './accept.ts';
 
-/** What hooks see of the inbox: accept deliveries; dispatching happens behind it. */
-export interface Inbox {
-  accept(events: NewInboxEvent[]): Promise<AcceptResult>;
-}
+import type { Inbox } from '../../kernel/inbox.ts';
+
+export type { Inbox };
 
 interface Waiting {
   events: NewInboxEvent[];

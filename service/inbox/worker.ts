@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { Consumer, InboxEvent } from '../capability.ts';
+import type { Consumer, InboxEvent } from '../../kernel/capability.ts';
 import type { InboxQueue } from './queues.ts';
-import { inTransaction } from '../db/pool.ts';
+import { inTransaction } from '../../kernel/db.ts';
 
 const LOCK_SQL = `
 select e.id::text, e.source, e.delivery_id, e.topic, e.payload, e.received_at, j.attempts

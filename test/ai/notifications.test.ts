@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { systemClock } from '../../extensions/ai-check/clock.ts';
+import { systemClock } from '../../kernel/clock.ts';
 import { notifyPerson } from '../../extensions/ai-check/outbox.ts';
 import { drainOutbox, type SenderDeps } from '../../extensions/ai-check/sender.ts';
 import { createTelegramClient } from '../../extensions/ai-check/telegram.ts';

@@ -11,7 +11,7 @@ import { NOCODB_SECRET_HEADER } from '../../hooks/nocodb.ts';
 import { schoolTables } from '../../schemas/nocodb/index.ts';
 import { loadConfig } from '../../service/config.ts';
 import { loadCapabilities } from '../../service/capabilities.ts';
-import type { Capability } from '../../service/capability.ts';
+import type { Capability } from '../../kernel/capability.ts';
 import type { IdentityCapability } from '../../extensions/identity/index.ts';
 import type { WebhookTarget } from '../../ory/standin/index.ts';
 import { freshDatabase, testLog, useNocodb, useRedis } from '../support/stack.ts';

@@ -5,7 +5,7 @@
  * and every guarded route called with each person's session token.
  */
 import { expect } from 'chai';
-import { sweepTable } from '../../nocodb/sweep.ts';
+import { sweepTable } from '../../hooks/nocodb-sweep.ts';
 import { waitFor } from '../support/platform.ts';
 import { testLog } from '../support/stack.ts';
 import { dayFromToday, identityHarness, tables, type IdentityHarness, type Person } from './harness.ts';

@@ -4,7 +4,7 @@
  * which makes the contact and the people row in the real NocoDB.
  */
 import { expect } from 'chai';
-import type { Consumer } from '../../service/capability.ts';
+import type { Consumer } from '../../kernel/capability.ts';
 import { testLog } from '../support/stack.ts';
 import { waitFor } from '../support/platform.ts';
 import { identityHarness, type IdentityHarness } from './harness.ts';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Consumer } from '../../service/capability.ts';
+import type { Consumer } from '../../kernel/capability.ts';
 import { acceptEvents } from '../../service/inbox/accept.ts';
 import { processBatch } from '../../service/inbox/worker.ts';
 import { freshDatabase, testLog, type TestDatabase } from '../support/stack.ts';

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Consumer } from '../../service/capability.ts';
+import type { Consumer } from '../../kernel/capability.ts';
 import { freshDatabase, useRedis, type TestDatabase } from '../support/stack.ts';
 import { startTestPlatform, testSecrets, waitFor } from '../support/platform.ts';
 import { postDiscourse } from '../support/discourse.ts';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Consumer } from '../../service/capability.ts';
+import type { Consumer } from '../../kernel/capability.ts';
 import { freshDatabase, useRedis, type TestDatabase } from '../support/stack.ts';
 import { startTestPlatform, testSecrets, waitFor, type RunningPlatform } from '../support/platform.ts';
 import { postDiscourse } from '../support/discourse.ts';

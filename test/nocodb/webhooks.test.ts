@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createNocoApi, nocoRows, type NocoApi, type NocoRows } from '../../nocodb/client.ts';
 import { provisionBase } from '../../nocodb/provision.ts';
-import { sweepTable } from '../../nocodb/sweep.ts';
+import { sweepTable } from '../../hooks/nocodb-sweep.ts';
 import { NOCODB_SECRET_HEADER } from '../../hooks/nocodb.ts';
 import { schoolTables, type DefinedTable } from '../../schemas/nocodb/index.ts';
 import type { TableIds } from '../../nocodb/client.ts';

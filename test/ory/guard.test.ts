@@ -4,7 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { expect } from 'chai';
 import { createOry, type Ory } from '../../ory/client.ts';
 import { requirePermission, requireSession } from '../../ory/guard.ts';
-import { isAppError } from '../../service/errors.ts';
+import { isAppError } from '../../kernel/errors.ts';
 import { startStandin, type Harness } from './standin-harness.ts';
 
 /** A service-like app: one guarded route, and AppErrors rendered as the service renders them. */

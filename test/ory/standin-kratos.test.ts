@@ -5,7 +5,7 @@ import path from 'node:path';
 import express from 'express';
 import { expect } from 'chai';
 import { createOry } from '../../ory/client.ts';
-import { AppError } from '../../service/errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 import { startStandin, type Harness } from './standin-harness.ts';
 
 const traits = (email: string) => ({ email, name: { first: 'Anna', last: 'Petrova' }, locale: 'ru', jurisdiction: 'ru' });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { inTransaction } from '../../service/db/pool.ts';
+import { inTransaction } from '../../kernel/db.ts';
 import { acceptEvents } from '../../service/inbox/accept.ts';
 import { processBatch } from '../../service/inbox/worker.ts';
 import { testLog } from '../support/stack.ts';

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
-import type { Capability, Consumer } from '../../service/capability.ts';
+import type { Capability, Consumer } from '../../kernel/capability.ts';
 import { createPlatform, type Platform } from '../../service/platform.ts';
 import { schoolTables } from '../../schemas/nocodb/index.ts';
 import type { DefinedTable } from '../../schemas/nocodb/index.ts';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { createLogger } from '../../service/log.ts';
 import { migrate } from '../../service/db/migrate.ts';
-import { createPool } from '../../service/db/pool.ts';
+import { createPool } from '../../kernel/db.ts';
 import { ensureDatabase, startEmbeddedPostgres, type PostgresHandle } from '../../service/stack/postgres.ts';
 import { startEmbeddedRedis, type RedisHandle } from '../../service/stack/redis.ts';
 import { createApiToken, startEmbeddedNocodb, type NocodbHandle } from '../../nocodb/server.ts';

@@ -2,8 +2,8 @@
  * A service process for the crash test: the real platform with a consumer that writes its
  * effect and then hangs inside the transaction, until the test kills this process.
  */
-import { createPool } from '../../service/db/pool.ts';
-import type { Consumer } from '../../service/capability.ts';
+import { createPool } from '../../kernel/db.ts';
+import type { Consumer } from '../../kernel/capability.ts';
 import { startTestPlatform } from './platform.ts';
 
 const [dbUrl, redisUrl] = process.argv.slice(2) as [string, string];

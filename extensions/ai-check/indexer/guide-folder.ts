@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { badRequest } from '../../../service/errors.ts';
+import { badRequest } from '../../../kernel/errors.ts';
 import { stripFrontMatter, type MarkdownFile } from './chunks.ts';
 
 /**

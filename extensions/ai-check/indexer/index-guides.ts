@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { inTransaction } from '../../../service/db/pool.ts';
-import { notFound } from '../../../service/errors.ts';
+import { inTransaction } from '../../../kernel/db.ts';
+import { notFound } from '../../../kernel/errors.ts';
 import type { Embedder } from '../openrouter.ts';
 import { chunkGuide, sha256 } from './chunks.ts';
 import { openDocsRepository } from './docs-repository.ts';

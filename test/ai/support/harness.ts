@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { isAppError } from '../../../service/errors.ts';
+import { isAppError } from '../../../kernel/errors.ts';
 import { register, type AiCheckCapability } from '../../../extensions/ai-check/index.ts';
 import { DEFAULT_RETRIEVAL, type AiCheckSettings, type LimitSettings, type ProviderSettings } from '../../../extensions/ai-check/settings.ts';
 import { freshDatabase, testLog, type TestDatabase } from '../../support/stack.ts';

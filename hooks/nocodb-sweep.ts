@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { rowEvent } from '../hooks/nocodb.ts';
+import { rowEvent } from './nocodb.ts';
 import type { DefinedTable } from '../schemas/nocodb/index.ts';
-import type { Inbox } from '../service/inbox/inbox.ts';
-import type { NocoApi, TableIds } from './client.ts';
+import type { Inbox } from '../kernel/inbox.ts';
+import type { NocoApi, TableIds } from '../nocodb/client.ts';
 
 const PAGE = 1000;
 

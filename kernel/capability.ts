@@ -49,3 +49,11 @@ export interface Capability {
 }
 
 export type { Pool, PoolClient, Logger };
+
+/**
+ * The permission guard every capability's routes and pages take:
+ * `guard('view', (req) => 'Workbook:workbook-12')` lets the request through when the
+ * signed-in person has `view` on that Keto object; 401 without a session, 403 without the
+ * permission, 503 when Ory cannot answer. `objectOf` may throw (400/404): that is the answer.
+ */
+export type Guard = (relation: string, objectOf: (req: import('express').Request) => string | Promise<string>) => import('express').RequestHandler;

@@ -1,0 +1,63 @@
+/**
+ * One error type for the whole service: a stable `code` from the one list below, the HTTP
+ * status it maps to, a message safe to show, and optional details. The express error
+ * handler (service/http/errors-middleware.ts) turns it into
+ * `{ error: { code, message, details } }`. A new code is added here, nowhere else.
+ */
+export const ERROR_CODES = [
+  // requests
+  'NOT_FOUND', 'REQUEST_INVALID', 'PAYLOAD_INVALID', 'PAYLOAD_MALFORMED', 'PAYLOAD_TOO_LARGE', 'INTERNAL',
+  // webhooks
+  'WEBHOOK_SECRET_INVALID', 'WEBHOOK_SIGNATURE_MISSING', 'WEBHOOK_SIGNATURE_INVALID', 'WEBHOOK_KEY_INVALID',
+  'COLLECTOR_TOKEN_INVALID', 'HOOK_UNKNOWN',
+  // sign-in and permissions
+  'SESSION_REQUIRED', 'UNAUTHENTICATED', 'PERMISSION_DENIED', 'OBJECT_INVALID',
+  // the systems we call
+  'NOCODB_UNAVAILABLE', 'ORY_UNAVAILABLE', 'ORY_REQUEST_REJECTED', 'AI_PROVIDER_UNAVAILABLE', 'AI_PROVIDER_REFUSED',
+  // identity
+  'IDENTITY_NOT_FOUND', 'IDENTITY_INVALID', 'IDENTITY_EXISTS', 'IDENTITY_REQUEST_INVALID',
+  // workbooks and answers
+  'WORKBOOK_NOT_FOUND', 'ANSWER_NOT_FOUND', 'ANSWER_EMPTY', 'NOT_YOUR_ANSWER', 'EXERCISE_NOT_FOUND',
+  // AI checks and reviews
+  'CHECK_NOT_FOUND', 'REVIEW_NOT_FOUND', 'REVIEW_ALREADY_DECIDED', 'REVIEW_CANCELLED', 'SCORE_OUT_OF_RANGE',
+  'NOTHING_TO_ACCEPT', 'GROUP_REQUIRED', 'DEAD_LETTER_NOT_FOUND', 'DEAD_LETTER_REPLAYED',
+  // guides
+  'GUIDE_FORBIDDEN', 'GUIDE_MANIFEST_INVALID', 'GUIDES_NOT_CONFIGURED', 'EDITION_NOT_FOUND', 'EDITIONS_REQUIRED', 'QUERY_TOO_SHORT',
+  // points
+  'POINTS_RECOMPUTE_UNKNOWN', 'POINTS_QUERY_INVALID',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly status: number,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+/**
+ * A payload that can never be handled as it is (it fails its topic's schema): the worker
+ * marks the job `invalid` with these issues and never retries it (after inngest's
+ * NonRetriableError).
+ */
+export class InvalidPayload extends Error {
+  constructor(readonly issues: { path: string; message: string }[], message = 'the payload does not match its topic\'s schema') {
+    super(message);
+    this.name = 'InvalidPayload';
+  }
+}
+
+export const badRequest = (code: ErrorCode, message: string, details?: unknown) => new AppError(code, 400, message, details);
+export const unauthorized = (code: ErrorCode, message: string, details?: unknown) => new AppError(code, 401, message, details);
+export const forbidden = (code: ErrorCode, message: string, details?: unknown) => new AppError(code, 403, message, details);
+export const notFound = (code: ErrorCode, message: string, details?: unknown) => new AppError(code, 404, message, details);
+export const conflict = (code: ErrorCode, message: string, details?: unknown) => new AppError(code, 409, message, details);
+export const unavailable = (code: ErrorCode, message: string, details?: unknown) => new AppError(code, 503, message, details);
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

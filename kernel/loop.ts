@@ -1,0 +1,103 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+
+/**
+ * The one way background work runs: a round every `intervalMs`, at once when nudged or
+ * when PostgreSQL NOTIFYs `listen.channel`, never two rounds at a time, and a failed round
+ * logged and tried again later (never thrown: a loop cannot stop the service). A round that
+ * returns true says there is more to do now, and the next one follows at once.
+ *
+ * What a round works on keeps its own lease and attempts in its table; `retryPlan` is the
+ * one policy for what happens after a failure: try again after a backoff, or dead.
+ */
+export interface LoopOptions {
+  name: string;
+  log: Logger;
+  intervalMs: number;
+  run: () => Promise<boolean | void>;
+  /** Wake up on NOTIFY: one held connection, LISTEN channel; polling goes on if it is lost. */
+  listen?: { db: pg.Pool; channel: string };
+  /** The first round at once (default), or after the first interval. */
+  runAtStart?: boolean;
+}
+
+export interface Loop {
+  /** Run a round as soon as the current one (if any) is done. */
+  nudge(): void;
+  /** Waits for the round in flight; no round starts afterwards. */
+  stop(): Promise<void>;
+}
+
+export async function startLoop(opts: LoopOptions): Promise<Loop> {
+  const { log, name } = opts;
+  let stopped = false;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  let listener: pg.PoolClient | undefined;
+
+  const schedule = (ms: number) => {
+    if (timer) clearTimeout(timer);
+    timer = stopped ? undefined : setTimeout(round, ms);
+  };
+  function round(): void {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = Promise.resolve()
+      .then(opts.run)
+      .then((more) => { if (more === true) again = true; })
+      .catch((e: unknown) => log.error({ loop: name, err: e instanceof Error ? e.message : String(e) }, 'background round failed; trying again later'))
+      .finally(() => {
+        running = undefined;
+        schedule(again ? 0 : opts.intervalMs);
+        again = false;
+      });
+  }
+
+  if (opts.listen) {
+    const { db, channel } = opts.listen;
+    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+    listener = await db.connect();
+    listener.on('notification', () => round());
+    // A held connection has no pool to catch its errors: PostgreSQL stopping must not crash
+    // the process. Polling goes on without it.
+    listener.on('error', (e) => {
+      log.warn({ loop: name, err: e.message }, 'lost the connection that listens for work; polling only');
+      const lost = listener;
+      listener = undefined;
+      lost?.release(e);
+    });
+    await listener.query(`listen ${channel}`);
+  }
+  if (opts.runAtStart === false) schedule(opts.intervalMs);
+  else round();
+
+  return {
+    nudge() {
+      if (running) again = true;
+      else schedule(0);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      const l = listener;
+      listener = undefined;
+      if (l) {
+        l.removeAllListeners('notification');
+        await l.query(`unlisten ${opts.listen!.channel}`).catch(() => {});
+        l.release();
+      }
+      await running;
+    },
+  };
+}
+
+/** After a failed attempt: when to try again (exponential backoff), or dead after the last. */
+export function retryPlan(attempts: number, opts: { maxAttempts: number; backoffMs: number; maxBackoffMs?: number; now: Date }): { dead: true } | { dead: false; at: Date } {
+  if (attempts >= opts.maxAttempts) return { dead: true };
+  const delay = Math.min(opts.backoffMs * 2 ** Math.max(0, attempts - 1), opts.maxBackoffMs ?? 60 * 60_000);
+  return { dead: false, at: new Date(opts.now.getTime() + delay) };
+}
