@@ -22,6 +22,7 @@ import {
   type Session,
 } from '@ory/client';
 import { AppError } from '../kernel/errors.ts';
+import type { KratosTraits } from '../schemas/events/kratos.ts';
 import type { RelationTuple, SubjectSet, TupleQuery } from './opl/tuples.ts';
 
 export type { Identity, Session } from '@ory/client';
@@ -34,17 +35,9 @@ export type OryConfig =
 export const ROLES = ['student', 'mentor', 'author', 'staff', 'ambassador', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Mirrors the traits of ory/kratos/identity.schema.json (Kratos validates them). */
-export interface IdentityTraits {
-  email: string;
-  name?: { first?: string; last?: string };
-  telegram?: { id?: number; username?: string };
-  locale?: 'ru' | 'en';
-  jurisdiction?: 'ru' | 'world';
-}
-
 export interface NewIdentity {
-  traits: IdentityTraits;
+  /** As ory/kratos/identity.schema.json declares them (Kratos validates them). */
+  traits: KratosTraits;
   /** Plaintext; Kratos hashes it. Omit for identities that sign in with a code or Google. */
   password?: string;
   roles?: Role[];

@@ -1,15 +1,18 @@
+import type { z } from 'zod';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
-import { discourseUserPayload, isIanaTimeZone, kratosIdentityPayload, type ExternalRef } from '../../schemas/events/points.ts';
+import { kratosWebhook } from '../../schemas/events/kratos.ts';
+import { discourseUserPayload, isIanaTimeZone, type ExternalRef } from '../../schemas/events/points.ts';
 import { record, type CountingContext } from './ingest.ts';
 import { lockForCounting } from './ledger.ts';
 import {
   addPendingAliases, aliasesOf, findPerson, linkAliases, markResolved, parkedFor, refText, takePendingAliases, upsertPerson, type Person,
-} from './people.ts';
-import { recomputeScope } from './recompute.ts';
+} from './people-store.ts';
+import { recomputeScope } from './settle-store.ts';
 import { linkReferral, type LinkOutcome } from './referrals.ts';
 import type { Group } from './rules.ts';
 import { settleGroups } from './settle.ts';
+import { issuesOf } from '../../kernel/validation.ts';
 
 /**
  * A person appears (kratos.registration) or changes their profile (kratos.settings): their
@@ -22,26 +25,28 @@ export type PeopleOutcome =
   | { type: 'applied'; parkedCounted: number; referral?: LinkOutcome; aliasesTaken: string[] }
   | { type: 'invalid'; reason: string; details?: unknown };
 
-const issues = (e: { issues: { path: PropertyKey[]; message: string }[] }) =>
-  e.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+const issues = (e: z.ZodError) => issuesOf(e);
 
 export async function onIdentity(tx: PoolClient, payload: unknown, ctx: CountingContext & { log: Logger; registration: boolean }): Promise<PeopleOutcome> {
-  const parsed = kratosIdentityPayload.safeParse(payload);
+  const parsed = kratosWebhook.safeParse(payload);
   if (!parsed.success) return { type: 'invalid', reason: 'Kratos identity payload is not valid', details: issues(parsed.error) };
-  const { id, traits, metadata_public: meta } = parsed.data.identity;
-  const zone = [traits.time_zone, meta?.time_zone].find((z): z is string => typeof z === 'string' && isIanaTimeZone(z));
+  // Traits are what Kratos keeps (the time zone among them); the registration form's
+  // transient_payload carries what only this moment needs: a referral code, a club name.
+  const { identity: { traits }, transient_payload: hints } = parsed.data;
+  const id = parsed.data.identity.id.toLowerCase();
+  const zone = traits.time_zone && isIanaTimeZone(traits.time_zone) ? traits.time_zone : undefined;
   const name = [traits.name?.first, traits.name?.last].filter(Boolean).join(' ').trim();
   await lockForCounting(tx, [id]);
   await upsertPerson(tx, { personId: id, timeZone: zone, displayName: name || undefined, registered: ctx.registration }, ctx.defaultTimeZone);
 
   const refs: ExternalRef[] = [{ source: 'email', id: traits.email.trim().toLowerCase() }];
   if (traits.telegram?.id) refs.push({ source: 'telegram', id: String(traits.telegram.id) });
-  if (traits.discourse_username) refs.push({ source: 'discourse_username', id: traits.discourse_username.toLowerCase() });
+  if (hints?.discourse_username) refs.push({ source: 'discourse_username', id: hints.discourse_username.toLowerCase() });
   refs.push(...await takePendingAliases(tx, refs.map(refText)));
   const { taken } = await linkAliases(tx, id, refs);
   if (taken.length) ctx.log.warn({ component: 'points', person: id, taken }, 'accounts already belong to another person; left with them');
 
-  const code = meta?.referral_code ?? traits.referral_code;
+  const code = hints?.referral_code;
   const referral = ctx.registration && code ? await linkReferral(tx, id, code) : undefined;
   if (referral === 'unknown_code' || referral === 'own_code') ctx.log.info({ component: 'points', person: id, referral }, 'referral code not applied');
 

@@ -11,6 +11,12 @@
 //   flow_type  "api" (native apps, the stand-in) or "browser".
 //   method     the method that completed the flow: "password", "code", "oidc" or
 //              "profile"; null when Kratos does not say.
+//   transient_payload
+//              what the form submitted beside the traits as `transient_payload`
+//              (updateRegistrationFlowWith*Method in kratos-api.json), which Kratos
+//              keeps on the flow for its hooks and never stores: our registration form
+//              sends `referral_code` and `discourse_username` there
+//              (schemas/events/kratos.ts). {} when the form sent none.
 // It does not forward request headers or cookies.
 // The hook is called after the identity is saved (no response.parse), so it cannot
 // refuse a registration; the development stand-in (ory/standin) sends the same body.
@@ -19,4 +25,7 @@ function(ctx) {
   flow_id: ctx.flow.id,
   flow_type: ctx.flow.type,
   method: if std.objectHas(ctx.flow, 'active') then ctx.flow.active else null,
+  transient_payload: if std.objectHas(ctx.flow, 'transient_payload') && std.isObject(ctx.flow.transient_payload)
+  then ctx.flow.transient_payload
+  else {},
 }

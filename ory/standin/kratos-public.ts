@@ -1,6 +1,7 @@
 /**
  * Kratos' public API, as far as the project uses it: whoami, native (API) registration
- * and login with the password method, the identity schema, health.
+ * (with a transient_payload for the web hook) and login with the password method, the
+ * identity schema, health.
  */
 import { Router, type Request } from 'express';
 import type { Flows } from './flows.ts';
@@ -11,7 +12,7 @@ import { OryError } from './ory-errors.ts';
 import { verifyPassword } from './password.ts';
 import { sessionToken, type Sessions } from './sessions.ts';
 import type { StoredIdentity } from './store.ts';
-import { callWebhook, type WebhookTarget } from './webhook.ts';
+import { callWebhook, webhookBody, type WebhookTarget } from './webhook.ts';
 
 export interface KratosPublicDeps {
   identities: Identities;
@@ -45,11 +46,15 @@ export function kratosPublicRoutes(d: KratosPublicDeps): Router {
 
   router.post('/self-service/registration', async (req, res) => {
     const flow = d.flows.take('registration', req.query.flow);
-    const body = (req.body ?? {}) as { method?: unknown; password?: unknown; traits?: unknown };
+    const body = (req.body ?? {}) as { method?: unknown; password?: unknown; traits?: unknown; transient_payload?: unknown };
     const values = isObject(body.traits) ? body.traits : {};
     const again = (errors: Parameters<Flows['view']>[1]) => res.status(400).json(d.flows.view(flow, { values, ...errors }, 'password'));
 
     if (body.method !== 'password') return again({ general: [messages.invalid(`The stand-in supports only the password method, not ${JSON.stringify(body.method)}.`)] });
+    // updateRegistrationFlowWithPasswordMethod: transient_payload is an object, kept on the flow for the hooks only.
+    if (body.transient_payload !== undefined && !isObject(body.transient_payload)) {
+      return again({ general: [messages.invalid('transient_payload must be an object.')] });
+    }
     if (typeof body.password !== 'string' || body.password.length < d.minPasswordLength) {
       const length = typeof body.password === 'string' ? body.password.length : 0;
       return again({ password: messages.passwordPolicy(`password length must be at least ${d.minPasswordLength} characters but only got ${length}`) });
@@ -66,7 +71,8 @@ export function kratosPublicRoutes(d: KratosPublicDeps): Router {
     // Hooks in kratos.yml order: the web hook, then `session`.
     const publicIdentity = d.identities.view(identity, { admin: false });
     if (d.registrationHook) {
-      await callWebhook(d.registrationHook, { identity: publicIdentity, flow_id: flow.id, flow_type: 'api', method: 'password' });
+      const context = { identity: publicIdentity, flow: { id: flow.id, type: 'api', active: 'password', transient_payload: body.transient_payload } } as const;
+      await callWebhook(d.registrationHook, webhookBody(context));
     }
     const session = d.sessions.issue(identity, 'password');
     res.json({

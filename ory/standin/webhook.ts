@@ -14,12 +14,31 @@ export interface WebhookTarget {
   timeoutMs?: number;
 }
 
-/** What webhook.jsonnet sends. */
+/** What webhook.jsonnet sends (schemas/events/kratos.ts `kratosWebhook` is the receiver's side). */
 export interface WebhookBody {
   identity: Record<string, unknown>;
   flow_id: string;
   flow_type: 'api' | 'browser';
   method: string | null;
+  transient_payload: Record<string, unknown>;
+}
+
+/** The parts of Kratos' web hook context (`templateContext`: flow, identity, ...) that webhook.jsonnet reads. */
+export interface WebhookContext {
+  identity: Record<string, unknown>;
+  flow: { id: string; type: 'api' | 'browser'; active?: string; transient_payload?: unknown };
+}
+
+/** ory/kratos/webhook.jsonnet, line for line: keep the two together. */
+export function webhookBody(ctx: WebhookContext): WebhookBody {
+  const transient = ctx.flow.transient_payload;
+  return {
+    identity: ctx.identity,
+    flow_id: ctx.flow.id,
+    flow_type: ctx.flow.type,
+    method: ctx.flow.active ?? null,
+    transient_payload: transient && typeof transient === 'object' && !Array.isArray(transient) ? (transient as Record<string, unknown>) : {},
+  };
 }
 
 export async function callWebhook(target: WebhookTarget, body: WebhookBody): Promise<void> {

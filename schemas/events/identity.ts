@@ -6,22 +6,9 @@ import { z } from 'zod';
  * bulk import, and the HTTP API's parameters.
  */
 
-/** What the capability uses of ory/kratos/identity.schema.json's traits (Kratos validated them). */
-export const identityTraits = z.looseObject({
-  email: z.string().min(3).max(320),
-  name: z.object({ first: z.string().optional(), last: z.string().optional() }).optional(),
-  telegram: z.object({ id: z.number().int().positive().optional(), username: z.string().optional() }).optional(),
-  locale: z.enum(['ru', 'en']).optional(),
-  jurisdiction: z.enum(['ru', 'world']).optional(),
-});
-export type IdentityTraits = z.infer<typeof identityTraits>;
-
-/** kratos.registration / kratos.settings inbox payloads (hooks/kratos.ts, ory/kratos/webhook.jsonnet). */
-export const identityHookPayload = z.looseObject({
-  identity: z.looseObject({ id: z.uuid(), traits: identityTraits, updated_at: z.string().optional() }),
-  flow_id: z.string().optional(),
-});
-export type IdentityHookPayload = z.infer<typeof identityHookPayload>;
+/** Kratos' traits and hook bodies are declared once, in kratos.ts; the names the capability reads them by. */
+export { kratosTraits as identityTraits, kratosWebhook as identityHookPayload } from './kratos.ts';
+export type { KratosTraits as IdentityTraits, KratosWebhook as IdentityHookPayload } from './kratos.ts';
 
 const rowId = z.coerce.number().int().positive();
 const text = z.string().nullish().transform((v) => (v ? v.trim() || null : null));

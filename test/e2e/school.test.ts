@@ -15,7 +15,7 @@ import { freshDatabase, testLog, useNocodb, useRedis } from '../support/stack.ts
 import { startTestPlatform, testSecrets, waitFor, type RunningPlatform } from '../support/platform.ts';
 import { postDiscourse } from '../support/discourse.ts';
 import { startStandin, type Harness } from '../ory/standin-harness.ts';
-import { registerThroughStandin } from './register.ts';
+import { registerThroughStandin, type Registration } from './register.ts';
 
 describe('the school, end to end', function () {
   this.timeout(180_000);
@@ -26,7 +26,7 @@ describe('the school, end to end', function () {
   let ann: { id: string; email: string; token: string };
   const ids: TableIds = { baseId: '', tables: new Map() };
 
-  const register = (first: string) => registerThroughStandin(standin.url, first);
+  const register = (first: string, opts?: Registration) => registerThroughStandin(standin.url, first, opts);
   /** As a student does in the workbook: a draft answer to an exercise, then submitted. */
   const answerExercise = async (student: string, text: string) => {
     const [exercise] = await rows.insert('exercises', [{ Title: 'Граница системы', Question: 'Где проходит граница системы?', ReferenceAnswer: 'По функции.', MaxPoints: 10 }]);
@@ -121,6 +121,24 @@ describe('the school, end to end', function () {
     expect(rating.body.rows.find((r: { personId: string }) => r.personId === ann.id)?.value).to.equal(afterAnswer.points);
 
     expect((await api(`/points/people/${ann.id}/balance`, bob.token)).status, 'Bob may not see Ann\'s points').to.equal(403);
+  });
+
+  it('a friend signs up with a student\'s referral code and their time zone, as the registration form sends them to Kratos', async () => {
+    const codeRes = await fetch(`${platform.url}/api/points/people/${ann.id}/referral-code`, { method: 'POST', headers: { 'x-session-token': ann.token } });
+    expect(codeRes.status, 'a student makes their own referral code').to.equal(200);
+    const { code } = await codeRes.json() as { code: string };
+    // The zone is a trait (identity.schema.json keeps it); the code only passes through Kratos (transient_payload).
+    const dan = await register('Dan', { traits: { name: { first: 'Dan', last: 'Test' }, time_zone: 'Asia/Vladivostok' }, transientPayload: { referral_code: code } });
+    const referrals = await waitFor('Dan among Ann\'s referrals', async () => {
+      const r = await api(`/points/people/${ann.id}/referrals`, ann.token);
+      return r.body?.referrals?.some((f: { personId: string }) => f.personId === dan.id) && r.body.referrals;
+    }, 20_000);
+    expect(referrals.map((f: { personId: string }) => f.personId)).to.deep.equal([dan.id]);
+    const days = await waitFor('Dan may read his own days (Keto)', async () => {
+      const r = await api(`/points/people/${dan.id}/days`, dan.token);
+      return r.status === 200 && r.body;
+    }, 20_000);
+    expect(days.timeZone, 'the zone of the time_zone trait').to.equal('Asia/Vladivostok');
   });
 
   it('staff change a rule in NocoDB and the student\'s totals follow', async () => {

@@ -13,9 +13,11 @@ import { KRATOS_KEY_HEADER } from '../../hooks/kratos.ts';
 import { register, type IdentityCapability, type IdentityDeps } from '../../extensions/identity/index.ts';
 import { schoolTables, type DefinedTable } from '../../schemas/nocodb/index.ts';
 import type { WebhookTarget } from '../../ory/standin/index.ts';
+import { webhookBody } from '../../ory/standin/webhook.ts';
 import { freshDatabase, testLog, useNocodb, useRedis, type TestDatabase } from '../support/stack.ts';
 import { startTestPlatform, testSecrets, waitFor, type RunningPlatform } from '../support/platform.ts';
 import { startStandin, type Harness } from '../ory/standin-harness.ts';
+import { registerThroughStandin } from '../e2e/register.ts';
 
 /** The School base as provisioning makes it (workbooks carry ShareUrl, which the capability writes back). */
 export const tables: DefinedTable[] = schoolTables;
@@ -43,7 +45,8 @@ export interface IdentityHarness {
   rows: NocoRows;
   deps: IdentityDeps;
   identity: IdentityCapability;
-  signUp(name: string, traits?: Record<string, unknown>): Promise<Person>;
+  /** Registers through the stand-in's API flow; `transientPayload` goes to the web hook as the form would send it. */
+  signUp(name: string, traits?: Record<string, unknown>, transientPayload?: Record<string, unknown>): Promise<Person>;
   logIn(email: string, password: string): Promise<string>;
   /** Calls /api/identity<path> with a session token (none: anonymous). */
   call(method: string, path: string, token?: string): Promise<Reply>;
@@ -101,18 +104,12 @@ export async function identityHarness(label: string): Promise<IdentityHarness> {
 
   const h: IdentityHarness = {
     db, platform, standin, api, ids, rows, deps, identity,
-    async signUp(name, traits = {}) {
+    async signUp(name, traits = {}, transientPayload) {
       const email = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '.')}.${++people}.${randomBytes(3).toString('hex')}@school.test`;
-      const password = `Pw-${randomBytes(8).toString('hex')}`;
-      const flow = await kratos('/self-service/registration/api');
-      const done = await kratos(`/self-service/registration?flow=${flow.body.id}`, {
-        method: 'password', password, traits: { email, name: { first: name, last: 'Test' }, ...traits },
-      });
-      if (done.status !== 200) throw new Error(`registration of ${email} failed: ${done.status} ${JSON.stringify(done.body)}`);
-      return {
-        id: done.body.identity.id, email, password, token: done.body.session_token,
-        hookBody: { identity: done.body.identity, flow_id: flow.body.id, flow_type: 'api', method: 'password' },
-      };
+      const done = await registerThroughStandin(standin.url, name, { email, traits: { name: { first: name, last: 'Test' }, ...traits }, transientPayload });
+      // What the stand-in posted: webhook.jsonnet's body for this flow.
+      const hookBody = { ...webhookBody({ identity: done.identity, flow: { id: done.flowId, type: 'api', active: 'password', transient_payload: transientPayload } }) };
+      return { id: done.id, email, password: done.password, token: done.token, hookBody };
     },
     async logIn(email, password) {
       const flow = await kratos('/self-service/login/api');

@@ -39,7 +39,7 @@ describe('identity: a registration becomes one CRM contact', function () {
   }
 
   it('creates exactly one contact and one people row, even when the web hook is delivered twice', async () => {
-    const ann = await h.signUp('Ann', { telegram: { username: 'ann_test' }, locale: 'en', jurisdiction: 'world' });
+    const ann = await h.signUp('Ann', { telegram: { username: 'ann_test' }, locale: 'en', jurisdiction: 'world', time_zone: 'Europe/Moscow' }, { referral_code: 'AMB1' });
     const contact = await waitFor('the contact in NocoDB', async () => (await h.byIdentity('contacts', ann.id))[0], 20_000);
     expect(contact).to.include({ Email: ann.email, Name: 'Ann Test', TelegramUsername: 'ann_test', Jurisdiction: 'world', Source: 'registration' });
 

@@ -57,7 +57,7 @@ describe('Ory configuration files', () => {
 
   it('identity.schema.json keeps roles out of traits', () => {
     const schema = readJson(path.join(repoRoot, 'ory/kratos/identity.schema.json')) as any;
-    expect(Object.keys(schema.properties.traits.properties)).to.have.members(['email', 'name', 'telegram', 'locale', 'jurisdiction']);
+    expect(Object.keys(schema.properties.traits.properties)).to.have.members(['email', 'name', 'telegram', 'locale', 'jurisdiction', 'time_zone']);
   });
 
   it('keto.yml validates against Keto config schema and loads namespaces.keto.ts', () => {

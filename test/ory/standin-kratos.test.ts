@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { expect } from 'chai';
 import { createOry } from '../../ory/client.ts';
 import { AppError } from '../../kernel/errors.ts';
 import { startStandin, type Harness } from './standin-harness.ts';
+import { repoRoot } from './spec-dir.ts';
 
 const traits = (email: string) => ({ email, name: { first: 'Anna', last: 'Petrova' }, locale: 'ru', jurisdiction: 'ru' });
 
@@ -67,10 +69,59 @@ describe('Ory stand-in: Kratos', () => {
       expect(res.body.session_token).to.be.a('string').and.not.empty;
       expect(hooks).to.have.length(1);
       expect(hooks[0]!.headers['x-hook-key']).to.equal('hook-secret');
-      expect(hooks[0]!.body).to.have.keys('identity', 'flow_id', 'flow_type', 'method');
+      expect(hooks[0]!.body).to.have.keys('identity', 'flow_id', 'flow_type', 'method', 'transient_payload');
       expect(hooks[0]!.body.identity.id).to.equal(res.body.identity.id);
       expect(hooks[0]!.body.identity, 'Kratos leaves metadata_admin out of hook bodies').not.to.have.property('metadata_admin');
       expect(hooks[0]!.body).to.include({ flow_type: 'api', method: 'password' });
+      expect(hooks[0]!.body.transient_payload, 'webhook.jsonnet sends {} when the form sent no transient payload').to.deep.equal({});
+    });
+
+    it('passes the submitted transient_payload to the web hook, and stores none of it', async () => {
+      hooks.length = 0;
+      const flow = await h.raw('GET', '/self-service/registration/api');
+      const transient = { referral_code: 'AMB1', discourse_username: 'anna_p', nested: { any: ['json'] } };
+      const res = await h.raw('POST', `/self-service/registration?flow=${flow.body.id}`, {
+        body: { method: 'password', password: 'correct horse battery', traits: { ...traits('transient@example.org'), time_zone: 'Europe/Moscow' }, transient_payload: transient },
+      });
+      expect(res.status).to.equal(200);
+      expect(hooks[0]!.body.transient_payload).to.deep.equal(transient);
+      expect(hooks[0]!.body.identity.traits.time_zone).to.equal('Europe/Moscow');
+      const stored = await h.raw('GET', `/admin/identities/${res.body.identity.id}`);
+      expect(JSON.stringify(stored.body)).not.to.contain('AMB1');
+    });
+
+    it('sends the body that ory/kratos/webhook.jsonnet renders from the same context (needs the jsonnet CLI)', async function () {
+      if (spawnSync('jsonnet', ['--version']).error) this.skip();
+      for (const transient of [{ referral_code: 'AMB2' }, undefined]) {
+        hooks.length = 0;
+        const flow = await h.raw('GET', '/self-service/registration/api');
+        const email = `jsonnet.${transient ? 'with' : 'without'}@example.org`;
+        await h.raw('POST', `/self-service/registration?flow=${flow.body.id}`, {
+          body: { method: 'password', password: 'correct horse battery', traits: traits(email), ...(transient ? { transient_payload: transient } : {}) },
+        });
+        const ctx = { identity: hooks[0]!.body.identity, flow: { id: flow.body.id, type: 'api', active: 'password', ...(transient ? { transient_payload: transient } : {}) } };
+        const rendered = spawnSync('jsonnet', ['--tla-code', `ctx=${JSON.stringify(ctx)}`, path.join(repoRoot, 'ory/kratos/webhook.jsonnet')], { encoding: 'utf8' });
+        expect(rendered.status, rendered.stderr).to.equal(0);
+        expect(hooks[0]!.body, email).to.deep.equal(JSON.parse(rendered.stdout));
+      }
+    });
+
+    it('re-renders the form (400) when transient_payload is not an object, and calls no hook', async () => {
+      hooks.length = 0;
+      const flow = await h.raw('GET', '/self-service/registration/api');
+      const res = await h.raw('POST', `/self-service/registration?flow=${flow.body.id}`, {
+        body: { method: 'password', password: 'correct horse battery', traits: traits('transient.bad@example.org'), transient_payload: 'AMB1' },
+      });
+      expect(res.status).to.equal(400);
+      expect(hooks).to.have.length(0);
+    });
+
+    it('refuses traits identity.schema.json does not have, such as a referral code (400 on traits)', async () => {
+      const flow = await h.raw('GET', '/self-service/registration/api');
+      const res = await h.raw('POST', `/self-service/registration?flow=${flow.body.id}`, {
+        body: { method: 'password', password: 'correct horse battery', traits: { ...traits('extra@example.org'), referral_code: 'AMB1' } },
+      });
+      expect(res.status).to.equal(400);
     });
 
     it('re-renders the form (400 registrationFlow) when traits break the identity schema', async () => {

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
 import { collected, discoursePost, pointsHarness, text, type PointsHarness } from './harness.ts';
 
 describe('points: people who appear later, and ambassadors', () => {
@@ -42,6 +41,13 @@ describe('points: people who appear later, and ambassadors', () => {
     expect(await h.balance(eve)).to.equal(4);
   });
 
+  it('counts club posts made before registering once the person names their club user name at registration', async () => {
+    await h.deliver([{ topic: 'discourse.post_created', payload: discoursePost({ id: 601, userId: 91, username: 'Gleb_K', raw: text(40), createdAt: '2025-03-01T09:00:00Z' }) }]);
+    // The registration form sends the club user name as transient_payload: Kratos keeps no such trait.
+    const gleb = await h.registerPerson({ clubUsername: 'gleb_k' });
+    expect(await h.balance(gleb)).to.equal(2);
+  });
+
   it('does not let a second person claim an account that is already linked', async () => {
     const mallory = await h.registerPerson({ telegramId: 4242 });
     await h.deliver([note('1:3', 4242, text(10))]);
@@ -54,11 +60,12 @@ describe('points: people who appear later, and ambassadors', () => {
     const { code } = await (await fetch(`${web.url}/people/${amb}/referral-code`, { method: 'POST' })).json() as { code: string };
     const again = await (await fetch(`${web.url}/people/${amb}/referral-code`, { method: 'POST' })).json() as { code: string };
     expect(again.code).to.equal(code);
-    // The friend's app reported a question before the registration web hook came through.
-    const friend = randomUUID();
+    // The friend registers with the code (lower-cased by hand); their app reports a question
+    // before the registration web hook comes through.
+    const { id: friend, hook } = await h.signUp({ referralCode: code.toLowerCase(), telegramId: 9001 });
     await h.deliver([collected(friend, 'author_question', 'q1', '2025-03-01T10:00:00Z')]);
     expect(await h.balance(friend)).to.equal(4);
-    await h.registerPerson({ id: friend, referralCode: code.toLowerCase(), telegramId: 9001 });
+    await h.deliverHook(hook);
     expect(await h.balance(amb), 'share of the question asked before the link').to.equal(2);
     await h.deliver([note('2:1', 9001, text(40))]);
     expect(await h.balance(friend)).to.equal(4 + 5);
@@ -72,10 +79,13 @@ describe('points: people who appear later, and ambassadors', () => {
   });
 
   it('does not link a person to their own code', async () => {
-    const self = randomUUID();
+    // Kratos cannot send this (the code is made for an identity that exists): the body is
+    // the stand-in's, with the person's own code put into its transient payload.
+    const { id: self, hook } = await h.signUp({});
     const web = await h.http();
     const { code } = await (await fetch(`${web.url}/people/${self}/referral-code`, { method: 'POST' })).json() as { code: string };
-    await h.registerPerson({ id: self, referralCode: code });
+    const payload = hook.payload as Record<string, unknown>;
+    await h.deliverHook({ ...hook, payload: { ...payload, transient_payload: { referral_code: code } } });
     const { rows } = await h.db.pool.query('select count(*)::int as n from points_referral where person_id = $1', [self]);
     expect(rows[0].n).to.equal(0);
     await web.close();
