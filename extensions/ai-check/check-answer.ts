@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { inTransaction } from '../../kernel/db.ts';
 import { isAppError } from '../../kernel/errors.ts';
+import { retryPlan } from '../../kernel/loop.ts';
 import type { AnswerStore, Exercise } from './answer-store.ts';
 import { reserveBudget, settleBudget } from './budget.ts';
 import * as checks from './checks-store.ts';
@@ -207,18 +208,16 @@ async function finish(deps: CheckDeps, check: CheckRow, ctx: Context, decision: 
   });
 }
 
-function backoff(deps: CheckDeps, attempts: number, atLeastMs = 0): Date {
-  const ms = Math.max(atLeastMs, deps.settings.jobs.backoffMs * 2 ** Math.max(0, attempts - 1));
-  return new Date(deps.clock().getTime() + ms);
-}
-
 /** A failure outside the provider (NocoDB, Kratos, the database): try again later, then a dead letter. */
 async function retryLater(deps: CheckDeps, check: CheckRow, e: unknown, kind: 'check' | 'writeback', atLeastMs = 0): Promise<void> {
   const message = e instanceof Error ? e.message : String(e);
-  const exhausted = check.attempts >= deps.settings.jobs.maxAttempts;
-  deps.log.warn({ component: 'ai-check', check: check.id, kind, attempt: check.attempts, exhausted, err: message }, 'check step failed');
-  if (exhausted) await recordDeadLetter(deps.db, kind, check.id, message, check.attempts, deps.clock());
-  await checks.rescheduleCheck(deps.db, check.id, message, exhausted ? 'infinity' : backoff(deps, check.attempts, atLeastMs));
+  const now = deps.clock();
+  const { maxAttempts, backoffMs } = deps.settings.jobs;
+  const plan = retryPlan(check.attempts, { maxAttempts, backoffMs, now });
+  deps.log.warn({ component: 'ai-check', check: check.id, kind, attempt: check.attempts, exhausted: plan.dead, err: message }, 'check step failed');
+  if (plan.dead) await recordDeadLetter(deps.db, kind, check.id, message, check.attempts, now);
+  // A provider's Retry-After (atLeastMs) is honoured when it is longer than the backoff.
+  await checks.rescheduleCheck(deps.db, check.id, message, plan.dead ? 'infinity' : new Date(Math.max(plan.at.getTime(), now.getTime() + atLeastMs)));
 }
 
 const PROVIDER_CODES = new Set(['AI_PROVIDER_UNAVAILABLE', 'AI_PROVIDER_REFUSED']);

@@ -13,10 +13,9 @@ import { enqueueCheck } from './checks-store.ts';
 export const ANSWERS_CONSUMER = 'ai-check.answers';
 
 export function answersConsumer(deps: { clock: Clock }): Consumer {
-  const topics = new Set<string>(ANSWER_TOPICS);
   return {
     name: ANSWERS_CONSUMER,
-    accepts: (topic) => topics.has(topic),
+    topics: ANSWER_TOPICS,
     async handle(event, { tx, log }) {
       // Drafts and other statuses are not ours: no need for them to name an exercise yet.
       if ((event.payload as { row?: { Status?: unknown } } | null)?.row?.Status !== 'submitted') return;

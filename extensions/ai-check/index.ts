@@ -2,6 +2,8 @@ import type { Router } from 'express';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Capability } from '../../kernel/capability.ts';
+import { isAppError } from '../../kernel/errors.ts';
+import { startLoop, type Loop } from '../../kernel/loop.ts';
 import type { AnswerStore } from './answer-store.ts';
 import type { CheckDeps } from './check-answer.ts';
 import { requestCheck } from './check-request.ts';
@@ -12,7 +14,7 @@ import { mountMcp, type McpAuth } from './mcp.ts';
 import { createChatModel, createEmbedder } from './openrouter.ts';
 import type { People } from './people.ts';
 import { routes, type Guard, type IdentityOf } from './routes.ts';
-import { drainChecks, workLoop } from './runner.ts';
+import { drainChecks } from './runner.ts';
 import { drainOutbox, type DrainResult, type Mailer, type SenderDeps } from './sender.ts';
 import type { AiCheckSettings } from './settings.ts';
 import { createTelegramClient } from './telegram.ts';
@@ -69,7 +71,7 @@ export function register(deps: AiCheckDeps): AiCheckCapability {
     maxAttempts: settings.jobs.maxAttempts, leaseMs: 60_000, backoffMs: settings.jobs.backoffMs,
   };
   const drain = async () => ({ checks: await drainChecks(checkDeps), notices: await drainOutbox(senderDeps) });
-  const loop = workLoop({ db: deps.db, log, pollMs: settings.jobs.pollMs, channel: 'ai_check', tick: async () => { await drain(); } });
+  let loop: Loop | undefined;
   const indexGuides = async () => (settings.guides ? indexDocsRepository(indexerDeps, settings.guides) : []);
 
   if (!settings.provider) log.warn('no AI provider configured (OPENROUTER_API_KEY, AI_CHECK_MODEL): answers wait for mentors');
@@ -86,10 +88,17 @@ export function register(deps: AiCheckDeps): AiCheckCapability {
       });
     },
     async start() {
-      await indexGuides().catch((e: Error) => log.error({ err: e.message }, 'indexing the guides failed; retrieval uses what was indexed before'));
-      await loop.start();
+      await indexGuides().catch((e: Error) => log.error({ err: e.message, details: isAppError(e) ? e.details : undefined },
+        'indexing the guides failed; retrieval uses what was indexed before'));
+      loop = await startLoop({
+        name: 'ai-check', log, intervalMs: settings.jobs.pollMs, listen: { db: deps.db, channel: 'ai_check' },
+        run: async () => { await drain(); },
+      });
     },
-    stop: () => loop.stop(),
+    async stop() {
+      await loop?.stop();
+      loop = undefined;
+    },
     indexGuides,
     editionChanges: (slug, from, to) => editionChanges(deps.db, slug, from, to),
     drain,

@@ -1,7 +1,9 @@
 import type { Verdict } from './verdict.ts';
 
 /** User-facing text of the AI check, Russian and English. Codes are stable; text may change. */
-export type Language = 'ru' | 'en';
+import type { Lang } from '../../kernel/lang.ts';
+
+export type Language = Lang;
 
 /** Why an answer waits for a mentor without a final AI verdict (ai_check.reason). */
 export type WaitReason =

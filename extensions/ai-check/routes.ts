@@ -1,6 +1,6 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
-import type { z } from 'zod';
 import { badRequest, notFound, unauthorized } from '../../kernel/errors.ts';
+import { parseOr400 } from '../../kernel/validation.ts';
 import { reviewDecision } from '../../schemas/events/ai-check.ts';
 import type { CheckDeps } from './check-answer.ts';
 import { requestCheck } from './check-request.ts';
@@ -33,12 +33,6 @@ export interface RouteDeps {
 }
 
 export const defaultIdentityOf: IdentityOf = (_req, res) => (typeof res.locals.identityId === 'string' ? res.locals.identityId : null);
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw badRequest('REQUEST_INVALID', 'the request body is not valid', parsed.error.issues);
-  return parsed.data;
-}
 
 const param = (req: Request, name: string): string => String(req.params[name] ?? '');
 /** A row id of ours (a PostgreSQL bigint): anything else names no row, so it is a 404, not a database error. */
@@ -96,7 +90,7 @@ export function routes(router: Router, deps: RouteDeps): void {
   });
 
   router.post('/reviews/:id', guard('review', groupOfReview), async (req, res) => {
-    const decision = parse(reviewDecision, req.body);
+    const decision = parseOr400(reviewDecision, req.body, 'the request body', 'REQUEST_INVALID');
     const review = await decideReview(checks, rowId(req, 'id', 'REVIEW_NOT_FOUND'), decision, requireIdentity(req, res));
     // Write the verdict back now; if another worker holds the check, the runner does it.
     await runCheckNow(checks, review.checkId);

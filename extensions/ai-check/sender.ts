@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../../kernel/clock.ts';
+import { retryPlan } from '../../kernel/loop.ts';
 import { recordDeadLetter } from './dead-letters.ts';
 import { claimDueNotices, markNoticeFailed, markNoticeSent, type Channel, type OutboxRow } from './outbox.ts';
 import { DeliveryError, type TelegramClient } from './telegram.ts';
@@ -52,13 +53,14 @@ async function sendOne(deps: SenderDeps, row: OutboxRow, result: DrainResult): P
   } catch (e) {
     if (!(e instanceof DeliveryError)) throw e;
     const now = clock();
-    if (e.permanent || row.attempts >= deps.maxAttempts) {
+    const plan = e.permanent ? { dead: true as const } : retryPlan(row.attempts, { maxAttempts: deps.maxAttempts, backoffMs: deps.backoffMs, now });
+    if (plan.dead) {
       await markNoticeFailed(db, row.id, e.message, 'dead');
       await recordDeadLetter(db, 'outbox', row.id, e.message, row.attempts, now);
       result.dead++;
     } else {
-      const wait = e.retryAfterMs ?? deps.backoffMs * 2 ** (row.attempts - 1);
-      await markNoticeFailed(db, row.id, e.message, new Date(now.getTime() + wait));
+      // The provider's Retry-After, when it gives one, replaces the backoff.
+      await markNoticeFailed(db, row.id, e.message, e.retryAfterMs === null ? plan.at : new Date(now.getTime() + e.retryAfterMs));
       result.failed++;
     }
     log.warn({ component: 'ai-check', outbox: row.id, channel: row.channel, attempt: row.attempts, err: e.message }, 'notification not delivered');

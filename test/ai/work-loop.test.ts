@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { workLoop } from '../../extensions/ai-check/runner.ts';
+import { startLoop } from '../../kernel/loop.ts';
 import { waitFor } from '../support/platform.ts';
 import { freshDatabase, testLog } from '../support/stack.ts';
 
@@ -12,8 +12,7 @@ describe('ai-check: the work loop when its LISTEN connection is ended', () => {
   it('keeps the process alive and keeps working by polling', async () => {
     const db = await freshDatabase('work_loop');
     let ticks = 0;
-    const loop = workLoop({ db: db.pool, log: testLog, pollMs: 50, channel: 'work_loop_test', tick: async () => { ticks += 1; } });
-    await loop.start();
+    const loop = await startLoop({ name: 'work_loop_test', log: testLog, intervalMs: 50, listen: { db: db.pool, channel: 'work_loop_test' }, run: async () => { ticks += 1; } });
     const { rows } = await db.pool.query<{ n: number }>(`select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
       where datname = current_database() and query ilike 'listen work_loop_test%'`);
     expect(rows[0]!.n, 'the LISTEN connection was found and ended').to.equal(1);

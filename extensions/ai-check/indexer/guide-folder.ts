@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { badRequest } from '../../../kernel/errors.ts';
+import { parseOr400 } from '../../../kernel/validation.ts';
 import { stripFrontMatter, type MarkdownFile } from './chunks.ts';
 
 /**
@@ -49,11 +50,7 @@ export async function readGuideFolder(dir: string): Promise<GuideFolder | null> 
     const first = files.find((f) => /^index\.md$/i.test(f.name)) ?? files[0]!;
     raw = { slug: path.basename(dir), ...parseFrontMatter(stripFrontMatter(first.text).frontMatter ?? '') };
   }
-  const parsed = guideManifest.safeParse(raw);
-  if (!parsed.success) {
-    throw badRequest('GUIDE_MANIFEST_INVALID', `${dir}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  }
-  return { dir, manifest: parsed.data, files };
+  return { dir, manifest: parseOr400(guideManifest, raw, `the manifest of ${dir}`, 'GUIDE_MANIFEST_INVALID'), files };
 }
 
 /** Every immediate sub-folder of the repository that holds a guide. */

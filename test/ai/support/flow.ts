@@ -7,6 +7,11 @@ import { processBatch } from '../../../service/inbox/worker.ts';
 import { testLog } from '../../support/stack.ts';
 import type { CheckRow } from '../../../extensions/ai-check/checks-store.ts';
 import type { Harness } from './harness.ts';
+import { topicRegistry } from '../../../schemas/topics.ts';
+import { rowEvent } from '../../../hooks/nocodb.ts';
+import { answers } from '../../../schemas/nocodb/workbooks.ts';
+
+const topics = topicRegistry();
 
 let deliveries = 0;
 
@@ -21,14 +26,16 @@ export interface AnswerRowPayload {
 /** A NocoDB answers webhook, through the inbox to the capability's consumer, as the worker runs it. */
 export async function deliverAnswerEvent(h: Harness, row: AnswerRowPayload, previous?: Partial<AnswerRowPayload>, topic = previous ? 'nocodb.answers.update' : 'nocodb.answers.insert'): Promise<void> {
   const consumer = h.capability.consumers![0]!;
-  const routing = (t: string) => (consumer.accepts(t) ? [consumer.name] : []);
+  const routing = (t: string) => (consumer.topics.includes(t) ? [consumer.name] : []);
   const deliveryId = `delivery-${++deliveries}`;
-  await acceptEvents(h.db.pool, routing, [{
-    source: 'nocodb', deliveryId, topic,
-    payload: { table: 'answers', tableId: 'tbl_answers', row: { ...row, UpdatedAt: new Date().toISOString() }, ...(previous ? { previous } : {}) },
-  }]);
+  // Exactly what hooks/nocodb.ts stores for a row of a NocoDB delivery.
+  const stored = rowEvent(answers, 'tbl_answers', {
+    operation: topic.endsWith('.update') ? 'update' : 'insert', row: { ...row, UpdatedAt: new Date().toISOString() }, previous, via: 'webhook',
+  });
+  await acceptEvents(h.db.pool, routing, [{ ...stored, deliveryId, topic }]);
   const { rows } = await h.db.pool.query<{ id: string }>('select id::text from inbox_event where delivery_id = $1', [deliveryId]);
-  const result = await processBatch({ db: h.db.pool, log: testLog, maxAttempts: 3 }, consumer, rows.map((r) => r.id));
+  const result = await processBatch({ db: h.db.pool, log: testLog, maxAttempts: 3, topics }, consumer, rows.map((r) => r.id));
+  if (result.invalid) throw new Error(`the answer event was marked invalid`);
   if (result.failed) {
     const { rows: jobs } = await h.db.pool.query('select last_error from inbox_job where event_id = $1', [rows[0]!.id]);
     throw new Error(`the consumer failed: ${jobs[0]?.last_error}`);
