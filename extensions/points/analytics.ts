@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { PostHog } from 'posthog-node';
 import { inTransaction } from '../../kernel/db.ts';
+import { startLoop, type Loop } from '../../kernel/loop.ts';
 
 /**
  * Forwarding of ledger lines to PostHog: the only call site of posthog-node in points.
@@ -81,29 +82,18 @@ export async function forwardOnce(deps: ForwarderDeps): Promise<number> {
   });
 }
 
-/** Forwards in the background; every failure is logged and retried on the next pass. */
-export function startForwarder(deps: ForwarderDeps & { intervalMs: number }): { stop(): Promise<void> } {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  const pass = async () => {
-    try {
-      while (!stopped && (await forwardOnce(deps)) === (deps.batchSize ?? 500));
-    } catch (e) {
-      deps.log.warn({ component: 'points.analytics', err: e instanceof Error ? e.message : String(e) }, 'forwarding to PostHog failed; will retry');
-    }
-  };
-  const tick = () => {
-    running = pass().finally(() => {
-      if (!stopped) timer = setTimeout(tick, deps.intervalMs);
-    });
-  };
-  timer = setTimeout(tick, deps.intervalMs);
+/**
+ * Forwards in the background every `intervalMs` (the first time after one interval), at
+ * once again while full batches come; a failed pass is logged and tried on the next.
+ */
+export async function startForwarder(deps: ForwarderDeps & { intervalMs: number }): Promise<Pick<Loop, 'stop'>> {
+  const loop = await startLoop({
+    name: 'points.analytics', log: deps.log, intervalMs: deps.intervalMs, runAtStart: false,
+    run: async () => (await forwardOnce(deps)) === (deps.batchSize ?? 500),
+  });
   return {
     async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
+      await loop.stop();
       await deps.posthog.flush().catch(() => {});
     },
   };

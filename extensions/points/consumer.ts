@@ -1,5 +1,6 @@
 import type { Consumer, ConsumerContext, InboxEvent } from '../../kernel/capability.ts';
-import { mapEvent, mapsToEvents, type Rejected } from './events.ts';
+import { InvalidPayload } from '../../kernel/errors.ts';
+import { CANONICAL_TOPICS, mapEvent, mapsToEvents, type Rejected } from './events.ts';
 import { mirrorGroupMember } from './groups.ts';
 import { ingest, type CountingContext } from './ingest.ts';
 import { ingestBatch, type BatchItem } from './ingest-batch.ts';
@@ -12,6 +13,18 @@ export const RULE_TOPICS = ['nocodb.points_rules.insert', 'nocodb.points_rules.u
 export const GROUP_TOPICS = ['nocodb.group_members.insert', 'nocodb.group_members.update', 'nocodb.group_members.delete'] as const;
 
 type Ignore = (reason: string, details?: unknown) => Promise<void>;
+
+/**
+ * A payload points can never count as it is: the job becomes `invalid` (kernel policy),
+ * with the fields named when the mapping said which.
+ */
+function invalidPayload(reason: string, details?: unknown): InvalidPayload {
+  const issues = Array.isArray(details)
+    ? details.filter((d): d is { path?: unknown; message: string } => typeof d?.message === 'string')
+      .map((d) => ({ path: Array.isArray(d.path) ? d.path.join('.') : String(d.path ?? ''), message: d.message }))
+    : [];
+  return new InvalidPayload(issues.length ? issues : [{ path: '', message: reason }], reason);
+}
 
 /** Records an inbox event (or part of it) as not counted, with the reason, in points_ignored. */
 function ignorer(event: InboxEvent, { tx, log }: ConsumerContext): Ignore {
@@ -37,21 +50,21 @@ export interface ConsumerDeps {
 
 /**
  * The points consumer: every topic it takes, one transaction per event (the worker's).
- * A payload that is not valid is recorded in points_ignored with the reason and the
- * event is done: retrying cannot make it valid, and staff see it in NocoDB. A failure of
- * the database throws, so the worker retries it.
+ * A payload that is not valid is an InvalidPayload: the job is marked invalid with the
+ * reason, never retried, and staff see it in NocoDB's inbox_invalid grid. Invalid events
+ * inside a valid collector batch are recorded in points_ignored (the others count). A
+ * failure of the database throws, so the worker retries it.
  */
 export function pointsConsumer(deps: ConsumerDeps): Consumer {
-  const topics = new Set<string>([...PEOPLE_TOPICS, ...RULE_TOPICS, ...GROUP_TOPICS]);
   const consumer: Consumer = {
     name: 'points',
-    accepts: (topic) => topics.has(topic) || mapsToEvents(topic),
+    topics: [...CANONICAL_TOPICS, ...PEOPLE_TOPICS, ...RULE_TOPICS, ...GROUP_TOPICS],
     async handle(event: InboxEvent, { tx, log }) {
       const ctx: CountingContext = { defaultTimeZone: deps.defaultTimeZone, now: deps.clock(), inboxEventId: event.id };
       const ignore = ignorer(event, { tx, log });
       if (mapsToEvents(event.topic)) {
         const mapped = mapEvent(event.topic, event.payload, ctx.now);
-        if (mapped.type === 'invalid') return ignore(mapped.reason, mapped.details);
+        if (mapped.type === 'invalid') throw invalidPayload(mapped.reason, mapped.details);
         if (mapped.type === 'skip') {
           log.debug({ component: 'points', event: event.id, reason: mapped.reason }, 'nothing to count');
           return;
@@ -63,26 +76,26 @@ export function pointsConsumer(deps: ConsumerDeps): Consumer {
       const operation = event.topic.slice(event.topic.lastIndexOf('.') + 1);
       if (event.topic.startsWith('nocodb.points_rules.')) {
         const r = await mirrorRule(tx, operation, event.payload);
-        if (r.type === 'invalid') return ignore(r.reason, r.details);
+        if (r.type === 'invalid') throw invalidPayload(r.reason, r.details);
         if (r.type === 'changed') deps.onRecomputeScheduled?.(r.recomputeId);
         return;
       }
       if (event.topic.startsWith('nocodb.group_members.')) {
         const r = await mirrorGroupMember(tx, operation, event.payload);
-        if (r.type === 'invalid') return ignore(r.reason, r.details);
+        if (r.type === 'invalid') throw invalidPayload(r.reason, r.details);
         return;
       }
       if (event.topic.startsWith('kratos.')) {
         const r = await onIdentity(tx, event.payload, { ...ctx, log, registration: event.topic === 'kratos.registration' });
-        if (r.type === 'invalid') return ignore(r.reason, r.details);
+        if (r.type === 'invalid') throw invalidPayload(r.reason, r.details);
         return;
       }
       if (event.topic.startsWith('discourse.user_')) {
         const r = await onDiscourseUser(tx, event.payload, { ...ctx, log });
-        if (r.type === 'invalid') return ignore(r.reason, r.details);
+        if (r.type === 'invalid') throw invalidPayload(r.reason, r.details);
         return;
       }
-      return ignore(`topic ${event.topic} is not handled by points`);
+      throw invalidPayload(`topic ${event.topic} is not handled by points`);
     },
   };
   if (deps.batch === false) return consumer;
@@ -104,10 +117,8 @@ export function pointsConsumer(deps: ConsumerDeps): Consumer {
         run.push(...mapped.events.map((e) => ({ event: e, inboxEventId: event.id })));
         continue;
       }
-      if (mapped?.type === 'invalid') {
-        await ignorer(event, ctx)(mapped.reason, mapped.details);
-        continue;
-      }
+      // The batch is rolled back and handled one by one, where this event becomes invalid.
+      if (mapped?.type === 'invalid') throw invalidPayload(mapped.reason, mapped.details);
       if (mapped?.type === 'skip') continue;
       await flush();
       await consumer.handle(event, ctx);

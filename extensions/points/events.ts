@@ -5,6 +5,7 @@ import {
   telegramNotePayload, type CanonicalEvent, type ExternalRef, type PointsKind,
 } from '../../schemas/events/points.ts';
 import { cookedText, writtenCharacters } from './characters.ts';
+import { issuesOf } from '../../kernel/validation.ts';
 
 /**
  * Inbox payloads -> canonical events (schemas/events/points.ts). Pure: the caller passes
@@ -90,7 +91,7 @@ function route(topic: string, payload: unknown): Mapped {
 }
 
 function invalid(reason: string, error: z.ZodError): Mapped {
-  return { type: 'invalid', reason, details: error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message })) };
+  return { type: 'invalid', reason, details: issuesOf(error) };
 }
 
 /** An instant from a source's text; NocoDB may leave out the offset, which then is UTC. */

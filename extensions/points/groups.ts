@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { nocodbGroupMemberPayload } from '../../schemas/events/points.ts';
+import { issuesOf } from '../../kernel/validation.ts';
 
 /**
  * Group membership, mirrored from NocoDB's group_members for group ratings. NocoDB never
@@ -11,7 +12,7 @@ export type GroupOutcome = { type: 'applied' } | { type: 'invalid'; reason: stri
 export async function mirrorGroupMember(tx: PoolClient, operation: string, payload: unknown): Promise<GroupOutcome> {
   const parsed = nocodbGroupMemberPayload.safeParse(payload);
   if (!parsed.success) {
-    return { type: 'invalid', reason: 'group_members row is not valid', details: parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message })) };
+    return { type: 'invalid', reason: 'group_members row is not valid', details: issuesOf(parsed.error) };
   }
   const row = parsed.data.row;
   if (operation === 'delete') {

@@ -1,6 +1,9 @@
+import type { RequestHandler } from 'express';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Capability } from '../../kernel/capability.ts';
+import type { Loop } from '../../kernel/loop.ts';
+import { defaultRules, pointsRulesTable } from '../../schemas/nocodb/points-rules.ts';
 import { startForwarder, type PostHogLike } from './analytics.ts';
 import { GROUP_TOPICS, PEOPLE_TOPICS, pointsConsumer, RULE_TOPICS } from './consumer.ts';
 import { CANONICAL_TOPICS } from './events.ts';
@@ -11,12 +14,17 @@ import { routes, type Guard } from './routes.ts';
  * Points (issue 4): every active action of a student becomes ledger lines, like a bank
  * account. The only file other folders import.
  *
- * Flow: inbox topic -> events.ts (payload -> canonical event) -> ingest-batch.ts (a
- * worker's batch: people, one insert, the touched days settled by recompute.ts's SQL) or,
- * one at a time, ingest.ts (person, once by key, or parked) -> settle.ts + rules.ts (the
- * day's lines) -> ledger.ts (SQL). Both paths give the same lines (tested). Rule changes
- * (rule-mirror.ts) schedule recompute.ts jobs; routes.ts serves reads; analytics.ts
- * forwards booked lines to PostHog off the counting path. The NocoDB grids are views
+ * The counting path, in reading order: inbox topic -> consumer.ts -> events.ts (payload ->
+ * canonical event) -> ingest-batch.ts (a worker's batch) -> people-store.ts (its people,
+ * found and locked, or the event parked) -> ingest-batch-store.ts (its events, one insert)
+ * -> settle-store.ts (the days it touched, settled in one statement). rules.ts is the
+ * specification the tests hold settle-store.ts to; counted one at a time (batchIngestion
+ * false, and a thing that changed hands) an event takes ingest.ts -> settle.ts + rules.ts
+ * -> ledger.ts instead, to the same lines (tested).
+ *
+ * Off that path: a rule change (rule-mirror.ts) schedules a job that recompute.ts runs
+ * (recompute-store.ts, with settle-store.ts's statement for whole people); routes.ts
+ * serves reads; analytics.ts forwards booked lines to PostHog. The NocoDB grids are views
  * (schemas/migrations/0207, 0208).
  */
 
@@ -28,6 +36,8 @@ export interface PointsDeps {
   posthog?: PostHogLike;
   /** Permission middleware for the routes: `guard(relation, req => 'Namespace:id')`. */
   guard: Guard;
+  /** Session only (401 without one): the school-wide ratings. */
+  signedIn: RequestHandler;
   /** Zone of people who have not said theirs, and of school-wide rating periods. Default Europe/Moscow. */
   defaultTimeZone?: string;
   /** How often the background recomputation looks for jobs. Default 5 s. */
@@ -52,17 +62,20 @@ export function register(deps: PointsDeps): PointsCapability {
   const defaultTimeZone = deps.defaultTimeZone ?? 'Europe/Moscow';
   const log = deps.log.child({ capability: 'points' });
   const runner = { db: deps.db, log, clock: deps.clock, parallel: deps.recomputeParallel ?? 2 };
-  let loop: ReturnType<typeof startRecomputeLoop> | undefined;
-  let forwarder: ReturnType<typeof startForwarder> | undefined;
+  let loop: Loop | undefined;
+  let forwarder: Pick<Loop, 'stop'> | undefined;
   const nudge = () => loop?.nudge();
   return {
     name: 'points',
     consumers: [pointsConsumer({ clock: deps.clock, defaultTimeZone, onRecomputeScheduled: nudge, batch: deps.batchIngestion })],
-    routes: (router) => routes(router, { db: deps.db, clock: deps.clock, guard: deps.guard, defaultTimeZone, onRecomputeScheduled: nudge }),
+    routes: (router) => routes(router, { db: deps.db, clock: deps.clock, guard: deps.guard, signedIn: deps.signedIn, defaultTimeZone, onRecomputeScheduled: nudge }),
+    async seed(created) {
+      if (created.tables.includes(pointsRulesTable.key)) await created.insert(pointsRulesTable.key, defaultRules);
+    },
     async start() {
       await recordSchoolZone(deps.db, defaultTimeZone);
-      loop = startRecomputeLoop({ ...runner, intervalMs: deps.recomputeIntervalMs ?? 5000 });
-      if (deps.posthog) forwarder = startForwarder({ db: deps.db, log, posthog: deps.posthog, intervalMs: deps.analyticsIntervalMs ?? 30_000 });
+      loop = await startRecomputeLoop({ ...runner, intervalMs: deps.recomputeIntervalMs ?? 5000 });
+      if (deps.posthog) forwarder = await startForwarder({ db: deps.db, log, posthog: deps.posthog, intervalMs: deps.analyticsIntervalMs ?? 30_000 });
     },
     async stop() {
       // The PostHog client is the caller's (shared): flushed by the forwarder, not shut down here.

@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import type { CanonicalEvent } from '../../schemas/events/points.ts';
 import { localDay } from './calendar.ts';
 import { insertEvent, lockForCounting, type GroupState, type NewEvent, type OtherVersion } from './ledger.ts';
-import { park, refsOf, resolveAndLock, type Person } from './people.ts';
+import { park, refsOf, resolveAndLock, type Person } from './people-store.ts';
 import { compareKeys, type Group } from './rules.ts';
 import { settleGroups } from './settle.ts';
 

@@ -95,7 +95,7 @@ ev as (
   select e.id, e.key, e.occurred_at, e.actions, e.characters, e.seconds,
     not e.retract and not exists (
       select 1 from points_event s
-      -- person_id as text: the planner would otherwise AND in the person index (recompute.ts).
+      -- person_id as text: the planner would otherwise AND in the person index (settle-store.ts).
       where s.subject = e.subject and s.version >= e.version and s.person_id::text = e.person_id::text and (s.version > e.version or s.key > e.key)
     ) as live
   from points_event e where e.person_id = $1::uuid and e.kind = $2 and e.day = $3::date

@@ -2,12 +2,9 @@ import type { PointsKind } from '../../schemas/events/points.ts';
 import type { Note } from './rules.ts';
 
 /** What students and staff read, in Russian and English. */
-export type Lang = 'ru' | 'en';
+import type { Lang } from '../../kernel/lang.ts';
 
-export function pickLang(query: unknown, acceptLanguage: string | undefined): Lang {
-  if (query === 'ru' || query === 'en') return query;
-  return /^\s*en\b/i.test(acceptLanguage ?? '') ? 'en' : 'ru';
-}
+export { pickLang, type Lang } from '../../kernel/lang.ts';
 
 const KINDS: Record<PointsKind, Record<Lang, string>> = {
   club_post: { ru: 'Сообщение в клубе', en: 'Club post' },

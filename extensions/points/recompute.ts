@@ -1,289 +1,19 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { inTransaction } from '../../kernel/db.ts';
-import { LOCK_PERSON, LOCK_RULES } from './ledger.ts';
+import { startLoop, type Loop } from '../../kernel/loop.ts';
+import {
+  claimJob, failJob, finishJob, lockChunk, peopleOfJob, recomputeJob, recordChunkDone, type ClaimedJob, type RecomputeJob,
+} from './recompute-store.ts';
+import { recomputeScope } from './settle-store.ts';
 
 /**
- * Recomputation, set-based: the same rules as rules.ts, written as one INSERT ... SELECT
- * with window functions, for many people at once. Reproducible: the rule in force on
- * each event's day (effective_from) applies; events are taken in (occurred_at, key)
- * order; what is already right is left alone; what differs is compensated and re-added.
+ * Recomputation jobs: a rule change (rule-mirror.ts) schedules one; this runs them in the
+ * background, a chunk of people per transaction, with settle-store.ts's statement. Their
+ * table's SQL is recompute-store.ts's.
  */
 
-export interface RecomputeScope {
-  /** null: every person. */
-  personIds: string[] | null;
-  /** null: every kind. */
-  kinds: string[] | null;
-  /** null: from the first day. */
-  fromDay: string | null;
-}
-
-/*
- * $1 person ids (null = all), $2 kinds (null = all), $3 first day (null = all),
- * $4 recompute id, $5 booking time.
- * ev:      the scoped people's events, each marked live when it is the latest version of its
- *          subject for the person and not a retraction (whole subjects, before the day filter);
- * rules:   each kind's rules as [effective_from, next effective_from) ranges;
- * scored:  the rule of the day and the previous live action (cooldown);
- * raw:     points before the cap, or the reason for none (short, cooldown, no rule);
- * capped:  the cap over the running raw sum of the day;
- * target:  own lines and ambassador lines;
- * lines:   every ledger line of these events (a compensation carries its line's event);
- * active:  those not compensated yet;
- * changed: events whose active lines differ from their target lines (an event has at most
- *          one line per role; more than one active is itself a difference): their active lines
- *          are reversed and their target lines added (CHANGED_BY_JOIN / CHANGED_BY_PAIRS below).
- */
-const EVENTS_OF_PEOPLE = `
-ev as (
-  select * from (
-    select e.id, e.person_id, e.kind, e.day, e.occurred_at, e.key, e.actions, e.characters, e.seconds,
-      not e.retract and row_number() over (partition by e.person_id, e.subject order by e.version desc, e.key desc) = 1 as live
-    from points_event e
-    where ($1::uuid[] is null or e.person_id = any($1)) and ($2::text[] is null or e.kind = any($2))
-  ) x where $3::date is null or x.day >= $3::date
-)`;
-
-/*
- * The same for some person-kind-days ($1 people, $2 kinds, $3 days, element-wise): the
- * incremental path of a batch of new events. Liveness looks at the whole subject through
- * its index, as ledger.ts does for one day.
- */
-const EVENTS_OF_GROUPS = `
-g as (select distinct * from unnest($1::uuid[], $2::text[], $3::date[]) as g(person_id, kind, day)),
-ev as (
-  select e.id, e.person_id, e.kind, e.day, e.occurred_at, e.key, e.actions, e.characters, e.seconds,
-    not e.retract and not exists (
-      -- (subject, version) is the index; the rest filters the few versions found (person_id is
-      -- compared as text so that the planner does not AND in the person index, 2x slower).
-      select 1 from points_event s
-      where s.subject = e.subject and s.version >= e.version and s.person_id::text = e.person_id::text and (s.version > e.version or s.key > e.key)
-    ) as live
-  -- A probe of the (person, kind, day) index per day: offset 0 keeps the planner from
-  -- hashing the days and scanning the whole table, which it prefers while it is small.
-  from g cross join lateral (
-    select * from points_event e where e.person_id = g.person_id and e.kind = g.kind and e.day = g.day offset 0
-  ) e
-)`;
-
-const settleSql = (events: string, tail: string) => `
-with ${events},
-rules as (
-  select r.rule_id, r.version, r.kind, r.points, r.min_length, r.daily_cap, r.cooldown_seconds, r.effective_from,
-    -- Factors in thousandths, as rules.ts carries them: integer arithmetic, exact and fast.
-    (r.per_character * 1000)::bigint as per_character_milli, (r.per_minute * 1000)::bigint as per_minute_milli,
-    (r.ambassador_share * 1000)::bigint as ambassador_share_milli,
-    lead(r.effective_from) over (partition by r.kind order by r.effective_from) as effective_to
-  from (select distinct on (kind, effective_from) * from points_rule_current order by kind, effective_from, rule_id desc) r
-),
-scored as (
-  select l.id, l.person_id, l.kind, l.day, l.occurred_at, l.key, l.actions, l.characters, l.seconds,
-    r.rule_id, r.version as rule_version, r.points as rule_points, r.per_character_milli, r.per_minute_milli, r.min_length,
-    r.daily_cap, r.cooldown_seconds, r.ambassador_share_milli,
-    lag(l.occurred_at) over (partition by l.person_id, l.kind, l.day order by l.occurred_at, l.key) as previous_at
-  from ev l
-  left join rules r on r.kind = l.kind and l.day >= r.effective_from and (r.effective_to is null or l.day < r.effective_to)
-  where l.live
-),
-raw as (
-  select s.*, case
-      when s.rule_id is null then 'no_rule'
-      when s.min_length > 0 and s.characters is not null and s.characters < s.min_length then 'short'
-      when s.cooldown_seconds > 0 and s.previous_at is not null
-        and s.occurred_at - s.previous_at < make_interval(secs => s.cooldown_seconds) then 'cooldown'
-    end as early_note
-  from scored s
-),
-pointed as (
-  select r.*, case when r.early_note is null
-      then r.rule_points * r.actions + (coalesce(r.characters, 0) * r.per_character_milli / 1000)::int
-        + (coalesce(r.seconds, 0) * r.per_minute_milli / 60000)::int
-      else 0 end as raw_points
-  from raw r
-),
-capped as (
-  select p.id, p.person_id, p.kind, p.day, p.rule_id, p.rule_version, p.actions, p.characters, p.seconds, p.early_note,
-    p.raw_points, p.ambassador_share_milli, case when p.daily_cap is null then p.raw_points
-      else greatest(0, least(p.raw_points, p.daily_cap - (sum(p.raw_points) over (
-        partition by p.person_id, p.kind, p.day order by p.occurred_at, p.key rows between unbounded preceding and current row) - p.raw_points)))
-    end as points
-  from pointed p
-),
-target as (
-  select c.id as event_id, c.person_id, 'own'::text as role, null::uuid as from_person_id, c.kind, c.day, c.rule_id, c.rule_version,
-    c.points::int as points, c.actions, coalesce(c.characters, 0) as characters, coalesce(c.seconds, 0) as seconds,
-    coalesce(c.early_note, case when c.points < c.raw_points then 'cap' end) as note
-  from capped c
-  union all
-  select c.id, ref.ambassador_id, 'ambassador', c.person_id, c.kind, c.day, c.rule_id, c.rule_version,
-    (c.points * c.ambassador_share_milli / 1000)::int, 0, 0, 0, null
-  from capped c join points_referral ref on ref.person_id = c.person_id
-  where c.points * c.ambassador_share_milli >= 1000
-),
-lines as (
-  select l.* from points_ledger l join ev on ev.id = l.event_id
-),
--- A compensation has the event of the line it cancels: the anti-join stays within these lines.
-active as (
-  select l.id as line_id, l.event_id, l.person_id, l.role, l.from_person_id, l.kind, l.day, l.rule_id, l.rule_version, l.points,
-    l.actions, l.characters, l.seconds, l.note
-  from lines l
-  where l.compensates is null and not exists (select 1 from lines c where c.compensates = l.id)
-),
-${tail}order by event_id, compensates is null, role desc`;
-
-/*
- * Two ways to end the statement, the same lines either way (the tests compare both with
- * rules.ts). For whole people, a hash join of the changed events with their lines. For a
- * batch of days the planner sees small inputs and joins them in a nested loop that grows
- * with the square of the batch: there each pair carries its own verdict instead, at the
- * price of two window sorts that a million rows do not want.
- */
-const CHANGED_BY_JOIN = `
-changed as (
-  select coalesce(t.event_id, a.event_id) as event_id
-  from target t full join active a on a.event_id = t.event_id and a.role = t.role
-  where t.event_id is null or a.event_id is null
-    or (t.person_id, t.from_person_id, t.kind, t.day, t.rule_id, t.rule_version, t.points, t.actions, t.characters, t.seconds, t.note)
-      is distinct from (a.person_id, a.from_person_id, a.kind, a.day, a.rule_id, a.rule_version, a.points, a.actions, a.characters, a.seconds, a.note)
-  union
-  select event_id from active group by event_id, role having count(*) > 1
-)
-insert into points_ledger (event_id, person_id, role, from_person_id, kind, day, rule_id, rule_version, points, actions,
-  characters, seconds, note, compensates, recompute_id, recorded_at)
-select * from (
-  select a.event_id, a.person_id, a.role, a.from_person_id, a.kind, a.day, a.rule_id, a.rule_version, -a.points, -a.actions,
-    -a.characters, -a.seconds, a.note, a.line_id as compensates, $4::bigint, $5::timestamptz
-  from active a where a.event_id in (select event_id from changed)
-  union all
-  select t.event_id, t.person_id, t.role, t.from_person_id, t.kind, t.day, t.rule_id, t.rule_version, t.points, t.actions,
-    t.characters, t.seconds, t.note, null, $4::bigint, $5::timestamptz
-  from target t where t.event_id in (select event_id from changed)
-) lines
--- Per event: its reversals, then its new lines, so a statement reads in order.
-`;
-const CHANGED_BY_PAIRS = `
-paired as (
-  select coalesce(t.event_id, a.event_id) as event_id, coalesce(t.role, a.role) as role, t.event_id is not null as has_target,
-    t.person_id as t_person_id, t.from_person_id as t_from_person_id, t.kind as t_kind, t.day as t_day, t.rule_id as t_rule_id,
-    t.rule_version as t_rule_version, t.points as t_points, t.actions as t_actions, t.characters as t_characters, t.seconds as t_seconds,
-    t.note as t_note, a.line_id, a.person_id, a.from_person_id, a.kind, a.day, a.rule_id, a.rule_version, a.points, a.actions,
-    a.characters, a.seconds, a.note,
-    t.event_id is null or a.event_id is null
-      or (t.person_id, t.from_person_id, t.kind, t.day, t.rule_id, t.rule_version, t.points, t.actions, t.characters, t.seconds, t.note)
-        is distinct from (a.person_id, a.from_person_id, a.kind, a.day, a.rule_id, a.rule_version, a.points, a.actions, a.characters, a.seconds, a.note)
-      or count(*) over (partition by coalesce(t.event_id, a.event_id), coalesce(t.role, a.role)) > 1 as differs
-  from target t full join active a on a.event_id = t.event_id and a.role = t.role
-),
-changed as (
-  select p.*, bool_or(p.differs) over (partition by p.event_id) as event_changed,
-    row_number() over (partition by p.event_id, p.role order by p.line_id) as nth
-  from paired p
-)
-insert into points_ledger (event_id, person_id, role, from_person_id, kind, day, rule_id, rule_version, points, actions,
-  characters, seconds, note, compensates, recompute_id, recorded_at)
-select * from (
-  select c.event_id, c.person_id, c.role, c.from_person_id, c.kind, c.day, c.rule_id, c.rule_version, -c.points, -c.actions,
-    -c.characters, -c.seconds, c.note, c.line_id as compensates, $4::bigint, $5::timestamptz
-  from changed c where c.event_changed and c.line_id is not null
-  union all
-  select c.event_id, c.t_person_id, c.role, c.t_from_person_id, c.t_kind, c.t_day, c.t_rule_id, c.t_rule_version, c.t_points, c.t_actions,
-    c.t_characters, c.t_seconds, c.t_note, null, $4::bigint, $5::timestamptz
-  from changed c where c.event_changed and c.has_target and c.nth = 1
-) lines
--- Per event: its reversals, then its new lines, so a statement reads in order.
-`;
-
-const RECOMPUTE_SQL = settleSql(EVENTS_OF_PEOPLE, CHANGED_BY_JOIN);
-const SETTLE_GROUPS_SQL = settleSql(EVENTS_OF_GROUPS, CHANGED_BY_PAIRS);
-
-/**
- * Recomputes a scope inside the caller's transaction, which must hold the people's locks
- * (or be the only writer). Returns the number of lines appended.
- */
-export async function recomputeScope(tx: PoolClient, scope: RecomputeScope, at: Date, recomputeId: string | null = null): Promise<number> {
-  const r = await tx.query(RECOMPUTE_SQL, [scope.personIds, scope.kinds, scope.fromDay, recomputeId, at]);
-  return r.rowCount ?? 0;
-}
-
-/**
- * Brings some person-kind-days in line with their events and rules, set-based (the batch
- * counterpart of settle.ts), inside the caller's transaction, which holds their people's
- * locks. Returns the number of lines appended.
- */
-export async function settleGroupsSql(tx: PoolClient, groups: { personId: string; kind: string; day: string }[], at: Date): Promise<number> {
-  if (groups.length === 0) return 0;
-  const r = await tx.query({ name: 'points.settle-groups', text: SETTLE_GROUPS_SQL, values: [
-    groups.map((g) => g.personId), groups.map((g) => g.kind), groups.map((g) => g.day), null, at,
-  ] });
-  return r.rowCount ?? 0;
-}
-
-export interface RecomputeRequest {
-  reason: string;
-  kinds: string[] | null;
-  fromDay: string | null;
-  personIds?: string[] | null;
-}
-
-/**
- * Schedules a background recomputation. A job still pending is widened instead of adding
- * another: several rule edits in a row cost one pass.
- */
-export async function scheduleRecompute(tx: PoolClient, req: RecomputeRequest): Promise<string> {
-  const { rows } = await tx.query<{ id: string }>(`
-    with pending as (
-      select id from points_recompute where status = 'pending' and person_ids is null and $4::uuid[] is null
-      order by id limit 1 for update skip locked
-    ), widened as (
-      update points_recompute j set
-        reason = left(j.reason || '; ' || $1, 2000),
-        kinds = case when j.kinds is null or $2::text[] is null then null else array(select distinct unnest(j.kinds || $2::text[]) order by 1) end,
-        from_day = case when j.from_day is null or $3::date is null then null else least(j.from_day, $3::date) end
-      from pending where j.id = pending.id
-      returning j.id
-    ), added as (
-      insert into points_recompute (reason, kinds, from_day, person_ids)
-      select $1, $2, $3, $4 where not exists (select 1 from widened)
-      returning id
-    )
-    select id::text from widened union all select id::text from added`, [req.reason, req.kinds, req.fromDay, req.personIds ?? null]);
-  return rows[0]!.id;
-}
-
-export interface RecomputeJob {
-  id: string;
-  reason: string;
-  status: 'pending' | 'running' | 'done' | 'failed';
-  kinds: string[] | null;
-  fromDay: string | null;
-  total: number | null;
-  done: number;
-  linesAdded: number;
-  requestedAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  error: string | null;
-}
-
-const JOB_COLUMNS = `id::text, reason, status, kinds, to_char(from_day, 'YYYY-MM-DD') as from_day, person_ids, total, done, lines_added,
-  requested_at, started_at, finished_at, error`;
-
-interface JobRow {
-  id: string; reason: string; status: RecomputeJob['status']; kinds: string[] | null; from_day: string | null; person_ids: string[] | null;
-  total: number | null; done: number; lines_added: number; requested_at: Date; started_at: Date | null; finished_at: Date | null; error: string | null;
-}
-
-const jobFromRow = (r: JobRow): RecomputeJob => ({
-  id: r.id, reason: r.reason, status: r.status, kinds: r.kinds, fromDay: r.from_day, total: r.total, done: r.done, linesAdded: r.lines_added,
-  requestedAt: r.requested_at, startedAt: r.started_at, finishedAt: r.finished_at, error: r.error,
-});
-
-export async function recomputeJob(db: Pool | PoolClient, id: string): Promise<RecomputeJob | undefined> {
-  const { rows } = await db.query<JobRow>(`select ${JOB_COLUMNS} from points_recompute where id = $1`, [id]);
-  return rows[0] ? jobFromRow(rows[0]) : undefined;
-}
+// What callers of recomputation import from here (rule-mirror.ts, routes.ts, registration.ts, scripts/bench).
 
 export interface RunnerDeps {
   db: Pool;
@@ -301,20 +31,24 @@ export interface RunnerDeps {
   staleSeconds?: number;
 }
 
-type ClaimedJob = RecomputeJob & { personIds: string[] | null };
+/** Runs pending jobs until there are none; returns how many ran. */
+export async function runPendingRecomputes(deps: RunnerDeps): Promise<number> {
+  const claim = () => claimJob(deps.db, deps.staleSeconds ?? 300);
+  let ran = 0;
+  for (let job = await claim(); job; job = await claim()) {
+    const done = await runJob(deps, job);
+    deps.log.info({ component: 'points.recompute', job: done.id, status: done.status, people: done.total, lines: done.linesAdded }, 'recomputation finished');
+    ran += 1;
+  }
+  return ran;
+}
 
-/** Claims the next pending (or abandoned) job; undefined when there is none. */
-async function claim(deps: RunnerDeps): Promise<ClaimedJob | undefined> {
-  const { rows } = await deps.db.query<JobRow>(`
-    update points_recompute j set status = 'running', started_at = now(), heartbeat_at = now(), done = 0, total = null, error = null
-    from (
-      select id from points_recompute
-      where status = 'pending' or (status = 'running' and heartbeat_at < now() - make_interval(secs => $1))
-      order by id limit 1 for update skip locked
-    ) c where j.id = c.id
-    returning ${JOB_COLUMNS.replace('id::text', 'j.id::text')}`, [deps.staleSeconds ?? 300]);
-  const row = rows[0];
-  return row ? { ...jobFromRow(row), personIds: row.person_ids } : undefined;
+/** Looks for jobs every `intervalMs` (the first time after one interval); nudge() looks now. */
+export function startRecomputeLoop(deps: RunnerDeps & { intervalMs: number }): Promise<Loop> {
+  return startLoop({
+    name: 'points.recompute', log: deps.log, intervalMs: deps.intervalMs, runAtStart: false,
+    run: async () => { await runPendingRecomputes(deps); },
+  });
 }
 
 /**
@@ -326,12 +60,7 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob): Promise<Recompu
   const { db, log } = deps;
   const parallel = Math.max(1, deps.parallel ?? 2);
   try {
-    const { rows } = await db.query<{ person_id: string }>(`
-      select distinct person_id::text from points_event
-      where ($1::uuid[] is null or person_id = any($1)) and ($2::text[] is null or kind = any($2)) and ($3::date is null or day >= $3::date)
-      order by 1`, [job.personIds, job.kinds, job.fromDay]);
-    const people = rows.map((r) => r.person_id);
-    await db.query('update points_recompute set total = $2, heartbeat_at = now() where id = $1', [job.id, people.length]);
+    const people = await peopleOfJob(db, job);
     // As many chunks as keep every connection busy to the end, none above chunkSize people.
     const chunks = parallel * Math.ceil(people.length / (parallel * (deps.chunkSize ?? 2000)));
     const size = Math.max(1, Math.ceil(people.length / Math.max(1, chunks)));
@@ -347,11 +76,11 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob): Promise<Recompu
       }
     };
     await Promise.all(Array.from({ length: parallel }, worker));
-    await db.query(`update points_recompute set status = 'done', finished_at = now() where id = $1`, [job.id]);
+    await finishJob(db, job.id);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     log.error({ component: 'points.recompute', job: job.id, err: message }, 'recomputation failed');
-    await db.query(`update points_recompute set status = 'failed', finished_at = now(), error = $2 where id = $1`, [job.id, message.slice(0, 2000)]);
+    await failJob(db, job.id, message);
   }
   return (await recomputeJob(db, job.id))!;
 }
@@ -359,69 +88,13 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob): Promise<Recompu
 /** One chunk in one transaction; returns the people that were busy (not done). */
 async function runChunk(deps: RunnerDeps, job: RecomputeJob, people: string[], wait: boolean): Promise<string[]> {
   return inTransaction(deps.db, async (tx) => {
-    // Sorts and hashes of a chunk (about 100 events a person) stay in memory instead of spilling.
-    await tx.query(`set local work_mem = '128MB'`);
-    await tx.query(`select pg_advisory_xact_lock_shared(${LOCK_RULES}, 0)`);
     // Waiting for locks only after many rounds of trying: a chunk that waits could deadlock
     // with a batch of events holding one of its people while waiting for another.
-    const { rows } = await tx.query<{ p: string; ok: boolean }>(wait
-      ? `select p, pg_advisory_xact_lock(${LOCK_PERSON}, hashtext(p::uuid::text))::text = '' as ok from unnest($1::text[]) with ordinality as t(p, n) order by n`
-      : `select p, pg_try_advisory_xact_lock(${LOCK_PERSON}, hashtext(p::uuid::text)) as ok from unnest($1::text[]) with ordinality as t(p, n) order by n`,
-    [people]);
-    const locked = rows.filter((r) => r.ok).map((r) => r.p);
-    const busy = rows.filter((r) => !r.ok).map((r) => r.p);
+    const { locked, busy } = await lockChunk(tx, people, wait);
     if (locked.length) {
       const added = await recomputeScope(tx, { personIds: locked, kinds: job.kinds, fromDay: job.fromDay }, deps.clock(), job.id);
-      await tx.query(`update points_recompute set done = done + $2, lines_added = lines_added + $3, heartbeat_at = now() where id = $1`,
-        [job.id, locked.length, added]);
+      await recordChunkDone(tx, job.id, locked.length, added);
     }
     return busy;
   });
-}
-
-/** Runs pending jobs until there are none; returns how many ran. */
-export async function runPendingRecomputes(deps: RunnerDeps): Promise<number> {
-  let ran = 0;
-  for (let job = await claim(deps); job; job = await claim(deps)) {
-    const done = await runJob(deps, job);
-    deps.log.info({ component: 'points.recompute', job: done.id, status: done.status, people: done.total, lines: done.linesAdded }, 'recomputation finished');
-    ran += 1;
-  }
-  return ran;
-}
-
-/** Polls for jobs in the background; nudge() looks now; stop() waits for the job in progress. */
-export function startRecomputeLoop(deps: RunnerDeps & { intervalMs: number }): { stop(): Promise<void>; nudge(): void } {
-  let stopped = false;
-  let busy: Promise<void> | undefined;
-  let again = false;
-  let timer: NodeJS.Timeout | undefined;
-  const schedule = (ms: number) => {
-    if (timer) clearTimeout(timer);
-    if (!stopped) timer = setTimeout(tick, ms);
-  };
-  function tick(): void {
-    if (stopped) return;
-    if (busy) {
-      again = true;
-      return;
-    }
-    busy = runPendingRecomputes(deps)
-      .then(() => undefined)
-      .catch((e: unknown) => deps.log.error({ component: 'points.recompute', err: e instanceof Error ? e.message : String(e) }, 'recompute loop failed'))
-      .finally(() => {
-        busy = undefined;
-        schedule(again ? 0 : deps.intervalMs);
-        again = false;
-      });
-  }
-  schedule(deps.intervalMs);
-  return {
-    nudge: () => schedule(0),
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await busy;
-    },
-  };
 }

@@ -4,7 +4,7 @@ import type { Pool, PoolClient } from 'pg';
 /**
  * Ambassadors: a referral code per ambassador; a person who registers with it is linked
  * to the ambassador for good, and the rule's ambassador share of each of their counted
- * actions becomes a separate ledger line for the ambassador (rules.ts, recompute.ts).
+ * actions becomes a separate ledger line for the ambassador (rules.ts, settle-store.ts).
  */
 
 /** No 0/O, 1/I/L: codes are read aloud and typed from screens. */

@@ -8,9 +8,9 @@ import { activityByDay, balanceOf, yearCalendar } from './activity.ts';
 import { addDays, daysBetween, isDay, localDay } from './calendar.ts';
 import { renderHeatmap } from './heatmap.ts';
 import { pickLang } from './messages.ts';
-import { personTimeZone, setTimeZone } from './people.ts';
+import { personTimeZone, setTimeZone } from './people-store.ts';
 import { rating } from './ratings.ts';
-import { recomputeJob, scheduleRecompute } from './recompute.ts';
+import { recomputeJob, scheduleRecompute } from './recompute-store.ts';
 import { referralCodeOf, referralsOf } from './referrals.ts';
 import { loadStatement, statementCsv } from './statement.ts';
 
@@ -21,11 +21,14 @@ import { loadStatement, statementCsv } from './statement.ts';
  */
 export type { Guard } from '../../kernel/capability.ts';
 import type { Guard } from '../../kernel/capability.ts';
+import { issuesOf } from '../../kernel/validation.ts';
 
 export interface RoutesDeps {
   db: Pool;
   clock: () => Date;
   guard: Guard;
+  /** Only a session: school-wide ratings are open to every signed-in person (not a Keto question). */
+  signedIn: RequestHandler;
   /** Zone of people without one, and of school-wide periods (ratings). */
   defaultTimeZone: string;
   onRecomputeScheduled?: (id: string) => void;
@@ -39,7 +42,7 @@ const RATING_TTL_MS = 60_000;
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(value);
   if (!r.success) {
-    throw badRequest('POINTS_QUERY_INVALID', `${what} is not valid`, r.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })));
+    throw badRequest('POINTS_QUERY_INVALID', `${what} is not valid`, issuesOf(r.error, 10));
   }
   return r.data;
 }
@@ -142,7 +145,7 @@ export function routes(router: Router, deps: RoutesDeps): void {
     return value;
   };
 
-  router.get('/ratings', guard('view', () => 'Points:ratings'), async (req: Request, res: Response) => {
+  router.get('/ratings', deps.signedIn, async (req: Request, res: Response) => {
     const q = parse(ratingQuery, req.query, 'query');
     const timeZone = q.timeZone ?? deps.defaultTimeZone;
     res.json({ ...q, timeZone, ...(await cachedRating({ ...q, timeZone, now: clock() })) });

@@ -2,7 +2,8 @@ import type { PoolClient } from 'pg';
 import { nocodbRulePayload, type PointsKind } from '../../schemas/events/points.ts';
 import { parseInstant } from './events.ts';
 import { LOCK_RULES } from './ledger.ts';
-import { scheduleRecompute } from './recompute.ts';
+import { scheduleRecompute } from './recompute-store.ts';
+import { issuesOf } from '../../kernel/validation.ts';
 
 /**
  * Staff edit the rules in NocoDB (table points_rules, schemas/nocodb/points-rules.ts); each row change
@@ -43,7 +44,7 @@ const whole = (v: number | null | undefined) => Math.max(0, Math.trunc(v ?? 0));
 export async function mirrorRule(tx: PoolClient, operation: string, payload: unknown): Promise<MirrorOutcome> {
   const parsed = nocodbRulePayload.safeParse(payload);
   if (!parsed.success) {
-    return { type: 'invalid', reason: 'points_rules row is not valid', details: parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message })) };
+    return { type: 'invalid', reason: 'points_rules row is not valid', details: issuesOf(parsed.error) };
   }
   const row = parsed.data.row;
   // Counting holds this lock shared: a batch counts wholly before or wholly after the change.

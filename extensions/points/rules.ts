@@ -2,9 +2,9 @@ import type { PointsKind } from '../../schemas/events/points.ts';
 
 /**
  * The counting rules, pure: a person's actions of one kind on one day, the rule in force
- * that day and what was already counted that day give the ledger lines. recompute.ts does
- * the same in SQL for many people at once; test/points/recompute.test.ts holds the two
- * to the same answers.
+ * that day and what was already counted that day give the ledger lines. settle-store.ts
+ * does the same in SQL for many people at once; test/points/recompute.test.ts holds the
+ * two to the same answers.
  *
  * Points are whole numbers. Factors (per character, per minute, ambassador share) have
  * three decimals and are carried here as thousandths, so the arithmetic is exact and

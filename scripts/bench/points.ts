@@ -26,7 +26,10 @@ import { processBatch } from '../../service/inbox/worker.ts';
 import { createLogger } from '../../service/log.ts';
 import { ensureDatabase, startEmbeddedPostgres } from '../../service/stack/postgres.ts';
 import { startEmbeddedRedis } from '../../service/stack/redis.ts';
-import { scheduleRecompute } from '../../extensions/points/recompute.ts';
+import { scheduleRecompute } from '../../extensions/points/recompute-store.ts';
+import { topicRegistry } from '../../schemas/topics.ts';
+
+const topics = topicRegistry();
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,9 +56,9 @@ await ensureDatabase(postgres.url, 'bench');
 const db = createPool(postgres.urlFor('bench'), 12);
 await migrate(db, log);
 
-const points = register({ db, log, clock: () => new Date(), guard: () => (_req, _res, next) => next(), defaultTimeZone: 'Europe/Moscow' });
+const points = register({ db, log, clock: () => new Date(), guard: () => (_req, _res, next) => next(), signedIn: (_req, _res, next) => next(), defaultTimeZone: 'Europe/Moscow' });
 const consumer = points.consumers![0]!;
-const routing = (topic: string) => (consumer.accepts(topic) ? [consumer.name] : []);
+const routing = (topic: string) => (consumer.topics.includes(topic) ? [consumer.name] : []);
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000)).toLocaleString('en');
 
@@ -75,7 +78,7 @@ async function setRules(points: number): Promise<void> {
     source: 'nocodb', deliveryId: `rule-${row.Id}-${points}`, topic: 'nocodb.points_rules.update',
     payload: { table: 'points_rules', row: { ...row, EffectiveFrom: '2000-01-01', UpdatedAt: new Date().toISOString() } },
   })));
-  const r = await processBatch({ db, log, maxAttempts: 3 }, consumer, await pendingIds(100));
+  const r = await processBatch({ db, log, maxAttempts: 3, topics }, consumer, await pendingIds(100));
   if (r.failed) throw new Error('rule change failed');
 }
 

@@ -20,7 +20,7 @@ describe('points: collectors post single events and batches', () => {
   before(async () => {
     db = await freshDatabase('collector');
     const redis = await useRedis();
-    const points = register({ db: db.pool, log: testLog, clock: () => new Date('2025-03-04T00:00:00Z'), guard: () => (_q, _s, n) => n(), defaultTimeZone: 'UTC' });
+    const points = register({ db: db.pool, log: testLog, clock: () => new Date('2025-03-04T00:00:00Z'), guard: () => (_q, _s, n) => n(), signedIn: (_q, _s, n) => n(), defaultTimeZone: 'UTC' });
     platform = await startTestPlatform({ db: db.pool, redisUrl: redis.url, capabilities: [points] });
   });
   after(async () => platform?.close());

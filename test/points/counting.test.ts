@@ -94,11 +94,15 @@ describe('points: counting active actions', () => {
     expect((await h.lines(vlad))[1]!.day).to.equal('2025-03-03');
   });
 
-  it('records an invalid payload as ignored with the reason, and does not retry it', async () => {
+  it('marks an invalid payload invalid with the field named, and does not retry it', async () => {
     const r = await h.deliver([{ topic: 'discourse.post_created', payload: { post: { id: 'x' } } }]);
-    expect(r).to.deep.equal({ done: 1, failed: 0 });
-    const { rows } = await h.db.pool.query(`select topic, reason from points_ignored`);
-    expect(rows).to.deep.equal([{ topic: 'discourse.post_created', reason: 'Discourse post payload is not valid' }]);
+    expect(r).to.deep.equal({ done: 0, failed: 0, invalid: 1 });
+    const [job] = await h.invalid();
+    expect(job!.topic).to.equal('discourse.post_created');
+    expect(job!.issues.map((i) => i.path)).to.deep.equal(['post.id']);
+    const { rows } = await h.db.pool.query(`select j.status, j.attempts from inbox_job j join inbox_event e on e.id = j.event_id
+      where e.topic = 'discourse.post_created' and e.payload->'post'->>'id' = 'x'`);
+    expect(rows, 'never retried').to.deep.equal([{ status: 'invalid', attempts: 0 }]);
   });
 
   it('refuses to edit or delete ledger rows', async () => {

@@ -7,11 +7,18 @@ import { isAppError } from '../../kernel/errors.ts';
 import { acceptEvents } from '../../service/inbox/accept.ts';
 import { processBatch, type BatchResult } from '../../service/inbox/worker.ts';
 import { freshDatabase, testLog, type TestDatabase } from '../support/stack.ts';
+import { kratosWithHook, type KratosWithHook } from '../support/kratos-hook.ts';
+import { registerThroughStandin } from '../e2e/register.ts';
+import type { NewInboxEvent } from '../../kernel/inbox.ts';
+import { topicRegistry } from '../../schemas/topics.ts';
+
+const topics = topicRegistry();
 
 /**
  * Points on a real PostgreSQL, driven the way the service drives it: deliveries go
  * through acceptEvents, and the points consumer handles them in processBatch
- * transactions. The clock is the test's.
+ * transactions. People register through the Ory stand-in's API flow, whose web hook
+ * goes to the real Kratos receiver (test/support/kratos-hook.ts). The clock is the test's.
  */
 export interface Delivery {
   topic: string;
@@ -25,13 +32,41 @@ export interface PointsHarness {
   consumer: Consumer;
   clock: { now: Date };
   deliver(deliveries: Delivery[]): Promise<BatchResult>;
+  /** Jobs marked invalid (the kernel's policy), with their issues. */
+  invalid(): Promise<{ topic: string; issues: { path: string; message: string }[] }[]>;
   /** Upserts a rule in NocoDB's points_rules (as its webhook would) and runs the recomputation. */
   rule(row: Record<string, unknown> & { Id: number }, operation?: 'insert' | 'update' | 'delete'): Promise<void>;
-  registerPerson(opts: { id?: string; email?: string; telegramId?: number; referralCode?: string; timeZone?: string; name?: string }): Promise<string>;
+  /** Registers through the stand-in's API flow and delivers the web hook it called; returns the identity id. */
+  registerPerson(opts: Registrant): Promise<string>;
+  /**
+   * The same registration, with the web hook's inbox event held: the identity exists (its
+   * id is known) before points hears of it, as when the hook is slow.
+   */
+  signUp(opts: Registrant): Promise<{ id: string; hook: NewInboxEvent }>;
+  deliverHook(hook: NewInboxEvent): Promise<void>;
   balance(personId: string): Promise<number>;
   lines(personId: string): Promise<{ id: string; points: number; kind: string; day: string; note: string | null; compensates: string | null; role: string; rule_version: number | null; recompute_id: string | null }[]>;
   /** Starts an HTTP server with the routes mounted at /api/points behind a pass-through guard. */
   http(): Promise<{ url: string; close(): Promise<void>; guarded: string[] }>;
+}
+
+/** A NocoDB row change as hooks/nocodb.ts stores it: the operation and the route it came by, beside the row. */
+function asStored(d: Delivery): unknown {
+  if (!d.topic.startsWith('nocodb.') || typeof d.payload !== 'object' || d.payload === null) return d.payload;
+  return { operation: d.topic.slice(d.topic.lastIndexOf('.') + 1), tableId: 'm-points-test', via: 'webhook', ...(d.payload as object) };
+}
+
+/**
+ * Who registers: traits identity.schema.json allows (e-mail, Telegram id, time zone, name),
+ * and what the registration form sends as transient_payload (referral code, club user name).
+ */
+export interface Registrant {
+  email?: string;
+  telegramId?: number;
+  timeZone?: string;
+  name?: string;
+  referralCode?: string;
+  clubUsername?: string;
 }
 
 export async function pointsHarness(label: string, opts: { defaultTimeZone?: string; batchIngestion?: boolean } = {}): Promise<PointsHarness> {
@@ -40,55 +75,71 @@ export async function pointsHarness(label: string, opts: { defaultTimeZone?: str
   const guarded: string[] = [];
   const points = register({
     db: db.pool, log: testLog, clock: () => clock.now, defaultTimeZone: opts.defaultTimeZone ?? 'UTC', batchIngestion: opts.batchIngestion,
-    guard: (relation, object) => (req, _res, next) => {
-      guarded.push(`${object(req)}#${relation}`);
+    guard: (relation, object) => async (req, _res, next) => {
+      guarded.push(`${await object(req)}#${relation}`);
+      next();
+    },
+    signedIn: (_req, _res, next) => {
+      guarded.push('signed in');
       next();
     },
   });
   const consumer = points.consumers![0]!;
-  const routing = (topic: string) => (consumer.accepts(topic) ? [consumer.name] : []);
+  const routing = (topic: string) => (consumer.topics.includes(topic) ? [consumer.name] : []);
   let sequence = 0;
 
   const deliver = async (deliveries: Delivery[]): Promise<BatchResult> => {
     await acceptEvents(db.pool, routing, deliveries.map((d) => ({
-      source: d.topic.split('.')[0]!, deliveryId: d.deliveryId ?? `d-${++sequence}-${randomUUID()}`, topic: d.topic, payload: d.payload,
+      source: d.topic.split('.')[0]!, deliveryId: d.deliveryId ?? `d-${++sequence}-${randomUUID()}`, topic: d.topic, payload: asStored(d),
     })));
     const { rows } = await db.pool.query<{ id: string }>(`select event_id::text as id from inbox_job where consumer = 'points' and status = 'pending' order by event_id`);
-    const total: BatchResult = { done: 0, failed: 0 };
+    const total: BatchResult = { done: 0, failed: 0, invalid: 0 };
     for (let i = 0; i < rows.length; i += 1000) {
-      const r = await processBatch({ db: db.pool, log: testLog, maxAttempts: 3 }, consumer, rows.slice(i, i + 1000).map((r) => r.id));
+      const r = await processBatch({ db: db.pool, log: testLog, maxAttempts: 3, topics }, consumer, rows.slice(i, i + 1000).map((r) => r.id));
       total.done += r.done;
       total.failed += r.failed;
+      total.invalid += r.invalid;
     }
     return total;
   };
 
   const lastError = async () => (await db.pool.query(`select last_error from inbox_job where last_error is not null order by event_id desc limit 1`)).rows[0]?.last_error;
 
+  let kratos: KratosWithHook | undefined;
+  const signUp: PointsHarness['signUp'] = async (p) => {
+    kratos ??= await kratosWithHook();
+    const transient = { ...(p.referralCode ? { referral_code: p.referralCode } : {}), ...(p.clubUsername ? { discourse_username: p.clubUsername } : {}) };
+    const person = await registerThroughStandin(kratos.standin.url, p.name ?? 'Person', {
+      email: p.email,
+      traits: {
+        ...(p.telegramId ? { telegram: { id: p.telegramId } } : {}), ...(p.timeZone ? { time_zone: p.timeZone } : {}),
+        ...(p.name ? { name: { first: p.name } } : {}),
+      },
+      transientPayload: Object.keys(transient).length ? transient : undefined,
+    });
+    return { id: person.id, hook: kratos.take(person.id) };
+  };
+  const deliverHook: PointsHarness['deliverHook'] = async (hook) => {
+    const r = await deliver([{ topic: hook.topic, payload: hook.payload, deliveryId: hook.deliveryId }]);
+    if (r.invalid) throw new Error(`the registration's hook body does not match its topic (${hook.topic}): ${JSON.stringify(hook.payload)}`);
+    if (r.failed) throw new Error(`registration failed: ${await lastError()}`);
+  };
+
   return {
     db, points, consumer, clock, deliver,
+    async invalid() {
+      const { rows } = await db.pool.query(`select e.topic, j.issues from inbox_job j join inbox_event e on e.id = j.event_id where j.status = 'invalid' order by e.id`);
+      return rows;
+    },
     async rule(row, operation = 'update') {
       const r = await deliver([{ topic: `nocodb.points_rules.${operation}`, payload: { table: 'points_rules', row: { UpdatedAt: clock.now.toISOString(), ...row } } }]);
       if (r.failed) throw new Error(`rule change failed: ${await lastError()}`);
       await points.recomputeNow();
     },
+    signUp, deliverHook,
     async registerPerson(p) {
-      const id = p.id ?? randomUUID();
-      const r = await deliver([{
-        topic: 'kratos.registration',
-        payload: {
-          identity: {
-            id,
-            traits: {
-              email: p.email ?? `${id}@school.test`, ...(p.telegramId ? { telegram: { id: p.telegramId } } : {}),
-              ...(p.timeZone ? { time_zone: p.timeZone } : {}), ...(p.name ? { name: { first: p.name } } : {}),
-            },
-            metadata_public: p.referralCode ? { referral_code: p.referralCode } : null,
-          },
-          flow_id: randomUUID(),
-        },
-      }]);
-      if (r.failed) throw new Error(`registration failed: ${await lastError()}`);
+      const { id, hook } = await signUp(p);
+      await deliverHook(hook);
       return id;
     },
     async balance(personId) {

@@ -4,8 +4,12 @@ import { inTransaction } from '../../kernel/db.ts';
 import { acceptEvents } from '../../service/inbox/accept.ts';
 import { processBatch } from '../../service/inbox/worker.ts';
 import { testLog } from '../support/stack.ts';
-import { recomputeJob, recomputeScope } from '../../extensions/points/recompute.ts';
+import { recomputeJob } from '../../extensions/points/recompute-store.ts';
+import { recomputeScope } from '../../extensions/points/settle-store.ts';
 import { collected, discoursePost, pointsHarness, text, type Delivery, type PointsHarness } from './harness.ts';
+import { topicRegistry } from '../../schemas/topics.ts';
+
+const topics = topicRegistry();
 
 describe('points: rules staff change in NocoDB', () => {
   let h: PointsHarness;
@@ -49,17 +53,16 @@ describe('points: rules staff change in NocoDB', () => {
     expect(rows[0].v).to.equal(2);
   });
 
-  it('ignores a rule row without a kind and says so', async () => {
+  it('marks a rule row without a kind invalid and says so', async () => {
     await h.deliver([{ topic: 'nocodb.points_rules.insert', payload: { table: 'points_rules', row: { Id: 12, Points: 3 } } }]);
-    const { rows } = await h.db.pool.query(`select reason from points_ignored where topic = 'nocodb.points_rules.insert'`);
-    expect(rows).to.deep.equal([{ reason: 'points_rules row has no Kind' }]);
+    const invalid = (await h.invalid()).filter((j) => j.topic === 'nocodb.points_rules.insert');
+    expect(invalid.map((j) => j.issues.map((i) => i.message))).to.deep.equal([['points_rules row has no Kind']]);
   });
 
-  it('ignores a rule with values outside its bounds, naming them, and keeps counting with the rule in force', async () => {
+  it('marks a rule with values outside its bounds invalid, naming them, and keeps counting with the rule in force', async () => {
     await h.deliver([{ topic: 'nocodb.points_rules.update', payload: { table: 'points_rules', row: { Id: 10, Kind: 'error_report', Points: 5_000_000, AmbassadorShare: 2, EffectiveFrom: '2025-01-01' } } }]);
-    const { rows } = await h.db.pool.query(`select reason, details from points_ignored where topic = 'nocodb.points_rules.update' order by recorded_at desc limit 1`);
-    expect(rows[0].reason).to.equal('points_rules row is not valid');
-    expect(rows[0].details.map((d: { path: string }) => d.path).sort()).to.deep.equal(['row.AmbassadorShare', 'row.Points']);
+    const invalid = (await h.invalid()).filter((j) => j.topic === 'nocodb.points_rules.update');
+    expect(invalid.at(-1)!.issues.map((i) => i.path).sort(), 'the fields out of bounds').to.deep.equal(['row.AmbassadorShare', 'row.Points']);
     const before = await h.balance(bea);
     await h.deliver([collected(bea, 'error_report', 'r-bounds', '2025-03-02T10:00:00Z')]);
     expect(await h.balance(bea) - before, 'the rule in force still applies').to.be.greaterThan(0);
@@ -164,12 +167,12 @@ describe('points: concurrent batches of the same people', () => {
     const people = [await h.registerPerson({}), await h.registerPerson({})];
     const deliveries = Array.from({ length: 240 }, (_, i) => collected(people[i % 2]!, 'ai_question', `q-${i}`,
       new Date(Date.parse('2025-03-01T06:00:00Z') + ((i * 7919) % 36_000) * 1000).toISOString()));
-    await acceptEvents(h.db.pool, (t) => (h.consumer.accepts(t) ? ['points'] : []), deliveries.map((d, i) => ({ source: 'collector', deliveryId: `c-${i}`, topic: d.topic, payload: d.payload })));
+    await acceptEvents(h.db.pool, (t) => (h.consumer.topics.includes(t) ? ['points'] : []), deliveries.map((d, i) => ({ source: 'collector', deliveryId: `c-${i}`, topic: d.topic, payload: d.payload })));
     const { rows } = await h.db.pool.query<{ id: string }>(`select event_id::text as id from inbox_job where consumer = 'points' and status = 'pending' order by event_id`);
     const ids = rows.map((r) => r.id);
     // Interleaved halves: both batches hold events of both people on the same day.
     const halves = [ids.filter((_, i) => i % 4 < 2), ids.filter((_, i) => i % 4 >= 2)];
-    const results = await Promise.all(halves.map((half) => processBatch({ db: h.db.pool, log: testLog, maxAttempts: 3 }, h.consumer, half)));
+    const results = await Promise.all(halves.map((half) => processBatch({ db: h.db.pool, log: testLog, maxAttempts: 3, topics }, h.consumer, half)));
     expect(results.reduce((n, r) => n + r.done, 0)).to.equal(240);
     const { rows: perDay } = await h.db.pool.query(`select person_id, day, sum(points)::int as points, count(distinct event_id)::int as events
       from points_ledger group by 1, 2 order by 1, 2`);

@@ -107,6 +107,6 @@ describe('points: what students and staff see over HTTP', () => {
     expect(bad.status).to.equal(400);
     expect(bad.body.error.code).to.equal('POINTS_QUERY_INVALID');
     expect((await get(`/people/${fay}/days?from=2025-13-01`)).status).to.equal(400);
-    expect(web.guarded).to.include(`Person:${fay}#view`).and.include('Role:staff#members').and.include('Group:g-7#view').and.include('Points:ratings#view');
+    expect(web.guarded).to.include(`Person:${fay}#view`).and.include('Role:staff#members').and.include('Group:g-7#view').and.include('signed in');
   });
 });

@@ -4,7 +4,8 @@ import { LOCK_PERSON, LOCK_RULES } from './ledger.ts';
 
 /**
  * SQL of persons, their external accounts (aliases) and parked events: activity of an
- * account nobody has claimed yet, kept until its person appears.
+ * account nobody has claimed yet, kept until its person appears. With the text form an
+ * alias takes in those tables (refText, parseRef).
  */
 
 export interface Person {
