@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { rowEvent } from './nocodb.ts';
 import type { DefinedTable } from '../schemas/nocodb/index.ts';
 import type { Inbox } from '../kernel/inbox.ts';
+import { startLoop, type Loop } from '../kernel/loop.ts';
 import type { NocoApi, TableIds } from '../nocodb/client.ts';
 
 const PAGE = 1000;
@@ -45,19 +46,14 @@ export async function sweepTable(deps: { api: NocoApi; ids: TableIds; db: pg.Poo
   return total;
 }
 
-export function startSweeper(deps: Parameters<typeof sweepTable>[0] & { tables: DefinedTable[]; intervalSeconds: number }): { stop(): Promise<void>; runOnce(): Promise<number> } {
-  let running: Promise<number> | undefined;
-  const runOnce = () => (running ??= (async () => {
-    let total = 0;
-    for (const table of deps.tables.filter((t) => t.hooks?.length)) {
-      try {
-        total += await sweepTable(deps, table);
-      } catch (e) {
-        deps.log.warn({ component: 'sweep', table: table.key, err: (e as Error).message }, 'sweep failed; will retry');
+/** Sweeps every table with webhooks every `intervalSeconds` (kernel/loop.ts); a failing table is retried next round. */
+export function startSweeper(deps: Parameters<typeof sweepTable>[0] & { tables: DefinedTable[]; intervalSeconds: number }): Promise<Loop> {
+  return startLoop({
+    name: 'nocodb.sweep', log: deps.log, intervalMs: deps.intervalSeconds * 1000, runAtStart: false,
+    async run() {
+      for (const table of deps.tables.filter((t) => t.hooks?.length)) {
+        await sweepTable(deps, table).catch((e: Error) => deps.log.warn({ component: 'sweep', table: table.key, err: e.message }, 'sweep failed; will retry'));
       }
-    }
-    return total;
-  })().finally(() => { running = undefined; }));
-  const timer = setInterval(() => void runOnce(), deps.intervalSeconds * 1000);
-  return { runOnce, async stop() { clearInterval(timer); await running; } };
+    },
+  });
 }

@@ -21,12 +21,15 @@ export interface ConsumerContext {
 /**
  * A consumer reacts to inbox events. `handle` must be idempotent: the same event may be
  * handled again after a crash (its effects in `tx` are rolled back then, effects outside
- * PostgreSQL, such as a NocoDB row update, are not).
+ * PostgreSQL, such as a NocoDB row update, are not). A payload it can never handle is an
+ * InvalidPayload (kernel/errors.ts): the job becomes `invalid`, with its issues, and is
+ * never retried; any other error is retried with backoff, then dead.
  */
 export interface Consumer {
   /** Stable name: it keys this consumer's progress per event in inbox_job. */
   name: string;
-  accepts(topic: string): boolean;
+  /** The topics it takes, each declared in schemas/topics.ts: the worker checks the payload against it first. */
+  topics: readonly string[];
   handle(event: InboxEvent, ctx: ConsumerContext): Promise<void>;
   /**
    * Optional: a whole batch at once, set-based, with the same effects as `handle` on each
@@ -44,6 +47,11 @@ export interface Capability {
   routes?: (router: Router) => void;
   /** Pages people open in a browser, mounted at the root (/workbooks/...); guarded like routes. */
   pages?: (router: Router) => void;
+  /**
+   * After NocoDB provisioning: fill the tables this capability owns that were created just
+   * now (a new points_rules table starts with the default rules, which staff then edit).
+   */
+  seed?: (created: { tables: string[]; insert(tableKey: string, rows: Record<string, unknown>[]): Promise<unknown> }) => Promise<void>;
   start?: () => Promise<void>;
   stop?: () => Promise<void>;
 }

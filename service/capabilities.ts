@@ -4,7 +4,7 @@ import { register as registerAiCheck } from '../extensions/ai-check/index.ts';
 import { createNocodbAnswerStore } from '../extensions/ai-check/nocodb-store.ts';
 import { settingsFromEnv } from '../extensions/ai-check/settings.ts';
 import { createSmtpMailer } from '../extensions/ai-check/smtp-mailer.ts';
-import { register as registerIdentity, type IdentityCapability } from '../extensions/identity/index.ts';
+import { peopleDirectory, register as registerIdentity, type IdentityCapability } from '../extensions/identity/index.ts';
 import { createPostHog, register as registerPoints } from '../extensions/points/index.ts';
 import { register as registerWorkbooks } from '../extensions/workbooks/index.ts';
 import { tableIdOf, type NocoApi, type NocoRows, type TableIds } from '../nocodb/client.ts';
@@ -12,7 +12,8 @@ import type { Ory } from '../ory/client.ts';
 import type { Capability } from '../kernel/capability.ts';
 import type { Config } from './config.ts';
 import { objectGuard } from './guard.ts';
-import { peopleDirectory } from './people.ts';
+import { requireSession } from '../ory/guard.ts';
+
 
 export interface CapabilityDeps {
   config: Config;
@@ -45,7 +46,7 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
     signInUrl: (returnTo) => `${kratosPublicUrl}/self-service/login/browser?return_to=${encodeURIComponent(returnTo)}`,
   });
   const points = registerPoints({
-    db, log, clock, guard, defaultTimeZone: config.SCHOOL_TIME_ZONE,
+    db, log, clock, guard, signedIn: requireSession(ory), defaultTimeZone: config.SCHOOL_TIME_ZONE,
     posthog: createPostHog({ apiKey: config.POSTHOG_KEY, host: config.POSTHOG_HOST }),
   });
   const tableId = (key: string) => tableIdOf(deps.noco.ids, key);

@@ -11,7 +11,6 @@ export type ObjectGuard = Guard;
  * Session first (401), then Keto (403; 503 when Ory cannot answer, never "allow").
  * `Namespace:object` names the Keto object; `objectOf` may throw (a missing parameter is a
  * 400, an unknown object a 404): that is the request's answer, never the process's end.
- * One rule is not Keto's: school-wide ratings (`Points:*`) are open to every signed-in person.
  */
 export function objectGuard(ory: Ory): ObjectGuard {
   return (relation, objectOf) => middleware(async (req, res) => {
@@ -22,7 +21,6 @@ export function objectGuard(ory: Ory): ObjectGuard {
     if (at <= 0) throw badRequest('OBJECT_INVALID', `not a Keto object: ${target}`);
     const namespace = target.slice(0, at);
     const object = target.slice(at + 1);
-    if (namespace === 'Points') return;
     const allowed = await ory.keto.check({ namespace, object, relation, subject: identity.id });
     if (!allowed) throw forbidden('PERMISSION_DENIED', 'You are not allowed to do this', { namespace, relation, object });
   });

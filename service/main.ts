@@ -12,7 +12,6 @@ import { attachServiceTables } from '../nocodb/service-source.ts';
 import { startSweeper } from '../hooks/nocodb-sweep.ts';
 import { NOCODB_SECRET_HEADER } from '../hooks/nocodb.ts';
 import { schoolTables } from '../schemas/nocodb/index.ts';
-import { defaultRules, pointsRulesTable } from '../schemas/nocodb/points-rules.ts';
 import { loadCapabilities } from './capabilities.ts';
 import { loadConfig } from './config.ts';
 import { migrate } from './db/migrate.ts';
@@ -28,6 +27,7 @@ import { progress } from './stack/progress.ts';
 import { externalRedis, startEmbeddedRedis, type RedisHandle } from './stack/redis.ts';
 import { printStatus } from './stack/status.ts';
 import { createClient } from 'redis';
+import { startLoop } from '../kernel/loop.ts';
 
 const provisionOnly = process.argv.includes('--provision-only');
 const config = loadConfig();
@@ -148,15 +148,12 @@ async function main() {
 
   const tableIdToKey = new Map([...ids.tables].map(([key, id]) => [id, key]));
   const rows = nocoRows(api, ids);
-  if (report.createdTables.includes(pointsRulesTable.key)) {
-    // A new points_rules table starts with the default rules, which staff then edit.
-    await rows.insert(pointsRulesTable.key, defaultRules);
-  }
   const loaded = loadCapabilities({
     config, db, log, ory: ory.ory, nocodb: rows, clock: () => new Date(),
     noco: { api, ids, url: nocodb.url, token: nocodb.token, publicUrl: config.NOCODB_PUBLIC_URL ?? nocodb.url },
   });
   const capabilities = loaded.all;
+  for (const c of capabilities) await c.seed?.({ tables: report.createdTables, insert: rows.insert });
   const redisPing = createClient({ url: redis.url, socket: { reconnectStrategy: 1000 } });
   redisPing.on('error', () => {});
   await redisPing.connect().catch(() => {});
@@ -193,13 +190,13 @@ async function main() {
   // Link changes in NocoDB fire no webhook and subscriptions expire without an edit:
   // reconciliation repairs Keto from NocoDB at start and then periodically.
   // The identity capability logs each run's report itself.
-  const reconcile = () => loaded.identity.reconcile({ dryRun: false })
-    .catch((e) => log.warn({ component: 'reconcile', err: (e as Error).message }, 'reconciliation failed; will retry'));
-  void reconcile();
-  const reconcileTimer = setInterval(reconcile, config.RECONCILE_MINUTES * 60_000);
-  stoppers.push({ name: 'reconciliation', stop: async () => clearInterval(reconcileTimer) });
+  const reconciliation = await startLoop({
+    name: 'identity.reconcile', log, intervalMs: config.RECONCILE_MINUTES * 60_000,
+    run: async () => { await loaded.identity.reconcile({ dryRun: false }); },
+  });
+  stoppers.push({ name: 'reconciliation', stop: reconciliation.stop });
 
-  const sweeper = startSweeper({ api, ids, db, inbox: platform.inbox, log, tables: schoolTables, intervalSeconds: config.NOCODB_SWEEP_SECONDS });
+  const sweeper = await startSweeper({ api, ids, db, inbox: platform.inbox, log, tables: schoolTables, intervalSeconds: config.NOCODB_SWEEP_SECONDS });
   stoppers.push({ name: 'nocodb sweep', stop: sweeper.stop });
 
   printStatus({
@@ -211,6 +208,7 @@ async function main() {
       ['Ory', ory.describe],
     ],
     nocodbLogin: nocodb.embedded ? creds.nocodb.email : undefined,
+    topics: platform.topics,
   });
 }
 

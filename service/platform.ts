@@ -11,8 +11,10 @@ import { createDispatcher, type Dispatcher } from './inbox/dispatcher.ts';
 import { createInbox, type Inbox } from './inbox/inbox.ts';
 import { closeQueues, createQueues, type InboxQueue } from './inbox/queues.ts';
 import { startWorkers } from './inbox/worker.ts';
+import { routingOf, topicTable, type TopicRow } from './inbox/routing.ts';
+import { topicRegistry, type TopicRegistry } from '../schemas/topics.ts';
 import { replayDeadJobs, replayRequest } from './inbox/replay.ts';
-import { badRequest } from '../kernel/errors.ts';
+import { parseOr400 } from '../kernel/validation.ts';
 import { errorHandler } from './http/errors-middleware.ts';
 import { healthHandler, type HealthCheck } from './http/health.ts';
 import { createMetrics, hookMetrics, metricsHandler } from './http/metrics.ts';
@@ -33,6 +35,8 @@ export interface PlatformOptions {
   concurrency: number;
   /** false: only receive (a process that does not run workers). */
   runWorkers?: boolean;
+  /** The topic table (schemas/topics.ts by default). */
+  topics?: TopicRegistry;
 }
 
 export interface Platform {
@@ -40,6 +44,8 @@ export interface Platform {
   inbox: Inbox;
   dispatcher: Dispatcher;
   queues: Map<string, InboxQueue>;
+  /** Who consumes what: every declared topic with its sender and consumers. */
+  topics: TopicRow[];
   /** Every route the app serves (method and express path), read from express itself. */
   routes(): RouteEntry[];
   stop(): Promise<void>;
@@ -52,19 +58,22 @@ export interface Platform {
 export function createPlatform(opts: PlatformOptions): Platform {
   const { db, log } = opts;
   const consumers = opts.capabilities.flatMap((c) => c.consumers ?? []);
-  const routing = (topic: string) => consumers.filter((c) => c.accepts(topic)).map((c) => c.name);
+  const registry = opts.topics ?? topicRegistry();
+  const topics = topicTable(opts.capabilities, registry);
+  const routing = routingOf(topics);
   const queues = createQueues(opts.redisUrl, consumers.map((c) => c.name));
   const dispatcher = createDispatcher({ db, queues, log, staleSeconds: opts.inboxStaleSeconds });
   const inbox = createInbox({ db, routing, onAccepted: dispatcher.nudge });
   const metrics = createMetrics(db);
   if (opts.runWorkers !== false) {
     startWorkers({
-      db, log, maxAttempts: opts.maxAttempts, concurrency: opts.concurrency,
+      db, log, maxAttempts: opts.maxAttempts, concurrency: opts.concurrency, topics: registry,
       onBatch: (consumer, r) => {
         // A worker is free: what gathered in the inbox meanwhile goes out as the next batch.
         dispatcher.nudge();
         metrics.processed.inc({ consumer, result: 'done' }, r.done);
         metrics.processed.inc({ consumer, result: 'failed' }, r.failed);
+        metrics.processed.inc({ consumer, result: 'invalid' }, r.invalid);
       },
     }, consumers, queues);
   }
@@ -91,9 +100,7 @@ export function createPlatform(opts: PlatformOptions): Platform {
   createBullBoard({ queues: [...queues.values()].map((q) => new BullAdapter(q)), serverAdapter: board });
   app.use('/admin/queues', opts.staffGuard, board.getRouter());
   app.post('/admin/inbox/replay', opts.staffGuard, express.json(), async (req, res) => {
-    const parsed = replayRequest.safeParse(req.body);
-    if (!parsed.success) throw badRequest('PAYLOAD_INVALID', 'replay request is not valid', parsed.error.issues);
-    const replayed = await replayDeadJobs(db, parsed.data);
+    const replayed = await replayDeadJobs(db, parseOr400(replayRequest, req.body, 'replay request'));
     if (replayed) dispatcher.nudge();
     res.json({ replayed });
   });
@@ -103,7 +110,7 @@ export function createPlatform(opts: PlatformOptions): Platform {
   app.use(errorHandler(log));
 
   return {
-    app, inbox, dispatcher, queues,
+    app, inbox, dispatcher, queues, topics,
     routes: () => routeTable(app),
     async stop() {
       await dispatcher.stop();

@@ -1,6 +1,8 @@
 import type { Consumer } from '../../kernel/capability.ts';
 import { identityHookPayload } from '../../schemas/events/identity.ts';
 import { ensureCrmRecords, type CrmDeps } from './crm.ts';
+import { InvalidPayload } from '../../kernel/errors.ts';
+import { issuesOf } from '../../kernel/validation.ts';
 
 /**
  * Kratos -> CRM: after a registration or a profile change, the person's CRM contact and
@@ -9,13 +11,10 @@ import { ensureCrmRecords, type CrmDeps } from './crm.ts';
 export function crmConsumer(deps: CrmDeps): Consumer {
   return {
     name: 'identity-crm',
-    accepts: (topic) => topic === 'kratos.registration' || topic === 'kratos.settings',
+    topics: ['kratos.registration', 'kratos.settings'],
     async handle(event, { tx, log }) {
       const parsed = identityHookPayload.safeParse(event.payload);
-      if (!parsed.success) {
-        log.warn({ component: 'identity', event: event.id, topic: event.topic, issues: parsed.error.issues.slice(0, 5) }, 'Kratos hook payload not valid: ignored');
-        return;
-      }
+      if (!parsed.success) throw new InvalidPayload(issuesOf(parsed.error), 'Kratos hook payload is not valid');
       const { identity } = parsed.data;
       await ensureCrmRecords(tx, deps, {
         identityId: identity.id, traits: identity.traits, traitsAt: dateOrNull(identity.updated_at),

@@ -84,3 +84,4 @@ export type { ReconcileReport } from './reconcile.ts';
 export type { ImportReport } from './students-import.ts';
 export { groupObject, workbookObject, subscriptionObject } from './objects.ts';
 export { SHARE_URL_COLUMN } from './workbook-link.ts';
+export { peopleDirectory, type PersonCard } from './people-directory.ts';

@@ -1,10 +1,7 @@
 /** What students and staff read from the identity capability, in Russian and English. */
-export type Lang = 'ru' | 'en';
+import type { Lang } from '../../kernel/lang.ts';
 
-export function pickLang(query: unknown, acceptLanguage: string | undefined): Lang {
-  if (query === 'ru' || query === 'en') return query;
-  return /^\s*en\b/i.test(acceptLanguage ?? '') ? 'en' : 'ru';
-}
+export { pickLang, type Lang } from '../../kernel/lang.ts';
 
 const TEXT = {
   invalidId: { ru: 'Неверный номер записи', en: 'Not a valid record number' },

@@ -12,6 +12,7 @@ import { groupObject, subscriptionObject, workbookObject } from './objects.ts';
 import type { ReconcileReport } from './reconcile.ts';
 import { rolesSlice } from './slices.ts';
 import { mirroredSlice } from './tuple-mirror.ts';
+import { issuesOf } from '../../kernel/validation.ts';
 
 export interface RoutesDeps {
   db: Pool;
@@ -77,7 +78,7 @@ const langOf = (req: Request) => pickLang(req.query.lang, req.get('accept-langua
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, message: MessageKey, req: Request): z.infer<S> {
   const r = schema.safeParse(value);
-  if (!r.success) throw badRequest('IDENTITY_REQUEST_INVALID', text(message, langOf(req)), r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  if (!r.success) throw badRequest('IDENTITY_REQUEST_INVALID', text(message, langOf(req)), issuesOf(r.error));
   return r.data;
 }
 

@@ -6,10 +6,12 @@ import { groupObject, type RowNamespace } from './objects.ts';
 import type { SchoolState } from './school-state.ts';
 import { objectSlice, rolesSlice, rowIdOf, type Slice } from './slices.ts';
 import { lockTupleWrites, mirroredObjectsOf } from './tuple-mirror.ts';
+import { InvalidPayload } from '../../kernel/errors.ts';
+import { issuesOf } from '../../kernel/validation.ts';
 
 /** The NocoDB tables whose changes move permissions. */
 export const SYNC_TABLES = ['groups', 'mentors', 'workbooks', 'subscriptions', 'people'] as const;
-const TOPIC = new RegExp(`^nocodb\\.(${SYNC_TABLES.join('|')})\\.(insert|update|delete)$`);
+const TOPICS = SYNC_TABLES.flatMap((t) => (['insert', 'update', 'delete'] as const).map((op) => `nocodb.${t}.${op}`));
 
 /**
  * NocoDB -> Keto: a row change names the slices it may have moved (slicesFor), and each
@@ -19,13 +21,10 @@ const TOPIC = new RegExp(`^nocodb\\.(${SYNC_TABLES.join('|')})\\.(insert|update|
 export function ketoSyncConsumer(deps: SyncDeps): Consumer {
   return {
     name: 'identity-keto',
-    accepts: (topic) => TOPIC.test(topic),
+    topics: TOPICS,
     async handle(event, { tx, log }) {
       const parsed = nocodbRowPayload.safeParse(event.payload);
-      if (!parsed.success) {
-        log.warn({ component: 'identity', event: event.id, topic: event.topic, issues: parsed.error.issues.slice(0, 5) }, 'NocoDB row event not valid: ignored');
-        return;
-      }
+      if (!parsed.success) throw new InvalidPayload(issuesOf(parsed.error), 'NocoDB row event is not valid');
       await lockTupleWrites(tx);
       await syncSlices(tx, deps, await slicesFor(tx, deps.state, parsed.data));
     },

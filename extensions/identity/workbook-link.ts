@@ -3,6 +3,8 @@ import type { NocoRows } from '../../nocodb/client.ts';
 import type { NocoSharedViews } from '../../nocodb/shared-views.ts';
 import type { Consumer } from '../../kernel/capability.ts';
 import { nocodbRowPayload } from '../../schemas/events/identity.ts';
+import { InvalidPayload } from '../../kernel/errors.ts';
+import { issuesOf } from '../../kernel/validation.ts';
 
 /**
  * A student opens their workbook on the service's own page (/workbooks/<id>), signed in with
@@ -30,13 +32,10 @@ export interface WorkbookLinkDeps {
 export function workbookLinkConsumer(deps: WorkbookLinkDeps): Consumer {
   return {
     name: 'identity-shares',
-    accepts: (topic) => /^nocodb\.workbooks\.(insert|update|delete)$/.test(topic),
+    topics: ['nocodb.workbooks.insert', 'nocodb.workbooks.update', 'nocodb.workbooks.delete'],
     async handle(event, { log }) {
       const parsed = nocodbRowPayload.safeParse(event.payload);
-      if (!parsed.success) {
-        log.warn({ component: 'identity', event: event.id, issues: parsed.error.issues.slice(0, 5) }, 'workbook event not valid: ignored');
-        return;
-      }
+      if (!parsed.success) throw new InvalidPayload(issuesOf(parsed.error), 'workbook event is not valid');
       const id = parsed.data.row.Id;
       if (await deps.views.remove('answers', legacyViewTitle(id))) log.info({ component: 'identity', workbook: id }, 'shared NocoDB view of a workbook deleted');
       if (parsed.data.operation === 'delete') return;

@@ -1,10 +1,7 @@
 /** What a student reads on their workbook page, in Russian (the default) and English. */
-export type Lang = 'ru' | 'en';
+import type { Lang } from '../../kernel/lang.ts';
 
-export function pickLang(query: unknown, acceptLanguage: string | undefined): Lang {
-  if (query === 'ru' || query === 'en') return query;
-  return /^\s*en\b/i.test(acceptLanguage ?? '') ? 'en' : 'ru';
-}
+export { pickLang, type Lang } from '../../kernel/lang.ts';
 
 const TEXT = {
   workbook: { ru: 'Рабочая тетрадь', en: 'Workbook' },

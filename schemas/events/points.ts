@@ -217,23 +217,3 @@ export const telegramNotePayload = z.object({
   edit_date: z.union([z.number().int().positive(), z.iso.datetime({ offset: true })]).optional(),
 });
 export type TelegramNotePayload = z.infer<typeof telegramNotePayload>;
-
-/** Body of Kratos' after-registration (and settings) web hook: ory/kratos/webhook.jsonnet. */
-export const kratosIdentityPayload = z.looseObject({
-  identity: z.looseObject({
-    id: identityId(),
-    traits: z.looseObject({
-      email: z.string().min(3).max(320),
-      name: z.looseObject({ first: z.string().optional(), last: z.string().optional() }).optional(),
-      telegram: z.looseObject({ id: z.number().int().positive().optional(), username: z.string().optional() }).optional(),
-      referral_code: z.string().max(64).optional(),
-      discourse_username: z.string().max(60).optional(),
-      time_zone: z.string().optional(),
-    }),
-    metadata_public: z.looseObject({
-      referral_code: z.string().max(64).optional(),
-      time_zone: z.string().optional(),
-    }).nullish(),
-  }),
-});
-export type KratosIdentityPayload = z.infer<typeof kratosIdentityPayload>;

@@ -19,8 +19,8 @@ const platform = createPlatform({
   db, redisUrl, log, secrets: JSON.parse(secretsJson), tableById: () => undefined,
   // none: receivers only; points: the points capability (scripts/bench/points.ts); noop: a consumer of every topic that does nothing.
   capabilities: consumers === 'none' ? [] : consumers === 'points'
-    ? [register({ db, log, clock: () => new Date(), guard: () => (_req, _res, next) => next(), defaultTimeZone: 'Europe/Moscow' })]
-    : [{ name: 'bench', consumers: [{ name: 'bench-noop', accepts: () => true, handle: async () => {} }] }],
+    ? [register({ db, log, clock: () => new Date(), guard: () => (_req, _res, next) => next(), signedIn: (_req, _res, next) => next(), defaultTimeZone: 'Europe/Moscow' })]
+    : [{ name: 'bench', consumers: [{ name: 'bench-noop', topics: ['discourse.post_created'], handle: async () => {} }] }],
   health: {}, staffGuard: (_req, _res, next) => next(), inboxStaleSeconds: 120, maxAttempts: 5, concurrency: 4,
   runWorkers: process.env.BENCH_WORKERS !== 'off',
 });

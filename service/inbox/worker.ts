@@ -1,8 +1,11 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Consumer, InboxEvent } from '../../kernel/capability.ts';
-import type { InboxQueue } from './queues.ts';
 import { inTransaction } from '../../kernel/db.ts';
+import { InvalidPayload } from '../../kernel/errors.ts';
+import { issuesOf, type Issue } from '../../kernel/validation.ts';
+import type { TopicRegistry } from '../../schemas/topics.ts';
+import type { InboxQueue } from './queues.ts';
 
 const LOCK_SQL = `
 select e.id::text, e.source, e.delivery_id, e.topic, e.payload, e.received_at, j.attempts
@@ -19,6 +22,9 @@ const FAILED_SQL = `update inbox_job set attempts = attempts + 1, last_error = $
   next_attempt_at = now() + make_interval(secs => least(3600, power(2, attempts + 1)))
   where consumer = $1 and event_id = $2`;
 
+const INVALID_SQL = `update inbox_job set status = 'invalid', done_at = now(), issues = $3::jsonb, last_error = $4, enqueued_at = null
+  where consumer = $1 and event_id = $2`;
+
 interface Row {
   id: string;
   source: string;
@@ -32,6 +38,23 @@ interface Row {
 export interface BatchResult {
   done: number;
   failed: number;
+  invalid: number;
+}
+
+export interface WorkerDeps {
+  db: pg.Pool;
+  log: Logger;
+  maxAttempts: number;
+  /** The topic table: a payload is checked against its topic's schema before the consumer runs. */
+  topics: TopicRegistry;
+}
+
+/** The payload's issues against its topic's schema; none when it matches. */
+function payloadIssues(topics: TopicRegistry, event: InboxEvent): Issue[] | null {
+  const topic = topics.get(event.topic);
+  if (!topic) return [{ path: '', message: `topic ${event.topic} is not declared in schemas/topics.ts` }];
+  const parsed = topic.schema.safeParse(event.payload);
+  return parsed.success ? null : issuesOf(parsed.error);
 }
 
 /**
@@ -41,19 +64,29 @@ export interface BatchResult {
  * throws, roll back while the failure (attempt count, error, next try with backoff) is
  * recorded. A process killed mid-batch commits nothing, and the rows stay pending.
  */
-export async function processBatch(deps: { db: pg.Pool; log: Logger; maxAttempts: number }, consumer: Consumer, eventIds: string[]): Promise<BatchResult> {
+export async function processBatch(deps: WorkerDeps, consumer: Consumer, eventIds: string[]): Promise<BatchResult> {
   const { db, log, maxAttempts } = deps;
   return inTransaction(db, async (tx) => {
-    const result: BatchResult = { done: 0, failed: 0 };
+    const result: BatchResult = { done: 0, failed: 0, invalid: 0 };
     const { rows } = await tx.query<Row>(LOCK_SQL, [consumer.name, eventIds]);
-    const events: InboxEvent[] = rows.map((row) => ({
-      id: row.id, source: row.source, deliveryId: row.delivery_id, topic: row.topic, payload: row.payload, receivedAt: row.received_at,
-    }));
+    const markInvalid = async (event: InboxEvent, issues: Issue[], message: string) => {
+      await tx.query(INVALID_SQL, [consumer.name, event.id, JSON.stringify(issues), message.slice(0, 2000)]);
+      log.warn({ component: 'worker', consumer: consumer.name, event: event.id, topic: event.topic, issues: issues.slice(0, 5) }, 'event not valid: marked invalid, never retried');
+      result.invalid += 1;
+    };
+    const events: InboxEvent[] = [];
+    for (const row of rows) {
+      const event: InboxEvent = { id: row.id, source: row.source, deliveryId: row.delivery_id, topic: row.topic, payload: row.payload, receivedAt: row.received_at };
+      const issues = payloadIssues(deps.topics, event);
+      if (issues) await markInvalid(event, issues, `the payload does not match topic ${event.topic}`);
+      else events.push(event);
+    }
+    const attemptsOf = new Map(rows.map((r) => [r.id, r.attempts]));
     const done: string[] = [];
     if (consumer.handleBatch && events.length > 0 && await handledAsBatch(tx, log, consumer, events)) {
       done.push(...events.map((e) => e.id));
     } else {
-      for (const [i, event] of events.entries()) {
+      for (const event of events) {
         await tx.query('savepoint event');
         try {
           await consumer.handle(event, { tx, log });
@@ -61,9 +94,13 @@ export async function processBatch(deps: { db: pg.Pool; log: Logger; maxAttempts
           done.push(event.id);
         } catch (e) {
           await tx.query('rollback to savepoint event');
+          if (e instanceof InvalidPayload) {
+            await markInvalid(event, e.issues, e.message);
+            continue;
+          }
           const message = e instanceof Error ? e.message : String(e);
           await tx.query(FAILED_SQL, [consumer.name, event.id, message.slice(0, 2000), maxAttempts]);
-          log.warn({ component: 'worker', consumer: consumer.name, event: event.id, attempt: rows[i]!.attempts + 1, err: message }, 'event failed');
+          log.warn({ component: 'worker', consumer: consumer.name, event: event.id, attempt: (attemptsOf.get(event.id) ?? 0) + 1, err: message }, 'event failed');
           result.failed += 1;
         }
       }
@@ -90,7 +127,7 @@ async function handledAsBatch(tx: pg.PoolClient, log: Logger, consumer: Consumer
 }
 
 /** Starts bull workers: each job is one batch of inbox ids for one consumer. */
-export function startWorkers(deps: { db: pg.Pool; log: Logger; maxAttempts: number; concurrency: number; onBatch?: (consumer: string, r: BatchResult) => void },
+export function startWorkers(deps: WorkerDeps & { concurrency: number; onBatch?: (consumer: string, r: BatchResult) => void },
   consumers: Consumer[], queues: Map<string, InboxQueue>): void {
   for (const consumer of consumers) {
     const queue = queues.get(consumer.name);

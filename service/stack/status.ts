@@ -1,4 +1,5 @@
 import type { ProvisionReport } from '../../nocodb/provision.ts';
+import type { TopicRow } from '../inbox/routing.ts';
 
 /** The one readable block `npm start` prints when everything is up. */
 export function printStatus(s: {
@@ -8,7 +9,10 @@ export function printStatus(s: {
   nocodbLogin?: string;
   report: ProvisionReport;
   components: [string, string][];
+  topics: TopicRow[];
 }): void {
+  const consumed = s.topics.filter((t) => t.consumers.length);
+  const topicWidth = Math.max(...consumed.map((t) => t.topic.length));
   const width = Math.max(...s.components.map(([name]) => name.length));
   const lines = [
     '',
@@ -22,6 +26,9 @@ export function printStatus(s: {
     ...s.components.map(([name, how]) => `  ${name.padEnd(width)}   ${how}`),
     ...(s.report.unknownColumns.length ? ['', `  NocoDB columns not in schemas/ (left untouched): ${s.report.unknownColumns.join(', ')}`] : []),
     ...(s.report.typeMismatches.length ? ['', `  NocoDB columns of another type than schemas/ says: ${s.report.typeMismatches.join('; ')}`] : []),
+    '',
+    `  Who consumes what (${consumed.length} of ${s.topics.length} declared topics; all: npm run topics)`,
+    ...consumed.map((t) => `    ${t.topic.padEnd(topicWidth)}  ${t.consumers.join(', ')}`),
     '',
     '  Ctrl-C stops everything.',
     '',

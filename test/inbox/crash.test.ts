@@ -35,7 +35,7 @@ describe('webhook pipeline: a worker killed mid-job', () => {
 
     const healthy: Consumer = {
       name: 'crash-recorder',
-      accepts: (topic) => topic === 'discourse.post_created',
+      topics: ['discourse.post_created'],
       async handle(event, { tx }) {
         await tx.query('insert into crash_effect (event_id) values ($1)', [event.id]);
       },

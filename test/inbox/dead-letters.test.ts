@@ -10,7 +10,7 @@ describe('webhook pipeline: an event that keeps failing', () => {
   let broken = true;
   const flaky: Consumer = {
     name: 'flaky-recorder',
-    accepts: (topic) => topic === 'discourse.post_created',
+    topics: ['discourse.post_created'],
     async handle(event, { tx }) {
       await tx.query('insert into flaky_effect (event_id) values ($1)', [event.id]);
       if (broken) throw new Error('the club API is down');

@@ -7,7 +7,7 @@ import { postDiscourse } from '../support/discourse.ts';
 /** A consumer whose effect is a row in club_effect, written in the worker's transaction. */
 const recordingConsumer: Consumer = {
   name: 'club-recorder',
-  accepts: (topic) => topic.startsWith('discourse.post_'),
+  topics: ['discourse.post_created', 'discourse.post_edited', 'discourse.post_destroyed', 'discourse.post_recovered'],
   async handle(event, { tx }) {
     await tx.query('insert into club_effect (event_id, topic) values ($1, $2)', [event.id, event.topic]);
   },

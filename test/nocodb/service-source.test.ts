@@ -15,7 +15,7 @@ describe('service tables shown in NocoDB', function () {
     await acceptEvents(db.pool, () => [], [{ source: 'discourse', deliveryId: 'shown-1', topic: 'discourse.post_created', payload: { post: { id: 1 } } }]);
     const { ids } = await provisionBase({ api, log: testLog }, { baseTitle: 'School (source test)', tables: [] });
 
-    expect(await attachServiceTables({ api, log: testLog }, { baseId: ids.baseId, databaseUrl: db.url, tables: ['inbox_event', 'points_days', 'points_totals', 'points_statement', 'points_streaks'] })).to.equal('attached');
+    expect(await attachServiceTables({ api, log: testLog }, { baseId: ids.baseId, databaseUrl: db.url, tables: ['inbox_event', 'inbox_invalid', 'points_days', 'points_totals', 'points_statement', 'points_streaks'] })).to.equal('attached');
     const inbox = await waitForTable(api, ids.baseId, 'inbox_event');
     const rows = await api.dbDataTableRow.list(inbox.id, { fields: 'delivery_id,topic' } as never);
     expect(rows.list).to.deep.equal([{ delivery_id: 'shown-1', topic: 'discourse.post_created' }]);
@@ -28,6 +28,12 @@ describe('service tables shown in NocoDB', function () {
     }
     expect(refused, 'NocoDB refuses to write into a read-only source').to.be.within(400, 499);
     expect((await db.pool.query(`select count(*)::int as n from inbox_event where delivery_id = 'typed-in'`)).rows[0].n).to.equal(0);
+
+    // Invalid jobs are one grid, with the field and what is wrong with it.
+    await db.pool.query(`insert into inbox_job (event_id, consumer, status, issues) select id, 'points', 'invalid', '[{"path":"post.id","message":"expected a number"}]' from inbox_event where delivery_id = 'shown-1'`);
+    const invalid = await waitForTable(api, ids.baseId, 'inbox_invalid', 'issues');
+    const invalidRows = await api.dbDataTableRow.list(invalid.id, { fields: 'topic,consumer,issues' } as never);
+    expect(invalidRows.list).to.deep.equal([{ topic: 'discourse.post_created', consumer: 'points', issues: 'post.id: expected a number' }]);
 
     // The points outputs are views over the ledger: a booked line shows in them at once.
     const person = '6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b';

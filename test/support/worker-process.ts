@@ -9,7 +9,7 @@ import { startTestPlatform } from './platform.ts';
 const [dbUrl, redisUrl] = process.argv.slice(2) as [string, string];
 const hanging: Consumer = {
   name: 'crash-recorder',
-  accepts: (topic) => topic === 'discourse.post_created',
+  topics: ['discourse.post_created'],
   async handle(event, { tx }) {
     await tx.query('insert into crash_effect (event_id) values ($1)', [event.id]);
     process.send?.({ inJob: event.id });

@@ -1,5 +1,5 @@
-import type { Ory } from '../ory/client.ts';
-import type { NocoRows } from '../nocodb/client.ts';
+import type { Ory } from '../../ory/client.ts';
+import type { NocoRows } from '../../nocodb/client.ts';
 
 /**
  * Who a person is (the People table in NocoDB) and who mentors whom (Keto's Group tuples,

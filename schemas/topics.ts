@@ -1,0 +1,60 @@
+/**
+ * Every inbox topic, declared once with the schema its payload has in the inbox (what the
+ * receiver stored). Consumers name the topics they take from this table; the worker checks
+ * each payload against its topic's schema before a consumer sees it, and a payload that
+ * does not match becomes a job with status `invalid` (never retried, shown to staff in the
+ * NocoDB grid inbox_invalid). `npm run topics` prints who consumes what.
+ */
+import { z } from 'zod';
+import { collectorKinds } from './events/collector.ts';
+import { discourseBodyFor } from './events/discourse.ts';
+import { nocodbRowPayload } from './events/identity.ts';
+import { kratosWebhook } from './events/kratos.ts';
+import { nocodbWebhook } from './events/nocodb.ts';
+import { collectorBatchPayload, collectorPayload, telegramNotePayload } from './events/points.ts';
+import { telegramUpdate } from './events/telegram.ts';
+import { schoolTables } from './nocodb/index.ts';
+
+export interface Topic {
+  name: string;
+  /** Who sends it, through which receiver. */
+  sender: string;
+  schema: z.ZodType;
+}
+
+export type TopicRegistry = ReadonlyMap<string, Topic>;
+
+const defineTopic = (name: string, sender: string, schema: z.ZodType): Topic => ({ name, sender, schema });
+
+const DISCOURSE_EVENTS: [string, string][] = [
+  ['post_created', 'post'], ['post_edited', 'post'], ['post_destroyed', 'post'], ['post_recovered', 'post'],
+  ['topic_created', 'topic'], ['topic_edited', 'topic'], ['topic_destroyed', 'topic'], ['topic_recovered', 'topic'],
+  ['user_created', 'user'], ['user_updated', 'user'],
+];
+const NOCODB_OPERATIONS = ['insert', 'update', 'delete'] as const;
+
+export const TOPICS: readonly Topic[] = [
+  ...DISCOURSE_EVENTS.map(([event, type]) => defineTopic(`discourse.${event}`, 'Discourse webhook (hooks/discourse.ts)', discourseBodyFor(type))),
+  defineTopic('kratos.registration', 'Kratos after-registration web hook (hooks/kratos.ts)', kratosWebhook),
+  defineTopic('kratos.settings', 'Kratos after-settings web hook (hooks/kratos.ts)', kratosWebhook),
+  ...schoolTables.flatMap((t) => NOCODB_OPERATIONS.map((op) =>
+    defineTopic(`nocodb.${t.key}.${op}`, 'NocoDB webhook and sweep (hooks/nocodb.ts, hooks/nocodb-sweep.ts)', nocodbRowPayload))),
+  // Points still listens for a group membership table that NocoDB does not have (issue 10).
+  ...NOCODB_OPERATIONS.map((op) => defineTopic(`nocodb.group_members.${op}`, 'none yet: no NocoDB table group_members', nocodbRowPayload)),
+  defineTopic('nocodb.unknown', 'NocoDB webhook of a table schemas/ does not declare (hooks/nocodb.ts)', nocodbWebhook),
+  ...collectorKinds.map((k) => defineTopic(`collector.${k}`, 'collector endpoint (hooks/collector.ts)', collectorPayload)),
+  defineTopic('collector.batch', 'collector batch endpoint (hooks/collector.ts)', collectorBatchPayload),
+  defineTopic('telegram.note', 'Telegram bot webhook: a text message (hooks/telegram.ts)', telegramNotePayload),
+  defineTopic('telegram.update', 'Telegram bot webhook: any other update (hooks/telegram.ts)', telegramUpdate),
+];
+
+export function topicRegistry(topics: readonly Topic[] = TOPICS): TopicRegistry {
+  const map = new Map<string, Topic>();
+  for (const t of topics) {
+    if (map.has(t.name)) throw new Error(`topic ${t.name} is declared twice`);
+    map.set(t.name, t);
+  }
+  return map;
+}
+
+export { defineTopic };
