@@ -9,6 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
 import { repoRoot } from '../ory/spec-dir.ts';
+import { reachableDataDir } from '../../service/stack/postgres.ts';
 
 const base = 31000 + (process.pid % 500) * 8;
 const ports = { PORT: base, PG_PORT: base + 1, REDIS_PORT: base + 2, NOCODB_PORT: base + 3, ORY_STANDIN_PORT: base + 4 };
@@ -23,7 +24,11 @@ const groupAlive = (pgid: number) => { try { process.kill(-pgid, 0); return true
 describe('npm start when the service dies', function () {
   this.timeout(240_000);
   const dataDir = path.join(repoRoot, '.data/test', `start-${process.pid}`);
-  after(() => rm(dataDir, { recursive: true, force: true }));
+  after(async () => {
+    const postgres = reachableDataDir(path.join(dataDir, 'postgres')).dir;
+    if (!postgres.startsWith(dataDir)) await rm(path.dirname(postgres), { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true });
+  });
 
   it('says so in one line and stops PostgreSQL, Redis and NocoDB with it', async () => {
     const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', NOCODB_SWEEP_SECONDS: '3600', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };

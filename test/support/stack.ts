@@ -28,7 +28,12 @@ const nextPort = () => portBase++;
 
 export const usePostgres = once(async (): Promise<PostgresHandle> => {
   const handle = await startEmbeddedPostgres({ dir: path.join(runDir, 'pg'), port: nextPort(), log: testLog });
-  stoppers.push(() => handle.stop());
+  // Outside the run folder when the clone's folder is closed to PostgreSQL's user: removed too.
+  const elsewhere = handle.dataDir && !handle.dataDir.startsWith(runDir) ? path.dirname(handle.dataDir) : undefined;
+  stoppers.push(async () => {
+    await handle.stop();
+    if (elsewhere) await rm(elsewhere, { recursive: true, force: true });
+  });
   return handle;
 });
 
