@@ -42,7 +42,7 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
     workbookPageUrl: (id) => `${publicUrl}/workbooks/${id}`,
   });
   const workbooks = registerWorkbooks({
-    nocodb, guard, publicUrl,
+    nocodb, db, clock, guard, signedIn: requireSession(ory), publicUrl,
     signInUrl: (returnTo) => `${kratosPublicUrl}/self-service/login/browser?return_to=${encodeURIComponent(returnTo)}`,
   });
   const points = registerPoints({

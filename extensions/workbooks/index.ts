@@ -1,49 +1,104 @@
-import type { ErrorRequestHandler, Request, Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
+import type { Pool } from 'pg';
+import { z } from 'zod';
 import type { NocoRows } from '../../nocodb/client.ts';
 import type { Capability, Guard } from '../../kernel/capability.ts';
-import { isAppError, notFound } from '../../kernel/errors.ts';
-import { pickLang } from './messages.ts';
-import { errorPage, workbookPage } from './page.tsx';
+import type { Clock } from '../../kernel/clock.ts';
+import { forbidden, isAppError, notFound } from '../../kernel/errors.ts';
+import { parseOr400 } from '../../kernel/validation.ts';
+import { pickLang, type MessageKey } from './messages.ts';
+import { errorPage, workbookPage, workbooksPage } from './page.tsx';
 import { readWorkbook } from './read.ts';
+import { answerRows, MAX_ANSWER_CHARS, submissionsOf, workbooksOf, writeAnswer } from './write.ts';
 
 /**
- * Workbooks (issue 10): a student's own place. The page /workbooks/<id> and the JSON
- * /api/workbooks/<id> share one read (read.ts) and one guard: the person's Kratos session,
- * then Keto's Workbook#view (owner, the group's mentors, staff). NocoDB's shared views are
- * not used: they are no isolation boundary (extensions/identity/workbook-link.ts).
- * The only file other folders import.
+ * Workbooks (issue 10): a student's own place. Reading order: index.ts (routes and pages,
+ * their guards) -> read.ts (a workbook as its student sees it) -> write.ts (drafts,
+ * submissions and their history, the Answers rows of the guide's exercises) -> page.tsx.
+ * The page /workbooks/<id> and the JSON /api/workbooks/<id> share those functions and one
+ * guard: the person's Kratos session, then Keto's Workbook#view to read and Workbook#edit
+ * (the owner) to write. NocoDB's shared views are not used: they are no isolation boundary
+ * (extensions/identity/workbook-link.ts). The only file other folders import.
  */
 export interface WorkbooksDeps {
   nocodb: NocoRows;
+  db: Pool;
+  clock: Clock;
   guard: Guard;
+  /** Session only (401 without one): the list of one's own workbooks. */
+  signedIn: RequestHandler;
   /** Where a visitor signs in (Kratos' browser login), given the page to come back to. */
   signInUrl: (returnTo: string) => string;
   publicUrl: string;
 }
 
-const workbookId = (req: Request): number => {
-  const raw = String(req.params.id ?? '');
-  if (!/^[1-9]\d{0,8}$/.test(raw)) throw notFound('WORKBOOK_NOT_FOUND', `no workbook ${raw.slice(0, 40)}`);
+const idParam = (req: Request, name: string, code: 'WORKBOOK_NOT_FOUND' | 'ANSWER_NOT_FOUND'): number => {
+  const raw = String(req.params[name] ?? '');
+  if (!/^[1-9]\d{0,8}$/.test(raw)) throw notFound(code, `no such row: ${raw.slice(0, 40)}`);
   return Number(raw);
 };
+const workbookId = (req: Request) => idParam(req, 'id', 'WORKBOOK_NOT_FOUND');
+const answerId = (req: Request) => idParam(req, 'answerId', 'ANSWER_NOT_FOUND');
 const langOf = (req: Request) => pickLang(req.query.lang, req.get('accept-language'));
+const identityOf = (req: Request, res: Response): string => String(res.locals.identityId ?? req.identity?.id ?? '');
+
+const answerBody = z.object({ text: z.string().max(MAX_ANSWER_CHARS) });
+const formBody = z.object({ text: z.string().max(MAX_ANSWER_CHARS).default(''), action: z.enum(['save', 'submit']) });
+const NOTICES: Record<string, MessageKey> = { saved: 'saved', submitted: 'submitted' };
 
 export function register(deps: WorkbooksDeps): Capability {
   const mayView = deps.guard('view', (req) => `Workbook:workbook-${workbookId(req)}`);
+  const mayEdit = deps.guard('edit', (req) => `Workbook:workbook-${workbookId(req)}`);
+  const ensureRows = answerRows(deps.nocodb);
+  const read = async (id: number) => {
+    await ensureRows(id);
+    return readWorkbook(deps.nocodb, id, await submissionsOf(deps.db, id));
+  };
+  const write = (req: Request, res: Response, text: string, submit: boolean) =>
+    writeAnswer(deps, { workbookId: workbookId(req), answerId: answerId(req), studentId: identityOf(req, res), text, submit });
+  // Forms post with the session cookie: a post from another site's page is refused (the
+  // cookie's SameSite=Lax keeps most of them out already).
+  const sameOrigin: RequestHandler = (req, _res, next) => {
+    const origin = req.get('origin');
+    next(origin && origin !== 'null' && origin !== new URL(deps.publicUrl).origin ? forbidden('ORIGIN_REFUSED', 'this form was sent from another site') : undefined);
+  };
   const pageError: ErrorRequestHandler = (err, req, res, next) => {
     if (!isAppError(err) || err.status >= 500) return next(err);
-    res.status(err.status).type('html').send(errorPage(err.status, langOf(req), deps.signInUrl(`${deps.publicUrl}${req.originalUrl}`)));
+    res.status(err.status).type('html').send(errorPage(err.status, langOf(req), deps.signInUrl(`${deps.publicUrl}${req.originalUrl}`), err.code));
   };
+
   return {
     name: 'workbooks',
     routes(router: Router) {
+      router.use(express.json({ limit: '128kb' }));
+      router.get('/', deps.signedIn, async (req, res) => {
+        res.json({ workbooks: await workbooksOf(deps.nocodb, identityOf(req, res)) });
+      });
       router.get('/:id', mayView, async (req, res) => {
-        res.json({ workbook: await readWorkbook(deps.nocodb, workbookId(req)) });
+        res.json({ workbook: await read(workbookId(req)) });
+      });
+      router.put('/:id/answers/:answerId', mayEdit, async (req, res) => {
+        res.json(await write(req, res, parseOr400(answerBody, req.body, 'the answer').text, false));
+      });
+      router.post('/:id/answers/:answerId/submit', mayEdit, async (req, res) => {
+        res.json(await write(req, res, parseOr400(answerBody, req.body, 'the answer').text, true));
       });
     },
     pages(router: Router) {
+      router.get('/workbooks', deps.signedIn, async (req, res) => {
+        res.type('html').send(workbooksPage(await workbooksOf(deps.nocodb, identityOf(req, res)), langOf(req)));
+      });
       router.get('/workbooks/:id', mayView, async (req, res) => {
-        res.type('html').send(workbookPage(await readWorkbook(deps.nocodb, workbookId(req)), langOf(req)));
+        const notice = NOTICES[String(req.query.notice ?? '')];
+        const about = Number(req.query.answer);
+        res.type('html').send(workbookPage(await read(workbookId(req)), langOf(req), notice && about ? { answerId: about, key: notice } : undefined));
+      });
+      router.post('/workbooks/:id/answers/:answerId', sameOrigin, express.urlencoded({ extended: false, limit: '128kb' }), mayEdit, async (req, res) => {
+        const form = parseOr400(formBody, req.body, 'the form');
+        const submit = form.action === 'submit';
+        await write(req, res, form.text, submit);
+        const id = answerId(req);
+        res.redirect(303, `/workbooks/${workbookId(req)}?lang=${langOf(req)}&notice=${submit ? 'submitted' : 'saved'}&answer=${id}#exercise-${id}`);
       });
       router.use('/workbooks', pageError);
     },

@@ -17,6 +17,16 @@ const TEXT = {
   signInFirst: { ru: 'Войдите в свою учётную запись школы, чтобы открыть тетрадь.', en: 'Sign in with your school account to open the workbook.' },
   forbidden: { ru: 'Это не ваша тетрадь: открыть её могут только её владелец, наставники группы и сотрудники школы.', en: 'This is not your workbook: only its owner, the group\'s mentors and the school\'s staff may open it.' },
   notFound: { ru: 'Такой тетради нет.', en: 'There is no such workbook.' },
+  saveDraft: { ru: 'Сохранить черновик', en: 'Save draft' },
+  submit: { ru: 'Отправить на проверку', en: 'Submit for checking' },
+  saved: { ru: 'Черновик сохранён.', en: 'Draft saved.' },
+  submitted: { ru: 'Ответ отправлен на проверку.', en: 'Your answer is submitted for checking.' },
+  locked: { ru: 'Ответ на проверке: изменить его можно будет после оценки, если упражнение это позволяет.', en: 'Your answer is being checked: you can change it after its verdict, where the exercise allows it.' },
+  history: { ru: 'Прежние версии', en: 'Earlier versions' },
+  myWorkbooks: { ru: 'Мои рабочие тетради', en: 'My workbooks' },
+  noWorkbooks: { ru: 'У вас пока нет рабочих тетрадей.', en: 'You have no workbooks yet.' },
+  emptyAnswer: { ru: 'Напишите ответ, прежде чем отправлять его.', en: 'Write an answer before you submit it.' },
+  tooLong: { ru: 'Ответ слишком длинный.', en: 'The answer is too long.' },
   failed: { ru: 'Не получилось открыть тетрадь. Попробуйте ещё раз через минуту.', en: 'The workbook could not be opened. Try again in a minute.' },
 } as const satisfies Record<string, Record<Lang, string>>;
 

@@ -1,27 +1,63 @@
 import { html, Page } from './layout.tsx';
-import { statusText, text, type Lang } from './messages.ts';
+import { statusText, text, type Lang, type MessageKey } from './messages.ts';
 import type { AnswerView, WorkbookView } from './read.ts';
 
-/** The student's workbook page: each exercise's question, their answer, its status and verdicts in words. */
-export function workbookPage(view: WorkbookView, lang: Lang): string {
+export interface PageNotice {
+  answerId: number;
+  key: MessageKey;
+}
+
+/**
+ * The student's workbook page: each exercise's question, their answer in a form (save a
+ * draft, submit), its status and verdicts in words, earlier versions. Plain forms: it works
+ * without JavaScript.
+ */
+export function workbookPage(view: WorkbookView, lang: Lang, notice?: PageNotice): string {
   return html(
     <Page lang={lang} title={`${text('workbook', lang)}: ${view.title}`}>
+      <p><a href="/workbooks">{text('myWorkbooks', lang)}</a></p>
       <h1>{view.title}</h1>
-      {view.answers.length === 0 ? <p>{text('noExercises', lang)}</p> : view.answers.map((a) => <Answer answer={a} lang={lang} />)}
+      {view.answers.length === 0
+        ? <p>{text('noExercises', lang)}</p>
+        : view.answers.map((a) => <Answer workbookId={view.id} answer={a} lang={lang} notice={notice?.answerId === a.id ? notice.key : undefined} />)}
     </Page>,
   );
 }
 
-function Answer({ answer, lang }: { answer: AnswerView; lang: Lang }) {
+function Answer({ workbookId, answer, lang, notice }: { workbookId: number; answer: AnswerView; lang: Lang; notice?: MessageKey }) {
+  const field = `answer-${answer.id}`;
   return (
-    <article aria-labelledby={`exercise-${answer.id}`}>
-      <h2 id={`exercise-${answer.id}`}>{answer.exercise.title || `#${answer.id}`}</h2>
+    <article id={`exercise-${answer.id}`} aria-labelledby={`title-${answer.id}`}>
+      <h2 id={`title-${answer.id}`}>{answer.exercise.title || `#${answer.id}`}</h2>
       {answer.exercise.question && <p><strong>{text('question', lang)}:</strong> {answer.exercise.question}</p>}
-      <p><strong>{text('yourAnswer', lang)}:</strong></p>
-      {answer.answer ? <blockquote>{answer.answer}</blockquote> : <p class="muted">{text('noAnswer', lang)}</p>}
-      <p>{text('status', lang)}: <span class="status">{statusText(answer.status, lang)}</span></p>
+      {notice && <p role="status" class="status">{text(notice, lang)}</p>}
+      <p>{text('status', lang)}: <span class="status" data-status={answer.status ?? 'draft'}>{statusText(answer.status, lang)}</span></p>
+      {answer.editable
+        ? (
+          <form method="post" action={`/workbooks/${workbookId}/answers/${answer.id}?lang=${lang}`}>
+            <label for={field}>{text('yourAnswer', lang)}</label>
+            <textarea id={field} name="text" rows={8} maxLength={20000}>{answer.answer}</textarea>
+            <p>
+              <button type="submit" name="action" value="save">{text('saveDraft', lang)}</button>{' '}
+              <button type="submit" name="action" value="submit">{text('submit', lang)}</button>
+            </p>
+          </form>
+        )
+        : (
+          <>
+            <p><strong>{text('yourAnswer', lang)}:</strong></p>
+            {answer.answer ? <blockquote>{answer.answer}</blockquote> : <p class="muted">{text('noAnswer', lang)}</p>}
+            {answer.status !== 'checked' && <p class="muted">{text('locked', lang)}</p>}
+          </>
+        )}
       <Verdict label={text('verdictMentor', lang)} score={answer.mentor.score} verdict={answer.mentor.verdict} lang={lang} />
       <Verdict label={text('verdictAi', lang)} score={answer.ai.score} verdict={answer.ai.verdict} lang={lang} />
+      {answer.history.length > 0 && (
+        <details>
+          <summary>{text('history', lang)} ({answer.history.length})</summary>
+          {answer.history.map((h) => <blockquote><time datetime={h.submittedAt}>{h.submittedAt.slice(0, 16).replace('T', ' ')} UTC</time>{'\n'}{h.text}</blockquote>)}
+        </details>
+      )}
     </article>
   );
 }
@@ -36,9 +72,22 @@ function Verdict(props: { label: string; score: number | null; verdict: string |
   );
 }
 
+/** The student's list of workbooks. */
+export function workbooksPage(list: { id: number; title: string; status: string | null }[], lang: Lang): string {
+  return html(
+    <Page lang={lang} title={text('myWorkbooks', lang)}>
+      <h1>{text('myWorkbooks', lang)}</h1>
+      {list.length === 0 ? <p>{text('noWorkbooks', lang)}</p> : (
+        <ul>{list.map((w) => <li><a href={`/workbooks/${w.id}`}>{w.title}</a></li>)}</ul>
+      )}
+    </Page>,
+  );
+}
+
 /** A page instead of a JSON error: sign in (401), not yours (403), none such (404), or a failure. */
-export function errorPage(status: number, lang: Lang, signInUrl: string): string {
-  const key = status === 401 ? 'signInFirst' : status === 403 ? 'forbidden' : status === 404 ? 'notFound' : 'failed';
+export function errorPage(status: number, lang: Lang, signInUrl: string, code?: string): string {
+  const key: MessageKey = status === 401 ? 'signInFirst' : status === 403 ? 'forbidden' : status === 404 ? 'notFound'
+    : code === 'ANSWER_LOCKED' ? 'locked' : code === 'ANSWER_EMPTY' ? 'emptyAnswer' : code === 'ANSWER_TOO_LONG' ? 'tooLong' : 'failed';
   return html(
     <Page lang={lang} title={text('workbook', lang)}>
       <h1>{text('workbook', lang)}</h1>

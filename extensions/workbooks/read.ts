@@ -20,13 +20,20 @@ export interface AnswerView {
   ai: { score: number | null; verdict: string | null };
   mentor: { score: number | null; verdict: string | null };
   submittedAt: string | null;
+  /** May the student change it now (a draft, returned for rework, or checked where the exercise allows it again). */
+  editable: boolean;
+  /** Earlier submitted versions, oldest first. */
+  history: { text: string; submittedAt: string }[];
 }
 
+/** Whether the student may change an answer in this status (a checked one only where the exercise allows it again). */
+export const isEditable = (status: string | null, resubmit: unknown) =>
+  status === null || status === 'draft' || status === 'returned' || (status === 'checked' && (resubmit === true || resubmit === 1 || resubmit === 'true'));
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number.isFinite(Number(v)) ? Number(v) : null);
 
 /** Reads the workbook, its answers and their exercises' titles and questions from NocoDB. */
-export async function readWorkbook(nocodb: NocoRows, id: number): Promise<WorkbookView> {
+export async function readWorkbook(nocodb: NocoRows, id: number, history: Map<number, { text: string; submittedAt: string }[]> = new Map()): Promise<WorkbookView> {
   let workbook: Row;
   try {
     workbook = await nocodb.get('workbooks', id);
@@ -41,9 +48,11 @@ export async function readWorkbook(nocodb: NocoRows, id: number): Promise<Workbo
   });
   const exerciseIds = [...new Set(answers.map((a) => num(a.exercises_id)).filter((x): x is number => x !== null))];
   const exercises = exerciseIds.length
-    ? await nocodb.list('exercises', { where: `(Id,in,${exerciseIds.join(',')})`, fields: 'Id,Title,Question,Position' })
+    ? await nocodb.list('exercises', { where: `(Id,in,${exerciseIds.join(',')})`, fields: 'Id,Title,Question,Position,Resubmit' })
     : [];
   const exerciseOf = new Map(exercises.map((e) => [e.Id, e]));
+  const position = (exerciseId: number | null) => num(exerciseId === null ? null : exerciseOf.get(exerciseId)?.Position) ?? Number.MAX_SAFE_INTEGER;
+  answers.sort((a, b) => position(num(a.exercises_id)) - position(num(b.exercises_id)) || a.Id - b.Id);
   return {
     id,
     title: str(workbook.Title) ?? `#${id}`,
@@ -59,6 +68,8 @@ export async function readWorkbook(nocodb: NocoRows, id: number): Promise<Workbo
         ai: { score: num(a.AIScore), verdict: str(a.AIVerdict) },
         mentor: { score: num(a.MentorScore), verdict: str(a.MentorVerdict) },
         submittedAt: str(a.SubmittedAt),
+        editable: isEditable(str(a.Status), exercise?.Resubmit),
+        history: history.get(a.Id) ?? [],
       };
     }),
   };

@@ -6,6 +6,7 @@ export const exercises = defineTable({
   columns: {
     Title: col.text(), Question: col.longText(), ReferenceAnswer: col.longText('Shown to mentors and the checker, never to students'),
     MaxPoints: col.int(), Position: col.int(),
+    Resubmit: col.bool('A student may submit again after a verdict'),
   },
   links: [{ title: 'Answers', to: 'answers', type: 'hm' }],
   hooks: ['insert', 'update'],
