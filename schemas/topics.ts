@@ -6,6 +6,7 @@
  * NocoDB grid inbox_invalid). `npm run topics` prints who consumes what.
  */
 import { z } from 'zod';
+import { answersPayload } from './events/answers.ts';
 import { collectorKinds } from './events/collector.ts';
 import { discourseBodyFor } from './events/discourse.ts';
 import { nocodbRowPayload } from './events/identity.ts';
@@ -32,15 +33,21 @@ const DISCOURSE_EVENTS: [string, string][] = [
   ['user_created', 'user'], ['user_updated', 'user'],
 ];
 const NOCODB_OPERATIONS = ['insert', 'update', 'delete'] as const;
+/** Row changes with a payload declared beyond the generic row; the others are checked as any NocoDB row. */
+const NOCODB_ROW_PAYLOADS: Partial<Record<string, z.ZodType>> = {
+  'nocodb.answers.insert': answersPayload,
+  'nocodb.answers.update': answersPayload,
+};
+const nocodbTopic = (name: string, sender: string) => defineTopic(name, sender, NOCODB_ROW_PAYLOADS[name] ?? nocodbRowPayload);
 
 export const TOPICS: readonly Topic[] = [
   ...DISCOURSE_EVENTS.map(([event, type]) => defineTopic(`discourse.${event}`, 'Discourse webhook (hooks/discourse.ts)', discourseBodyFor(type))),
   defineTopic('kratos.registration', 'Kratos after-registration web hook (hooks/kratos.ts)', kratosWebhook),
   defineTopic('kratos.settings', 'Kratos after-settings web hook (hooks/kratos.ts)', kratosWebhook),
   ...schoolTables.flatMap((t) => NOCODB_OPERATIONS.map((op) =>
-    defineTopic(`nocodb.${t.key}.${op}`, 'NocoDB webhook and sweep (hooks/nocodb.ts, hooks/nocodb-sweep.ts)', nocodbRowPayload))),
+    nocodbTopic(`nocodb.${t.key}.${op}`, 'NocoDB webhook and sweep (hooks/nocodb.ts, hooks/nocodb-sweep.ts)'))),
   // Points still listens for a group membership table that NocoDB does not have (issue 10).
-  ...NOCODB_OPERATIONS.map((op) => defineTopic(`nocodb.group_members.${op}`, 'none yet: no NocoDB table group_members', nocodbRowPayload)),
+  ...NOCODB_OPERATIONS.map((op) => nocodbTopic(`nocodb.group_members.${op}`, 'none yet: no NocoDB table group_members')),
   defineTopic('nocodb.unknown', 'NocoDB webhook of a table schemas/ does not declare (hooks/nocodb.ts)', nocodbWebhook),
   ...collectorKinds.map((k) => defineTopic(`collector.${k}`, 'collector endpoint (hooks/collector.ts)', collectorPayload)),
   defineTopic('collector.batch', 'collector batch endpoint (hooks/collector.ts)', collectorBatchPayload),

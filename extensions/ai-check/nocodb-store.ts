@@ -1,8 +1,13 @@
 import axios, { type AxiosInstance } from 'axios';
 import { AppError } from '../../kernel/errors.ts';
-import { answerStatus } from '../../schemas/events/ai-check.ts';
+import { answerStatus, EXERCISE_LINK } from '../../schemas/events/answers.ts';
+import type { ColumnName } from '../../schemas/nocodb/define.ts';
+import type { answers } from '../../schemas/nocodb/workbooks.ts';
 import type { AnswerRecord, AnswerStore, AnswerUpdate, Exercise } from './answer-store.ts';
 import type { Verdict } from './verdict.ts';
+
+/** A column the answers table declares (schemas/nocodb/workbooks.ts): a name it does not declare does not compile. */
+type AnswerColumn = ColumnName<typeof answers>;
 
 /**
  * AnswerStore over NocoDB's v2 data API (every NocoDB call of this capability is here):
@@ -13,7 +18,10 @@ import type { Verdict } from './verdict.ts';
  * guides table. Verdicts are written as JSON text, scores into their decimal columns.
  */
 export interface NocodbColumns {
-  answers: { student: string; exercise: string; answer: string; status: string; aiVerdict: string; aiScore: string | null; mentorVerdict: string; mentorScore: string | null };
+  answers: {
+    student: AnswerColumn; exercise: string; answer: AnswerColumn; status: AnswerColumn;
+    aiVerdict: AnswerColumn; aiScore: AnswerColumn | null; mentorVerdict: AnswerColumn; mentorScore: AnswerColumn | null;
+  };
   exercises: { title: string; question: string; referenceAnswer: string | null; maxPoints: string; guide: string; section: string | null };
   guides: { slug: string };
 }
@@ -21,7 +29,7 @@ export interface NocodbColumns {
 /** The tables of schemas/nocodb/workbooks.ts and meta-model.ts, as NocoDB 0.301 names their columns. */
 export const SCHOOL_COLUMNS: NocodbColumns = {
   answers: {
-    student: 'StudentIdentity', exercise: 'Exercises', answer: 'Answer', status: 'Status',
+    student: 'StudentIdentity', exercise: EXERCISE_LINK, answer: 'Answer', status: 'Status',
     aiVerdict: 'AIVerdict', aiScore: 'AIScore', mentorVerdict: 'MentorVerdict', mentorScore: 'MentorScore',
   },
   exercises: { title: 'Title', question: 'Question', referenceAnswer: 'ReferenceAnswer', maxPoints: 'MaxPoints', guide: 'Guides', section: 'Guide sections' },

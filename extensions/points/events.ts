@@ -180,14 +180,13 @@ function fromAnswer(payload: unknown): Mapped {
   const parsed = nocodbAnswerPayload.safeParse(payload);
   if (!parsed.success) return invalid('NocoDB answers row is not valid', parsed.error);
   const row = parsed.data.row;
-  const personId = row.StudentIdentity ?? row.Student;
+  const personId = row.Student;
   if (!personId) return { type: 'invalid', reason: 'answers row has no StudentIdentity' };
-  const answer = row.Answer ?? '';
+  const answer = row.Answer;
   const retract = row.Status === 'draft' || answer.trim() === '';
   const updated = parseInstant((row.UpdatedAt ?? row.CreatedAt)!);
   const occurred = parseInstant((row.SubmittedAt ?? row.CreatedAt ?? row.UpdatedAt)!);
   const hash = createHash('sha256').update(`${row.Status ?? ''}\u0001${answer}`).digest('base64url').slice(0, 12);
-  const exerciseId = exerciseRef(row.Exercise ?? row.exercises_id ?? row.ExerciseId);
   return {
     type: 'events',
     events: [{
@@ -198,18 +197,9 @@ function fromAnswer(payload: unknown): Mapped {
       source: 'nocodb',
       subject: { id: `nocodb:answers:${row.Id}`, version: version(updated, retract), retract },
       measures: retract ? {} : { characters: writtenCharacters(answer) },
-      refs: { answerId: row.Id, ...(exerciseId !== undefined ? { exerciseId } : {}) },
+      refs: { answerId: row.Id, ...(row.Exercise !== null && row.Exercise !== undefined ? { exerciseId: row.Exercise } : {}) },
     }],
   };
-}
-
-function exerciseRef(value: unknown): string | number | undefined {
-  if (typeof value === 'string' || typeof value === 'number') return value;
-  if (value && typeof value === 'object' && 'Id' in value) {
-    const id = (value as { Id: unknown }).Id;
-    if (typeof id === 'string' || typeof id === 'number') return id;
-  }
-  return undefined;
 }
 
 const telegramTime = (t: number | string) => (typeof t === 'number' ? new Date(t * 1000) : parseInstant(t));

@@ -1,58 +1,31 @@
 /**
  * Payloads of the AI check capability (extensions/ai-check), declared once:
- * - the NocoDB answers events it consumes (`nocodb.answers.insert` / `nocodb.answers.update`),
+ * - what it needs of the NocoDB answers events it consumes (`nocodb.answers.insert` / `.update`, declared in answers.ts),
  * - the verdict the model must return,
  * - the request bodies of its HTTP API.
  */
 import { z } from 'zod';
+import { answerRow as nocodbAnswerRow, answersPayload } from './answers.ts';
 
 export const ANSWER_TOPICS = ['nocodb.answers.insert', 'nocodb.answers.update'] as const;
 
-export const answerStatus = z.enum(['draft', 'submitted', 'checking', 'waiting_mentor', 'checked', 'returned']);
-export type AnswerStatus = z.infer<typeof answerStatus>;
-
-const id = z.union([z.string().min(1), z.number().int()]).transform(String);
-
-// A link column arrives as the linked record ({Id, Title}) or a list of them; its foreign key as a number.
-const linkedId = (value: unknown): unknown => {
-  const first = Array.isArray(value) ? value[0] : value;
-  return first && typeof first === 'object' && 'Id' in first ? (first as { Id: unknown }).Id : first;
-};
+/** The answers row and payload are declared once, in answers.ts; the status names ai-check works with come from there. */
+export { answerStatus, type AnswerStatus } from './answers.ts';
 
 /**
- * The names in schemas/nocodb (StudentIdentity, the Exercises link, its exercises_id key)
- * are accepted for Student and Exercise, so a raw NocoDB row parses as well.
+ * What a check needs of an answers row: its student and its exercise; ids as the check's
+ * tables keep them (text).
  */
-function aliases(row: unknown): unknown {
-  if (!row || typeof row !== 'object') return row;
-  const r = row as Record<string, unknown>;
-  return {
-    ...r,
-    Student: r.Student ?? r.StudentIdentity,
-    Exercise: linkedId(r.Exercise ?? r.Exercises ?? r.exercises_id),
-  };
-}
-
-/** A row of the NocoDB `answers` table, as a webhook carries it. Other columns pass through. */
-const answerRowShape = z.looseObject({
-  Id: id,
-  Student: z.string().min(1),
-  Exercise: id,
-  Answer: z.string().nullish().transform((s) => s ?? ''),
-  Status: answerStatus,
-  AIVerdict: z.unknown().optional(),
-  MentorVerdict: z.unknown().optional(),
-  UpdatedAt: z.string().nullish(),
+export const answerRow = nocodbAnswerRow.transform((row, ctx) => {
+  const exercise = row.Exercise === '' ? null : (row.Exercise ?? null);
+  if (row.Student && exercise !== null) return { ...row, Id: String(row.Id), Student: row.Student, Exercise: String(exercise) };
+  if (!row.Student) ctx.addIssue({ code: 'custom', path: ['Student'], message: 'the answer names no student (StudentIdentity)' });
+  if (exercise === null) ctx.addIssue({ code: 'custom', path: ['Exercise'], message: 'the answer is linked to no exercise' });
+  return z.NEVER;
 });
-export const answerRow = z.preprocess(aliases, answerRowShape);
 export type AnswerRow = z.infer<typeof answerRow>;
 
-export const answersEvent = z.object({
-  table: z.literal('answers'),
-  tableId: z.string().min(1),
-  row: answerRow,
-  previous: z.preprocess(aliases, answerRowShape.partial()).nullish(),
-});
+export const answersEvent = answersPayload.extend({ row: answerRow });
 export type AnswersEvent = z.infer<typeof answersEvent>;
 
 export const verdictKind = z.enum(['accepted', 'needs_work']);

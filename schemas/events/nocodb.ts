@@ -1,5 +1,10 @@
 import { z } from 'zod';
 
+/** A NocoDB row id, as a number or its text. */
+export const nocodbId = z.coerce.number().int().positive();
+/** A NocoDB timestamp (`2025-03-01 10:00:00+00:00`), or any text Date.parse reads. */
+export const nocodbDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date');
+
 /** NocoDB v3 webhook body, as delivered with the custom body `{{ json event }}` (FIELD-NOTES). */
 const row = z.looseObject({ Id: z.union([z.number(), z.string()]) });
 

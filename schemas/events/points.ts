@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { answerRow, answersPayload } from './answers.ts';
+import { nocodbDate, nocodbId } from './nocodb.ts';
 
 /**
  * Events of the points capability (extensions/points): the one canonical event every
@@ -159,22 +161,18 @@ const nocodbRowEvent = <R extends z.ZodType>(table: string, row: R) => z.looseOb
   row,
   previous: z.record(z.string(), z.unknown()).optional(),
 });
-const nocodbId = z.coerce.number().int().positive();
-const nocodbDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date');
 
-export const nocodbAnswerPayload = nocodbRowEvent('answers', z.looseObject({
-  Id: nocodbId,
-  /** The student's identity id; the table calls it StudentIdentity, older payloads Student. */
-  Student: identityId().nullish(),
-  StudentIdentity: identityId().nullish(),
-  Exercise: z.unknown().optional(),
-  Answer: z.string().nullish(),
-  Status: z.string().nullish(),
-  SubmittedAt: nocodbDate.nullish(),
-  CreatedAt: nocodbDate.nullish(),
-  /** Null on a row never edited since its insert (NocoDB's insert webhooks carry none). */
-  UpdatedAt: nocodbDate.nullish(),
-}).refine((r) => r.UpdatedAt || r.CreatedAt, 'a row needs UpdatedAt or CreatedAt'));
+/**
+ * nocodb.answers.*: the answers row (declared once in answers.ts), and what points needs of
+ * it besides: a time to count it on, and the student as an identity id. Points reads the row alone.
+ */
+export const nocodbAnswerPayload = answersPayload.pick({ table: true }).extend({
+  row: answerRow
+    .refine((r) => r.UpdatedAt || r.CreatedAt, 'a row needs UpdatedAt or CreatedAt')
+    .refine((r) => !r.Student || identityId().safeParse(r.Student).success, {
+      message: 'StudentIdentity is not an identity id (a UUID)', path: ['Student'],
+    }),
+});
 export type NocodbAnswerPayload = z.infer<typeof nocodbAnswerPayload>;
 
 /**

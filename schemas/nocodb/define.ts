@@ -57,13 +57,24 @@ export interface TableSpec<C extends Record<string, ColumnSpec> = Record<string,
   hooks?: HookOperation[];
 }
 
+/** The names of a table's declared columns (without the index signature of DefinedTable). */
+export type ColumnName<T extends { columns: object }> = keyof { [K in keyof T['columns'] as string extends K ? never : K]: unknown };
+
+/** Each declared column of a table as NocoDB sends it: its value, or null when the cell is empty. */
+export type ColumnShape<C> = {
+  [K in keyof C as string extends K ? never : K]: C[K] extends ColumnSpec ? z.ZodOptional<z.ZodNullable<C[K]['schema']>> : never;
+};
+
+export function columnShape<C extends Record<string, ColumnSpec>>(columns: C): ColumnShape<C> {
+  return Object.fromEntries(Object.entries(columns).map(([k, c]) => [k, c.schema.nullish()])) as ColumnShape<C>;
+}
+
 export function defineTable<C extends Record<string, ColumnSpec>>(table: TableSpec<C>): TableSpec<C> & DefinedTable {
-  const shape = Object.fromEntries(Object.entries(table.columns).map(([k, c]) => [k, c.schema.nullish()]));
   const row = z.looseObject({
     Id: z.coerce.number().int(),
     CreatedAt: z.string().nullish(),
     UpdatedAt: z.string().nullish(),
-    ...shape,
+    ...columnShape(table.columns),
   });
   return { ...table, row: row as unknown as DefinedTable['row'] };
 }
