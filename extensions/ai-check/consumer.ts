@@ -12,14 +12,28 @@ import { enqueueCheck } from './checks-store.ts';
  */
 export const ANSWERS_CONSUMER = 'ai-check.answers';
 
-export function answersConsumer(deps: { clock: Clock }): Consumer {
+const noExercise = (error: import('zod').ZodError) => error.issues.length > 0 && error.issues.every((i) => i.path.join('.') === 'row.Exercise');
+
+/** Reads the answer from NocoDB now: its exercise link, which no webhook reports when it is made later. */
+export type ExerciseOfAnswer = (answerId: string) => Promise<string | null>;
+
+export function answersConsumer(deps: { clock: Clock; exerciseOf: ExerciseOfAnswer }): Consumer {
   return {
     name: ANSWERS_CONSUMER,
     topics: ANSWER_TOPICS,
     async handle(event, { tx, log }) {
       // Drafts and other statuses are not ours: no need for them to name an exercise yet.
       if ((event.payload as { row?: { Status?: unknown } } | null)?.row?.Status !== 'submitted') return;
-      const parsed = answersEvent.safeParse(event.payload);
+      let parsed = answersEvent.safeParse(event.payload);
+      if (!parsed.success && noExercise(parsed.error)) {
+        // Submitted before it was linked to its exercise (staff do that in NocoDB): linking
+        // fires no webhook, so the link is read now; not there yet, the job is tried again.
+        const id = String((event.payload as { row: { Id: unknown } }).row.Id);
+        const exercise = await deps.exerciseOf(id);
+        if (!exercise) throw new Error(`answer ${id} is submitted but linked to no exercise yet; tried again later`);
+        const payload = event.payload as { row: Record<string, unknown> };
+        parsed = answersEvent.safeParse({ ...payload, row: { ...payload.row, Exercise: exercise } });
+      }
       if (!parsed.success) {
         throw new InvalidPayload(issuesOf(parsed.error), `answer event ${event.id} is not valid`);
       }

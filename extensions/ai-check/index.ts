@@ -78,7 +78,7 @@ export function register(deps: AiCheckDeps): AiCheckCapability {
 
   return {
     name: 'ai-check',
-    consumers: [answersConsumer({ clock })],
+    consumers: [answersConsumer({ clock, exerciseOf: async (id) => (await deps.answers.getAnswer(id))?.exerciseId ?? null })],
     routes: (router: Router) => {
       mountMcp(router, checkDeps, deps.auth);
       routes(router, {

@@ -161,4 +161,18 @@ describe('the school, end to end', function () {
     }, 30_000);
     expect(waiting.AIScore ?? null).to.equal(null);
   });
+
+  it('checks an answer submitted before staff linked it to its exercise, once the link is made', async () => {
+    const dan = await register('Dan');
+    const [exercise] = await rows.insert('exercises', [{ Title: 'Функция', Question: 'Какова функция часов?', MaxPoints: 5 }]);
+    const [answer] = await rows.insert('answers', [{ Answer: 'Согласовывать действия людей во времени.', StudentIdentity: dan.id, Status: 'submitted' }]);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await rows.get('answers', answer!.Id)).Status, 'not checked while it names no exercise').to.equal('submitted');
+    await rows.link('exercises', 'Answers', exercise!.Id, [answer!.Id]);
+    const checked = await waitFor('the answer to be checked (here: to wait for a mentor)', async () => {
+      const r = await rows.get('answers', answer!.Id);
+      return r.Status === 'waiting_mentor' && r;
+    }, 40_000);
+    expect(checked.Status).to.equal('waiting_mentor');
+  });
 });
