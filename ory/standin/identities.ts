@@ -55,6 +55,40 @@ export class Identities {
     return this.store.identities.find((i) => i.identifiers.includes(wanted));
   }
 
+  /** The identity with this recovery or verification address. */
+  byAddress(value: string, purpose: 'recovery' | 'verification'): StoredIdentity | undefined {
+    const wanted = value.trim().toLowerCase();
+    const list = (i: StoredIdentity) => (purpose === 'recovery' ? i.recovery_addresses : i.verifiable_addresses);
+    return this.store.identities.find((i) => list(i).some((a) => a.value === wanted));
+  }
+
+  /** Settings, profile method: new traits (validated, identifiers unique). */
+  updateTraits(identity: StoredIdentity, traits: unknown): StoredIdentity {
+    const now = this.clock().toISOString();
+    const next: StoredIdentity = structuredClone(identity);
+    this.applyTraits(next, traits, now);
+    return this.save(next, now);
+  }
+
+  /** Settings, password method. */
+  async setPassword(identity: StoredIdentity, password: string): Promise<StoredIdentity> {
+    const now = this.clock().toISOString();
+    const next: StoredIdentity = structuredClone(identity);
+    await this.applyPassword(next, password, now);
+    return this.save(next, now);
+  }
+
+  /** Verification by code passed: the address is verified. */
+  markVerified(identity: StoredIdentity, address: string): StoredIdentity {
+    const now = this.clock().toISOString();
+    const next: StoredIdentity = structuredClone(identity);
+    for (const a of next.verifiable_addresses) {
+      if (a.value !== address) continue;
+      Object.assign(a, { verified: true, status: 'completed', verified_at: now, updated_at: now });
+    }
+    return this.save(next, now);
+  }
+
   async create(input: IdentityInput, password?: string): Promise<StoredIdentity> {
     const now = this.clock().toISOString();
     const identity: StoredIdentity = {

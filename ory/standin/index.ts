@@ -1,14 +1,18 @@
 /**
  * Ory stand-in: a development-only server that answers, on ONE port, the parts of the
  * Kratos public and admin APIs and the Keto read and write APIs that the project uses,
- * with the paths, status codes and bodies of Ory's published OpenAPI descriptions.
- * It is not Ory: no browser flows, no code or OIDC login, no settings, verification or
- * recovery flows, no courier. Point every Ory URL of ory/client.ts at it.
+ * with the paths, status codes and bodies of Ory's published OpenAPI descriptions:
+ * login, registration and settings with the password (and profile) method, recovery and
+ * verification by code, logout, as API and browser flows (CSRF cookie, session cookie,
+ * redirects to the UI URLs). It is not Ory: no code or OIDC login, no second factors, and
+ * a courier that logs instead of sending. Point every Ory URL of ory/client.ts at it.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { DEFAULT_MAX_DEPTH, loadOpl } from '../opl/index.ts';
+import { browserUrls, FlowErrors, type BrowserUrls } from './browser.ts';
+import { Courier } from './courier.ts';
 import { Flows } from './flows.ts';
 import { Identities } from './identities.ts';
 import { loadIdentitySchema } from './identity-schema.ts';
@@ -21,8 +25,10 @@ import { StandinStore } from './store.ts';
 import type { WebhookTarget } from './webhook.ts';
 
 export type { WebhookTarget } from './webhook.ts';
+export { browserUrls, type BrowserUrls } from './browser.ts';
 
-const HOUR = 3600_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 const DEFAULT_IDENTITY_SCHEMA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../kratos/identity.schema.json');
 
 /** What the stand-in logs through: a pino Logger fits. */
@@ -37,8 +43,10 @@ export interface OryStandinOptions {
   oplPath: string;
   /** JSON file to persist identities, sessions and tuples; in memory when absent. */
   storeFile?: string;
-  /** Kratos' after-registration web hook (kratos.yml), called for password registrations. */
-  webhooks?: { registration?: WebhookTarget };
+  /** Kratos' web hooks (kratos.yml): after password registration, after a profile change in settings. */
+  webhooks?: { registration?: WebhookTarget; settings?: WebhookTarget };
+  /** UI and return URLs of browser flows (selfservice.flows.*.ui_url ...); default browserUrls(): kratos.yml's, on 127.0.0.1:3000. */
+  browser?: BrowserUrls;
   log: StandinLog;
   /** Default ory/kratos/identity.schema.json. */
   identitySchemaPath?: string;
@@ -50,6 +58,10 @@ export interface OryStandinOptions {
   minPasswordLength?: number;
   /** Default 720 h, as kratos.yml. */
   sessionLifespanMs?: number;
+  /** Default 15 min, as kratos.yml (settings.privileged_session_max_age). */
+  privilegedSessionMaxAgeMs?: number;
+  /** Lifespan of recovery and verification codes; default 15 min, as kratos.yml (methods.code). */
+  codeLifespanMs?: number;
   clock?: () => Date;
 }
 
@@ -65,6 +77,7 @@ export function createOryStandin(options: OryStandinOptions): express.Express {
   const identities = new Identities(store, schema, publicUrl, clock);
   const sessions = new Sessions(store, identities, options.sessionLifespanMs ?? 720 * HOUR, clock);
   const flows = new Flows(schema, publicUrl, HOUR, clock);
+  const courier = new Courier(log, clock);
 
   const app = express();
   app.disable('x-powered-by');
@@ -73,6 +86,7 @@ export function createOryStandin(options: OryStandinOptions): express.Express {
     next();
   });
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  app.use(express.urlencoded({ extended: false, limit: '1mb' }));
 
   const health = (_req: Request, res: Response) => void res.json({ status: 'ok' });
   app.get('/health/alive', health);
@@ -80,17 +94,25 @@ export function createOryStandin(options: OryStandinOptions): express.Express {
   app.get('/version', (_req, res) => void res.json({ version: 'v26.2.0-standin' }));
 
   app.use(
-    kratosPublicRoutes({
-      identities,
-      sessions,
-      flows,
-      schema,
-      minPasswordLength: options.minPasswordLength ?? 8,
-      registrationHook: options.webhooks?.registration,
-      publicUrl,
-    }),
+    kratosPublicRoutes(
+      {
+        identities,
+        sessions,
+        flows,
+        schema,
+        courier,
+        urls: options.browser ?? browserUrls(),
+        publicUrl,
+        minPasswordLength: options.minPasswordLength ?? 8,
+        privilegedMaxAgeMs: options.privilegedSessionMaxAgeMs ?? 15 * MINUTE,
+        codeLifespanMs: options.codeLifespanMs ?? 15 * MINUTE,
+        hooks: options.webhooks ?? {},
+        clock,
+      },
+      new FlowErrors(clock),
+    ),
   );
-  app.use(kratosAdminRoutes({ identities, sessions }));
+  app.use(kratosAdminRoutes({ identities, sessions }), courier.routes());
   app.use(ketoRoutes({ model, store, maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH }));
 
   app.use((_req, _res, next) => next(new OryError(404, { reason: 'The stand-in does not serve this path.' })));

@@ -5,23 +5,27 @@
  *   ORY_STANDIN_STORE  default .data/ory-standin.json
  *   ORY_STANDIN_OPL    default ory/keto/namespaces.keto.ts
  *   KRATOS_HOOK_URL    after-registration web hook, e.g. http://127.0.0.1:3000/hooks/kratos/registration
- *   KRATOS_HOOK_KEY    its X-Hook-Key value
+ *   KRATOS_SETTINGS_HOOK_URL  after-settings (profile) web hook, e.g. http://127.0.0.1:3000/hooks/kratos/settings
+ *   KRATOS_HOOK_KEY    their X-Hook-Key value
+ *   ORY_STANDIN_UI_URL default http://127.0.0.1:3000: where browser flows send people
+ *                      (<it>/login, /registration, /settings, /recovery, /verification, /error, as kratos.yml)
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { createOryStandin } from './index.ts';
+import { browserUrls, createOryStandin } from './index.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const env = process.env;
 const port = Number(env.ORY_STANDIN_PORT ?? 4433);
 const log = pino({ name: 'ory-standin' });
-const hookUrl = env.KRATOS_HOOK_URL;
+const hook = (url: string | undefined) => (url ? { url, apiKey: env.KRATOS_HOOK_KEY ?? '' } : undefined);
 
 const app = createOryStandin({
   oplPath: env.ORY_STANDIN_OPL ?? path.join(root, 'ory/keto/namespaces.keto.ts'),
   storeFile: env.ORY_STANDIN_STORE ?? path.join(root, '.data/ory-standin.json'),
-  webhooks: hookUrl ? { registration: { url: hookUrl, apiKey: env.KRATOS_HOOK_KEY ?? '' } } : undefined,
+  webhooks: { registration: hook(env.KRATOS_HOOK_URL), settings: hook(env.KRATOS_SETTINGS_HOOK_URL) },
+  browser: browserUrls(env.ORY_STANDIN_UI_URL),
   publicUrl: `http://127.0.0.1:${port}`,
   log,
 });

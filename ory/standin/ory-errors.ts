@@ -12,6 +12,7 @@ const STANDARD: Record<number, [status: string, message: string]> = {
   409: ['Conflict', 'The resource could not be created due to a conflict'],
   410: ['Gone', 'The requested resource is no longer available'],
   415: ['Unsupported Media Type', 'The request has an unsupported media type'],
+  422: ['Unprocessable Entity', 'The request was well-formed but was unable to be followed due to semantic errors'],
   500: ['Internal Server Error', 'An internal server error occurred, please contact the system administrator'],
 };
 

@@ -1,5 +1,7 @@
 /** Sessions: issued on registration and login, found by token (X-Session-Token, Bearer or cookie). */
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Response } from 'express';
+import { readCookie } from './cookies.ts';
 import type { Identities } from './identities.ts';
 import type { StandinStore, StoredIdentity, StoredSession } from './store.ts';
 
@@ -39,6 +41,35 @@ export class Sessions {
     return { session, identity };
   }
 
+  /** A login with `refresh=true`: the same session, authenticated now. */
+  reauthenticate(session: StoredSession): StoredSession {
+    session.authenticated_at = this.clock().toISOString();
+    this.store.commit();
+    return session;
+  }
+
+  /** Whether the session was authenticated within `maxAgeMs` (Kratos' privileged_session_max_age). */
+  isPrivileged(session: StoredSession, maxAgeMs: number): boolean {
+    return Date.parse(session.authenticated_at) + maxAgeMs > this.clock().getTime();
+  }
+
+  logoutToken(session: StoredSession): string {
+    if (!session.logout_token) {
+      session.logout_token = `ory_lo_${randomBytes(24).toString('base64url')}`;
+      this.store.commit();
+    }
+    return session.logout_token;
+  }
+
+  byLogoutToken(token: unknown): StoredSession | undefined {
+    return typeof token === 'string' && token ? this.store.sessions.find((s) => s.logout_token === token) : undefined;
+  }
+
+  revoke(session: StoredSession): void {
+    this.store.sessions = this.store.sessions.filter((s) => s.id !== session.id);
+    this.store.commit();
+  }
+
   ofIdentity(identityId: string): StoredSession[] {
     return this.store.sessions.filter((s) => s.identity_id === identityId);
   }
@@ -74,10 +105,14 @@ export function sessionToken(headers: { [name: string]: string | string[] | unde
   if (token) return token;
   const auth = header('authorization');
   if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim();
-  const cookie = header('cookie');
-  for (const part of cookie?.split(';') ?? []) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === SESSION_COOKIE) return decodeURIComponent(value.join('='));
-  }
-  return undefined;
+  return readCookie(headers, SESSION_COOKIE);
+}
+
+/** kratos.yml `session.cookie`: HttpOnly, SameSite=Lax, path /, for the session's lifespan. */
+export function setSessionCookie(res: Response, session: StoredSession, secure: boolean): void {
+  res.cookie(SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'lax', path: '/', secure, expires: new Date(session.expires_at) });
+}
+
+export function clearSessionCookie(res: Response, secure: boolean): void {
+  res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/', secure });
 }

@@ -28,7 +28,7 @@ export interface StoredIdentity {
   updated_at: string;
   /** Normalized password identifiers (the e-mail), for lookup and uniqueness. */
   identifiers: string[];
-  verifiable_addresses: (StoredAddress & { verified: boolean; status: string })[];
+  verifiable_addresses: (StoredAddress & { verified: boolean; status: string; verified_at?: string })[];
   recovery_addresses: StoredAddress[];
   password?: { hash: string; created_at: string; updated_at: string };
 }
@@ -37,7 +37,9 @@ export interface StoredSession {
   id: string;
   token: string;
   identity_id: string;
-  method: 'password';
+  method: 'password' | 'code_recovery';
+  /** Set once `GET /self-service/logout/browser` asked for it. */
+  logout_token?: string;
   issued_at: string;
   authenticated_at: string;
   expires_at: string;

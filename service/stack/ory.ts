@@ -2,7 +2,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { createOry, type Ory, type OryConfig } from '../../ory/client.ts';
-import { createOryStandin } from '../../ory/standin/index.ts';
+import { browserUrls, createOryStandin } from '../../ory/standin/index.ts';
 import type { Config } from '../config.ts';
 
 export const OPL_FILE = path.resolve(import.meta.dirname, '../../ory/keto/namespaces.keto.ts');
@@ -30,14 +30,18 @@ export async function startOry(opts: { config: Config; log: Logger; serviceUrl: 
     const describe = external.mode === 'network' ? `Ory Network ${external.sdkUrl}` : `Kratos ${external.kratosPublicUrl}, Keto ${external.ketoReadUrl}`;
     return { ory: createOry(external), embedded: false, describe, stop: async () => {} };
   }
+  const port = opts.config.ORY_STANDIN_PORT;
+  const hook = (flow: string) => ({ url: `${opts.serviceUrl}/hooks/kratos/${flow}`, apiKey: opts.kratosHookKey });
   const app = createOryStandin({
     oplPath: OPL_FILE,
     storeFile: path.join(opts.config.dataDir, 'ory-standin.json'),
-    webhooks: { registration: { url: `${opts.serviceUrl}/hooks/kratos/registration`, apiKey: opts.kratosHookKey } },
+    webhooks: { registration: hook('registration'), settings: hook('settings') },
+    // Browser flows send people to the service's pages, at kratos.yml's paths (/login, /registration, ...).
+    browser: browserUrls(opts.serviceUrl),
+    publicUrl: `http://127.0.0.1:${port}`,
     log: opts.log.child({ component: 'ory-standin' }),
   });
   const server = http.createServer(app);
-  const port = opts.config.ORY_STANDIN_PORT;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
