@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { renderToStaticMarkup } from 'preact-render-to-string';
-import type { Lang } from './messages.ts';
+import type { Lang } from './lang.ts';
 
 /**
  * The frame of every page people see: server-rendered HTML (Preact's renderer escapes every
@@ -31,5 +31,7 @@ article { background: #fff; border: 1px solid #ddd; border-radius: .5rem; paddin
 h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin: 0 0 .5rem; }
 .status { font-weight: 600; } .muted { color: #555; }
 blockquote { margin: .5rem 0; padding: .5rem .75rem; border-left: 3px solid #999; background: #f3f3f3; white-space: pre-wrap; }
+input[type=text], input[type=email], input[type=password], input:not([type]), textarea { width: 100%; box-sizing: border-box; font: inherit; padding: .4rem; }
+button { font: inherit; padding: .4rem .8rem; }
 a { color: #0645ad; } a:focus, button:focus, textarea:focus { outline: 3px solid #ffbf47; }
 `;

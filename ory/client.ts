@@ -52,6 +52,20 @@ export interface PermissionQuery {
   subject: string | SubjectSet;
 }
 
+export const FLOW_KINDS = ['login', 'registration', 'settings', 'recovery', 'verification'] as const;
+export type FlowKind = (typeof FLOW_KINDS)[number];
+
+/** What a flow's page shows: Kratos' UI container (ui.action, ui.method, ui.nodes, ui.messages). */
+export interface UiFlow {
+  id: string;
+  ui: {
+    action: string;
+    method: string;
+    nodes: { type: string; group: string; attributes: Record<string, unknown>; messages?: { id?: number; text: string; type?: string }[]; meta?: { label?: { id?: number; text: string } } }[];
+    messages?: { id?: number; text: string; type?: string }[];
+  };
+}
+
 export interface Page {
   pageSize?: number;
   pageToken?: string;
@@ -75,6 +89,15 @@ export interface Ory {
     /** Deletes exactly these tuples in one transaction. */
     delete(tuples: RelationTuple[]): Promise<void>;
     list(query: TupleQuery & Page): Promise<{ tuples: RelationTuple[]; nextPageToken?: string }>;
+  };
+  /** Kratos' browser self-service flows, as Ory's account UIs read them. */
+  selfService: {
+    /** Where a browser starts a flow (Kratos answers with a redirect to our page for it). */
+    browserUrl(kind: FlowKind, returnTo?: string): string;
+    /** A flow by id, read with the browser's cookies (its CSRF cookie); null when it is gone, expired or not the browser's. */
+    flow(kind: FlowKind, id: string, cookie?: string): Promise<UiFlow | null>;
+    /** The address that ends the browser's session; null without one. */
+    logoutUrl(cookie: string | undefined, returnTo?: string): Promise<string | null>;
   };
   /** Never throws: reports each Ory endpoint's readiness. */
   health(): Promise<{ ok: boolean; checks: Record<string, string> }>;
@@ -179,6 +202,25 @@ export function createOry(config: OryConfig): Ory {
     },
     identities,
     keto,
+    selfService: {
+      browserUrl: (kind, returnTo) => `${urls.kratosPublic.replace(/\/+$/, '')}/self-service/${kind}/browser${returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`,
+      async flow(kind, id, cookie) {
+        const gone = { 403: () => null, 404: () => null, 410: () => null, 400: () => null };
+        const read = {
+          login: () => frontend.getLoginFlow({ id, cookie }),
+          registration: () => frontend.getRegistrationFlow({ id, cookie }),
+          settings: () => frontend.getSettingsFlow({ id, cookie }),
+          recovery: () => frontend.getRecoveryFlow({ id, cookie }),
+          verification: () => frontend.getVerificationFlow({ id, cookie }),
+        }[kind];
+        return (await call(`read the ${kind} flow`, read as () => Promise<{ data: unknown }>, gone)) as UiFlow | null;
+      },
+      async logoutUrl(cookie, returnTo) {
+        if (!cookie) return null;
+        const flow = await call('create a logout flow', () => frontend.createBrowserLogoutFlow({ cookie, returnTo }), { 401: () => null, 403: () => null });
+        return flow?.logout_url ?? null;
+      },
+    },
     async health() {
       if (config.mode === 'network') {
         // Ory Network has no health endpoint for projects: an anonymous whoami answering 401 proves it serves.

@@ -7,6 +7,7 @@ import { createSmtpMailer } from '../extensions/ai-check/smtp-mailer.ts';
 import { peopleDirectory, register as registerIdentity, type IdentityCapability } from '../extensions/identity/index.ts';
 import { createPostHog, register as registerPoints } from '../extensions/points/index.ts';
 import { register as registerWorkbooks } from '../extensions/workbooks/index.ts';
+import { register as registerAccount } from '../extensions/account/index.ts';
 import { tableIdOf, type NocoApi, type NocoRows, type TableIds } from '../nocodb/client.ts';
 import type { Ory } from '../ory/client.ts';
 import type { Capability } from '../kernel/capability.ts';
@@ -36,14 +37,13 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
   const { config, db, log, ory, nocodb, clock } = deps;
   const guard = objectGuard(ory);
   const publicUrl = (config.PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}`).replace(/\/+$/, '');
-  const kratosPublicUrl = (config.ORY_SDK_URL ?? config.KRATOS_PUBLIC_URL ?? `http://127.0.0.1:${config.ORY_STANDIN_PORT}`).replace(/\/+$/, '');
   const identity = registerIdentity({
     db, log, ory, nocodb, clock, noco: { api: deps.noco.api, ids: deps.noco.ids, publicUrl: deps.noco.publicUrl },
     workbookPageUrl: (id) => `${publicUrl}/workbooks/${id}`,
   });
   const workbooks = registerWorkbooks({
     nocodb, db, clock, guard, signedIn: requireSession(ory), publicUrl,
-    signInUrl: (returnTo) => `${kratosPublicUrl}/self-service/login/browser?return_to=${encodeURIComponent(returnTo)}`,
+    signInUrl: (returnTo) => ory.selfService.browserUrl('login', returnTo),
   });
   const points = registerPoints({
     db, log, clock, guard, signedIn: requireSession(ory), defaultTimeZone: config.SCHOOL_TIME_ZONE,
@@ -69,5 +69,6 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
       staffObject: 'Role:staff',
     },
   });
-  return { all: [identity, points, aiCheck, workbooks], identity };
+  const account = registerAccount({ ory, publicUrl });
+  return { all: [identity, points, aiCheck, workbooks, account], identity };
 }

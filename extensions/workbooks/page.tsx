@@ -1,4 +1,4 @@
-import { html, Page } from './layout.tsx';
+import { html, Page } from '../../kernel/page.tsx';
 import { statusText, text, type Lang, type MessageKey } from './messages.ts';
 import type { AnswerView, WorkbookView } from './read.ts';
 

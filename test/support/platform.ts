@@ -34,6 +34,8 @@ export async function startTestPlatform(opts: {
   runWorkers?: boolean;
   /** Guards the staff pages; by default everyone passes (tests of other things). */
   staffGuard?: RequestHandler;
+  /** A port chosen beforehand (freePort), when the capabilities must know the service's address; default any. */
+  port?: number;
 }): Promise<RunningPlatform> {
   const capabilities = [...(opts.capabilities ?? []), ...(opts.consumers ? [{ name: 'test', consumers: opts.consumers }] : [])];
   const platform = createPlatform({
@@ -43,7 +45,7 @@ export async function startTestPlatform(opts: {
     runWorkers: opts.runWorkers,
   });
   const server = http.createServer(platform.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     ...platform, url,
@@ -62,4 +64,13 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A port free right now on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const probe = http.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }

@@ -11,11 +11,11 @@ import { defaultRules } from '../../schemas/nocodb/points-rules.ts';
 import { loadConfig } from '../../service/config.ts';
 import { loadCapabilities, type Capabilities } from '../../service/capabilities.ts';
 import { objectGuard } from '../../service/guard.ts';
-import type { WebhookTarget } from '../../ory/standin/index.ts';
+import { browserUrls, type WebhookTarget } from '../../ory/standin/index.ts';
 import { freshDatabase, testLog, useNocodb, useRedis } from './stack.ts';
-import { startTestPlatform, testSecrets, type RunningPlatform } from './platform.ts';
+import { freePort, startTestPlatform, testSecrets, type RunningPlatform } from './platform.ts';
 import { startStandin, type Harness } from '../ory/standin-harness.ts';
-import { registerThroughStandin } from '../e2e/register.ts';
+import { registerThroughStandin, type Registered } from '../e2e/register.ts';
 
 export interface School {
   platform: RunningPlatform;
@@ -25,7 +25,7 @@ export interface School {
   db: import('pg').Pool;
   capabilities: Capabilities;
   nocodb: { url: string; token: string };
-  register(first: string): Promise<{ id: string; email: string; token: string }>;
+  register(first: string): Promise<Registered>;
   close(): Promise<void>;
 }
 
@@ -37,13 +37,16 @@ export async function startSchool(label: string): Promise<School> {
   const ids: TableIds = { baseId: '', tables: new Map() };
   const rows = nocoRows(noco, ids);
   const hook: WebhookTarget = { url: 'http://127.0.0.1:9/unset', apiKey: testSecrets.kratos };
-  const standin = await startStandin({ webhooks: { registration: hook } });
+  // The service's address is chosen first: its pages and Kratos' redirects must agree on it.
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const standin = await startStandin({ webhooks: { registration: hook }, browser: browserUrls(publicUrl) });
   // As service/main.ts does: the base exists before the capabilities are built (they take table ids).
   const baseTitle = `School (${label})`;
   const first = await provisionBase({ api: noco, log: testLog }, { baseTitle, tables: schoolTables });
   ids.baseId = first.ids.baseId;
   for (const [k, v] of first.ids.tables) ids.tables.set(k, v);
-  const config = loadConfig({ DATA_DIR: `.data/test/${label}` });
+  const config = loadConfig({ DATA_DIR: `.data/test/${label}`, PUBLIC_URL: publicUrl, PORT: String(port) });
   const capabilities = loadCapabilities({
     config, db: db.pool, log: testLog, ory: standin.ory, nocodb: rows, clock: () => new Date(),
     noco: { api: noco, ids, url: nocodb.url, token: nocodb.token, publicUrl: nocodb.url },
@@ -51,7 +54,7 @@ export async function startSchool(label: string): Promise<School> {
   const platform = await startTestPlatform({
     db: db.pool, redisUrl: redis.url, capabilities: capabilities.all,
     tableById: (id) => schoolTables.find((t) => ids.tables.get(t.key) === id),
-    staffGuard: objectGuard(standin.ory)('view', () => 'Report:operations'),
+    staffGuard: objectGuard(standin.ory)('view', () => 'Report:operations'), port,
   });
   for (const c of capabilities.all) await c.start?.();
   hook.url = `${platform.url}/hooks/kratos/registration`;
