@@ -28,8 +28,10 @@ import { externalRedis, startEmbeddedRedis, type RedisHandle } from './stack/red
 import { printStatus } from './stack/status.ts';
 import { createClient } from 'redis';
 import { startLoop } from '../kernel/loop.ts';
+import { demoBlock, seedDemo } from './demo.ts';
 
 const provisionOnly = process.argv.includes('--provision-only');
+const demo = process.argv.includes('--demo');
 const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL);
 const stoppers: { name: string; stop: () => Promise<void> }[] = [];
@@ -210,6 +212,10 @@ async function main() {
     nocodbLogin: nocodb.embedded ? creds.nocodb.email : undefined,
     topics: platform.topics,
   });
+  if (demo) {
+    const accounts = await seedDemo({ rows, ory: ory.ory, identity: loaded.identity, log });
+    process.stdout.write(`${demoBlock(accounts, serviceUrl)}\n`);
+  }
 }
 
 main().catch(async (e) => {

@@ -92,6 +92,8 @@ describe('workbooks: a student writes and submits answers', function () {
   it('lets the student submit again after a verdict where the exercise allows it, keeping both versions', async () => {
     const first = await call('POST', `/api/workbooks/${row.wbAnn}/answers/${row.annBoundary}/submit`, ann.token, { text: 'По материалу.' });
     expect(first.status).to.equal(200);
+    // The checker takes it first (here, without an AI provider: it waits for the mentor); then the mentor's verdict.
+    await waitFor('the answer to wait for the mentor', async () => (await school.rows.get('answers', row.annBoundary!)).Status === 'waiting_mentor', 30_000);
     await school.rows.update('answers', [{ Id: row.annBoundary!, Status: 'checked', MentorVerdict: 'Подумайте о функции', MentorScore: 3 }]);
     const second = await call('POST', `/workbooks/${row.wbAnn}/answers/${row.annBoundary}`, ann.token, form({ text: 'По функции, а не по материалу.', action: 'submit' }), formHeaders);
     expect(second.status).to.equal(303);
