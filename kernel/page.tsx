@@ -35,3 +35,14 @@ input[type=text], input[type=email], input[type=password], input:not([type]), te
 button { font: inherit; padding: .4rem .8rem; }
 a { color: #0645ad; } a:focus, button:focus, textarea:focus { outline: 3px solid #ffbf47; }
 `;
+
+/** A page that says one thing (an error people can read): its title, the text, and a link onwards. */
+export function messagePage(lang: Lang, title: string, text: string, link?: { href: string; label: string }): string {
+  return html(
+    <Page lang={lang} title={title}>
+      <h1>{title}</h1>
+      <p role="alert">{text}</p>
+      {link && <p><a href={link.href}>{link.label}</a></p>}
+    </Page>,
+  );
+}

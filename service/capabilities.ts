@@ -68,6 +68,11 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
       },
       staffObject: 'Role:staff',
     },
+    pages: {
+      signedIn: requireSession(ory), publicUrl,
+      signInUrl: (returnTo) => ory.selfService.browserUrl('login', returnTo),
+      groupsMentoredBy: async (identityId) => (await ory.keto.list({ namespace: 'Group', relation: 'mentors', subject_id: identityId, pageSize: 100 })).tuples.map((t) => t.object),
+    },
   });
   const account = registerAccount({ ory, publicUrl });
   return { all: [identity, points, aiCheck, workbooks, account], identity };

@@ -18,6 +18,7 @@ import { drainChecks } from './runner.ts';
 import { drainOutbox, type DrainResult, type Mailer, type SenderDeps } from './sender.ts';
 import type { AiCheckSettings } from './settings.ts';
 import { createTelegramClient } from './telegram.ts';
+import { reviewPages, type ReviewPagesDeps } from './review-pages.ts';
 
 /**
  * AI homework checks with mentors in the loop (issue 5). The only file other folders import.
@@ -40,6 +41,8 @@ export interface AiCheckDeps {
     mailer?: Mailer | null;
   };
   auth: McpAuth & { guard: Guard; identityOf?: IdentityOf; staffObject?: string };
+  /** The mentor's review page (review-pages.ts); left out, the service has only the API. */
+  pages?: Omit<ReviewPagesDeps, 'checks' | 'guard'>;
 }
 
 export interface AiCheckCapability extends Capability {
@@ -87,6 +90,7 @@ export function register(deps: AiCheckDeps): AiCheckCapability {
         ...(deps.auth.staffObject ? { staffObject: deps.auth.staffObject } : {}),
       });
     },
+    ...(deps.pages ? { pages: (router: Router) => reviewPages(router, { ...deps.pages!, checks: checkDeps, guard: deps.auth.guard }) } : {}),
     async start() {
       await indexGuides().catch((e: Error) => log.error({ err: e.message, details: isAppError(e) ? e.details : undefined },
         'indexing the guides failed; retrieval uses what was indexed before'));

@@ -52,6 +52,14 @@ export async function reviewOfCheck(q: Queryable, checkId: string): Promise<Revi
   return rows[0] ?? null;
 }
 
+/** The guide passages a check used, for the mentor to see the AI verdict's evidence. */
+export async function evidenceOf(q: Queryable, checkId: string): Promise<{ heading: string; sectionPath: string; content: string }[]> {
+  const { rows } = await q.query<{ heading: string; section_path: string; content: string }>(`select ch.heading, ch.section_path, ch.content
+    from ai_check c cross join unnest(c.used_chunks) with ordinality as u(chunk_id, n) join ai_chunk ch on ch.id = u.chunk_id
+    where c.id = $1 order by u.n`, [checkId]);
+  return rows.map((r) => ({ heading: r.heading, sectionPath: r.section_path, content: r.content }));
+}
+
 export async function listPendingReviews(q: Queryable, groupId: string, limit = 50): Promise<PendingReview[]> {
   const { rows } = await q.query<PendingReview>(`select ${COLUMNS}, c.answer_id as "answerId", c.student_id as "studentId",
       c.exercise_id as "exerciseId", c.exercise_title as "exerciseTitle", c.answer_text as "answerText", c.reason,

@@ -1,6 +1,6 @@
 import { html, Page } from '../../kernel/page.tsx';
 import { statusText, text, type Lang, type MessageKey } from './messages.ts';
-import type { AnswerView, WorkbookView } from './read.ts';
+import type { AnswerView, VerdictView, WorkbookView } from './read.ts';
 
 export interface PageNotice {
   answerId: number;
@@ -50,8 +50,8 @@ function Answer({ workbookId, answer, lang, notice }: { workbookId: number; answ
             {answer.status !== 'checked' && <p class="muted">{text('locked', lang)}</p>}
           </>
         )}
-      <Verdict label={text('verdictMentor', lang)} score={answer.mentor.score} verdict={answer.mentor.verdict} lang={lang} />
-      <Verdict label={text('verdictAi', lang)} score={answer.ai.score} verdict={answer.ai.verdict} lang={lang} />
+      <Verdict label={text('verdictMentor', lang)} verdict={answer.mentor} lang={lang} />
+      <Verdict label={text('verdictAi', lang)} verdict={answer.ai} lang={lang} />
       {answer.history.length > 0 && (
         <details>
           <summary>{text('history', lang)} ({answer.history.length})</summary>
@@ -62,12 +62,14 @@ function Answer({ workbookId, answer, lang, notice }: { workbookId: number; answ
   );
 }
 
-function Verdict(props: { label: string; score: number | null; verdict: string | null; lang: Lang }) {
-  if (props.score === null && !props.verdict) return null;
+function Verdict({ label, verdict: v, lang }: { label: string; verdict: VerdictView; lang: Lang }) {
+  if (v.score === null && !v.feedback && !v.kind) return null;
+  const score = v.score === null ? '' : ` · ${text('score', lang)}: ${v.score}${v.maxScore !== null ? ` ${text('of', lang)} ${v.maxScore}` : ''}`;
+  const kind = v.kind ? ` · ${text(v.kind === 'accepted' ? 'accepted' : 'needsWork', lang)}` : '';
   return (
     <section>
-      <p><strong>{props.label}</strong>{props.score !== null ? ` · ${text('score', props.lang)}: ${props.score}` : ''}</p>
-      {props.verdict && <blockquote>{props.verdict}</blockquote>}
+      <p><strong>{label}</strong>{score}{kind}</p>
+      {v.feedback && <blockquote>{v.feedback}</blockquote>}
     </section>
   );
 }

@@ -12,13 +12,42 @@ export interface WorkbookView {
   answers: AnswerView[];
 }
 
+/** A verdict in words: accepted or to rework, the score of its maximum, the feedback. */
+export interface VerdictView {
+  score: number | null;
+  maxScore: number | null;
+  kind: 'accepted' | 'needs_work' | null;
+  feedback: string | null;
+}
+
+/**
+ * The verdict columns hold the checker's JSON ({verdict, score, max_score, feedback, by})
+ * or text staff typed; either becomes words, never a JSON string on the student's page.
+ */
+export function verdictView(text: unknown, score: unknown): VerdictView {
+  const raw = typeof text === 'string' ? text.trim() : '';
+  const view: VerdictView = { score: num(score), maxScore: null, kind: null, feedback: raw || null };
+  if (!raw.startsWith('{')) return view;
+  try {
+    const v = JSON.parse(raw) as { verdict?: unknown; score?: unknown; max_score?: unknown; feedback?: unknown };
+    return {
+      score: num(v.score) ?? view.score,
+      maxScore: num(v.max_score),
+      kind: v.verdict === 'accepted' || v.verdict === 'needs_work' ? v.verdict : null,
+      feedback: typeof v.feedback === 'string' && v.feedback ? v.feedback : null,
+    };
+  } catch {
+    return view;
+  }
+}
+
 export interface AnswerView {
   id: number;
   exercise: { id: number | null; title: string; question: string };
   answer: string;
   status: string | null;
-  ai: { score: number | null; verdict: string | null };
-  mentor: { score: number | null; verdict: string | null };
+  ai: VerdictView;
+  mentor: VerdictView;
   submittedAt: string | null;
   /** May the student change it now (a draft, returned for rework, or checked where the exercise allows it again). */
   editable: boolean;
@@ -65,8 +94,8 @@ export async function readWorkbook(nocodb: NocoRows, id: number, history: Map<nu
         exercise: { id: exerciseId, title: str(exercise?.Title) ?? '', question: str(exercise?.Question) ?? '' },
         answer: str(a.Answer) ?? '',
         status: str(a.Status),
-        ai: { score: num(a.AIScore), verdict: str(a.AIVerdict) },
-        mentor: { score: num(a.MentorScore), verdict: str(a.MentorVerdict) },
+        ai: verdictView(a.AIVerdict, a.AIScore),
+        mentor: verdictView(a.MentorVerdict, a.MentorScore),
         submittedAt: str(a.SubmittedAt),
         editable: isEditable(str(a.Status), exercise?.Resubmit),
         history: history.get(a.Id) ?? [],

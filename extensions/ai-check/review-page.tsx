@@ -1,0 +1,84 @@
+import { html, Page } from '../../kernel/page.tsx';
+import type { Lang } from '../../kernel/lang.ts';
+import type { PendingReview } from './reviews-store.ts';
+
+/** One review as the mentor sees it: who, what, the answer, the AI verdict and its evidence. */
+export interface ReviewCard {
+  review: PendingReview;
+  studentName: string;
+  evidence: { heading: string; sectionPath: string; content: string }[];
+}
+
+const T = {
+  title: { ru: 'Ответы на проверку', en: 'Answers to review' },
+  none: { ru: 'Сейчас нечего проверять.', en: 'Nothing to review now.' },
+  student: { ru: 'Студент', en: 'Student' },
+  answer: { ru: 'Ответ', en: 'Answer' },
+  ai: { ru: 'Оценка ИИ', en: 'AI verdict' },
+  noAi: { ru: 'ИИ не оценивал этот ответ.', en: 'The AI did not grade this answer.' },
+  evidence: { ru: 'На какие места руководства опиралась оценка', en: 'Guide passages the verdict used' },
+  accept: { ru: 'Согласиться с оценкой ИИ', en: 'Accept the AI verdict' },
+  correct: { ru: 'Своя оценка', en: 'Your verdict' },
+  score: { ru: 'Баллы', en: 'Score' },
+  feedback: { ru: 'Отзыв студенту', en: 'Feedback to the student' },
+  verdict: { ru: 'Решение', en: 'Decision' },
+  accepted: { ru: 'зачтено', en: 'accepted' },
+  needsWork: { ru: 'вернуть на доработку', en: 'return for rework' },
+  send: { ru: 'Отправить оценку', en: 'Send the verdict' },
+  decided: { ru: 'Оценка отправлена, студент увидит её в тетради.', en: 'Verdict sent: the student sees it in the workbook.' },
+  of: { ru: 'из', en: 'of' },
+} as const;
+
+export function reviewsPage(cards: ReviewCard[], lang: Lang, decided: boolean): string {
+  const t = (k: keyof typeof T) => T[k][lang];
+  return html(
+    <Page lang={lang} title={t('title')}>
+      <h1>{t('title')}</h1>
+      {decided && <p role="status">{t('decided')}</p>}
+      {cards.length === 0 ? <p>{t('none')}</p> : cards.map(({ review: r, studentName, evidence }) => (
+        <article id={`review-${r.id}`} aria-labelledby={`review-title-${r.id}`}>
+          <h2 id={`review-title-${r.id}`}>{r.exerciseTitle ?? r.exerciseId}</h2>
+          <p>{t('student')}: <strong>{studentName}</strong></p>
+          <p><strong>{t('answer')}:</strong></p>
+          <blockquote>{r.answerText}</blockquote>
+          <p><strong>{t('ai')}:</strong> {r.aiVerdict ? `${r.aiVerdict.score} ${t('of')} ${r.aiVerdict.maxScore} · ${r.aiVerdict.verdict === 'accepted' ? t('accepted') : t('needsWork')}` : t('noAi')}</p>
+          {r.aiVerdict?.feedback && <blockquote>{r.aiVerdict.feedback}</blockquote>}
+          {evidence.length > 0 && (
+            <details>
+              <summary>{t('evidence')} ({evidence.length})</summary>
+              {evidence.map((e) => <blockquote><strong>{e.sectionPath} · {e.heading}</strong>{'\n'}{e.content}</blockquote>)}
+            </details>
+          )}
+          {r.aiVerdict && (
+            <form method="post" action={`/reviews/${r.id}?lang=${lang}`}>
+              <input type="hidden" name="action" value="accept" />
+              <button type="submit">{t('accept')}</button>
+            </form>
+          )}
+          <form method="post" action={`/reviews/${r.id}?lang=${lang}`}>
+            <input type="hidden" name="action" value="edit" />
+            <fieldset>
+              <legend>{t('correct')}</legend>
+              <p>
+                <label for={`verdict-${r.id}`}>{t('verdict')}</label><br />
+                <select id={`verdict-${r.id}`} name="verdict">
+                  <option value="accepted">{t('accepted')}</option>
+                  <option value="needs_work">{t('needsWork')}</option>
+                </select>
+              </p>
+              <p>
+                <label for={`score-${r.id}`}>{t('score')} ({t('of')} {r.maxScore ?? '?'})</label><br />
+                <input id={`score-${r.id}`} name="score" type="number" min={0} max={r.maxScore ?? undefined} step="0.5" required value={r.aiVerdict ? String(r.aiVerdict.score) : undefined} />
+              </p>
+              <p>
+                <label for={`feedback-${r.id}`}>{t('feedback')}</label><br />
+                <textarea id={`feedback-${r.id}`} name="feedback" rows={5} required maxLength={4000}>{r.aiVerdict?.feedback ?? ''}</textarea>
+              </p>
+              <button type="submit">{t('send')}</button>
+            </fieldset>
+          </form>
+        </article>
+      ))}
+    </Page>,
+  );
+}
