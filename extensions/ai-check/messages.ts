@@ -127,3 +127,29 @@ export function reviewRequest(lang: Language, exercise: string, student: string,
       : `${student} answered "${exercise}". Review #${reviewId}.\n${proposal}`,
   };
 }
+
+/** The mentor's review page (review-page.tsx, review-pages.ts). */
+export const REVIEW_PAGE = {
+  title: { ru: 'Ответы на проверку', en: 'Answers to review' },
+  none: { ru: 'Сейчас нечего проверять.', en: 'Nothing to review now.' },
+  student: { ru: 'Студент', en: 'Student' },
+  answer: { ru: 'Ответ', en: 'Answer' },
+  ai: { ru: 'Оценка ИИ', en: 'AI verdict' },
+  noAi: { ru: 'ИИ не оценивал этот ответ.', en: 'The AI did not grade this answer.' },
+  evidence: { ru: 'На какие места руководства опиралась оценка', en: 'Guide passages the verdict used' },
+  accept: { ru: 'Согласиться с оценкой ИИ', en: 'Accept the AI verdict' },
+  correct: { ru: 'Своя оценка', en: 'Your verdict' },
+  score: { ru: 'Баллы', en: 'Score' },
+  feedback: { ru: 'Отзыв студенту', en: 'Feedback to the student' },
+  verdict: { ru: 'Решение', en: 'Decision' },
+  accepted: { ru: 'зачтено', en: 'accepted' },
+  needsWork: { ru: 'вернуть на доработку', en: 'return for rework' },
+  send: { ru: 'Отправить оценку', en: 'Send the verdict' },
+  decided: { ru: 'Оценка отправлена, студент увидит её в тетради.', en: 'Verdict sent: the student sees it in the workbook.' },
+  of: { ru: 'из', en: 'of' },
+  forbidden: { ru: 'Эти ответы проверяют наставники группы.', en: 'These answers are reviewed by the group\'s mentors.' },
+  notFound: { ru: 'Такой проверки нет.', en: 'There is no such review.' },
+  conflict: { ru: 'Этот ответ уже оценён или вернулся к проверке ИИ.', en: 'This answer was already decided, or went back to the AI check.' },
+  invalid: { ru: 'Проверьте баллы и отзыв.', en: 'Check the score and the feedback.' },
+  back: { ru: 'К списку', en: 'Back to the list' },
+} as const;

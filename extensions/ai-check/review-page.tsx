@@ -1,5 +1,6 @@
 import { html, Page } from '../../kernel/page.tsx';
 import type { Lang } from '../../kernel/lang.ts';
+import { REVIEW_PAGE } from './messages.ts';
 import type { PendingReview } from './reviews-store.ts';
 
 /** One review as the mentor sees it: who, what, the answer, the AI verdict and its evidence. */
@@ -9,28 +10,9 @@ export interface ReviewCard {
   evidence: { heading: string; sectionPath: string; content: string }[];
 }
 
-const T = {
-  title: { ru: 'Ответы на проверку', en: 'Answers to review' },
-  none: { ru: 'Сейчас нечего проверять.', en: 'Nothing to review now.' },
-  student: { ru: 'Студент', en: 'Student' },
-  answer: { ru: 'Ответ', en: 'Answer' },
-  ai: { ru: 'Оценка ИИ', en: 'AI verdict' },
-  noAi: { ru: 'ИИ не оценивал этот ответ.', en: 'The AI did not grade this answer.' },
-  evidence: { ru: 'На какие места руководства опиралась оценка', en: 'Guide passages the verdict used' },
-  accept: { ru: 'Согласиться с оценкой ИИ', en: 'Accept the AI verdict' },
-  correct: { ru: 'Своя оценка', en: 'Your verdict' },
-  score: { ru: 'Баллы', en: 'Score' },
-  feedback: { ru: 'Отзыв студенту', en: 'Feedback to the student' },
-  verdict: { ru: 'Решение', en: 'Decision' },
-  accepted: { ru: 'зачтено', en: 'accepted' },
-  needsWork: { ru: 'вернуть на доработку', en: 'return for rework' },
-  send: { ru: 'Отправить оценку', en: 'Send the verdict' },
-  decided: { ru: 'Оценка отправлена, студент увидит её в тетради.', en: 'Verdict sent: the student sees it in the workbook.' },
-  of: { ru: 'из', en: 'of' },
-} as const;
 
 export function reviewsPage(cards: ReviewCard[], lang: Lang, decided: boolean): string {
-  const t = (k: keyof typeof T) => T[k][lang];
+  const t = (k: keyof typeof REVIEW_PAGE) => REVIEW_PAGE[k][lang];
   return html(
     <Page lang={lang} title={t('title')}>
       <h1>{t('title')}</h1>

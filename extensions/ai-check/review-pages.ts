@@ -11,6 +11,7 @@ import { reviewsPage, type ReviewCard } from './review-page.tsx';
 import { decideReview } from './review-decision.ts';
 import { evidenceOf, getReview, listPendingReviews } from './reviews-store.ts';
 import { runCheckNow } from './runner.ts';
+import { REVIEW_PAGE } from './messages.ts';
 
 /**
  * The mentor's own queue, a page of the service (NocoDB's roles cover a whole base): the
@@ -36,14 +37,6 @@ const formDecision = z.object({
   feedback: z.string().optional(),
 }).transform((f) => (f.action === 'accept' ? { action: 'accept' as const } : { action: 'edit' as const, verdict: f.verdict, score: f.score, feedback: f.feedback }));
 
-const TEXTS = {
-  title: { ru: 'Проверка ответов', en: 'Reviews' },
-  forbidden: { ru: 'Эти ответы проверяют наставники группы.', en: 'These answers are reviewed by the group\'s mentors.' },
-  notFound: { ru: 'Такой проверки нет.', en: 'There is no such review.' },
-  conflict: { ru: 'Этот ответ уже оценён или вернулся к проверке ИИ.', en: 'This answer was already decided, or went back to the AI check.' },
-  invalid: { ru: 'Проверьте баллы и отзыв.', en: 'Check the score and the feedback.' },
-  back: { ru: 'К списку', en: 'Back to the list' },
-} as const;
 
 export function reviewPages(router: Router, deps: ReviewPagesDeps): void {
   const { checks } = deps;
@@ -83,7 +76,7 @@ export function reviewPages(router: Router, deps: ReviewPagesDeps): void {
     const lang = langOf(req);
     if (err.status === 401) return res.redirect(303, deps.signInUrl(`${deps.publicUrl}/reviews`));
     const key = err.status === 403 ? 'forbidden' : err.status === 404 ? 'notFound' : err.status === 409 ? 'conflict' : 'invalid';
-    res.status(err.status).type('html').send(messagePage(lang, TEXTS.title[lang], TEXTS[key][lang], { href: `/reviews?lang=${lang}`, label: TEXTS.back[lang] }));
+    res.status(err.status).type('html').send(messagePage(lang, REVIEW_PAGE.title[lang], REVIEW_PAGE[key][lang], { href: `/reviews?lang=${lang}`, label: REVIEW_PAGE.back[lang] }));
   };
   router.use('/reviews', pageError);
 }
