@@ -49,7 +49,7 @@ const NOTICES: Record<string, MessageKey> = { saved: 'saved', submitted: 'submit
 export function register(deps: WorkbooksDeps): Capability {
   const mayView = deps.guard('view', (req) => `Workbook:workbook-${workbookId(req)}`);
   const mayEdit = deps.guard('edit', (req) => `Workbook:workbook-${workbookId(req)}`);
-  const ensureRows = answerRows(deps.nocodb);
+  const ensureRows = answerRows(deps.nocodb, deps.clock);
   const read = async (id: number) => {
     await ensureRows(id);
     return readWorkbook(deps.nocodb, id, await submissionsOf(deps.db, id));

@@ -75,9 +75,18 @@ export async function submissionsOf(db: Pool, workbookId: number): Promise<Map<n
  * linked to the workbook and the exercise), so exercises added to the guide later appear
  * without losing answers. One at a time per workbook in this process.
  */
-export function answerRows(nocodb: NocoRows): (workbookId: number) => Promise<number> {
+export function answerRows(nocodb: NocoRows, clock: Clock, recheckMs = 60_000): (workbookId: number) => Promise<number> {
   const inFlight = new Map<number, Promise<number>>();
-  return (workbookId) => ensureAnswerRows(nocodb, workbookId, inFlight);
+  // NocoDB's API is slow (FIELD-NOTES): a workbook found complete is looked at again only
+  // after recheckMs, so an exercise added to the guide shows within a minute.
+  const checkedAt = new Map<number, number>();
+  return async (workbookId) => {
+    const last = checkedAt.get(workbookId);
+    if (last !== undefined && clock().getTime() - last < recheckMs) return 0;
+    const made = await ensureAnswerRows(nocodb, workbookId, inFlight);
+    checkedAt.set(workbookId, clock().getTime());
+    return made;
+  };
 }
 
 function ensureAnswerRows(nocodb: NocoRows, workbookId: number, inFlight: Map<number, Promise<number>>): Promise<number> {
