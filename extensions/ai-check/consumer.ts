@@ -17,13 +17,21 @@ const noExercise = (error: import('zod').ZodError) => error.issues.length > 0 &&
 /** Reads the answer from NocoDB now: its exercise link, which no webhook reports when it is made later. */
 export type ExerciseOfAnswer = (answerId: string) => Promise<string | null>;
 
-export function answersConsumer(deps: { clock: Clock; exerciseOf: ExerciseOfAnswer }): Consumer {
+/** A decision staff made in NocoDB's grid (review-decision.ts): the row as it arrived. */
+export type StaffDecision = (answerId: string, row: Record<string, unknown>) => Promise<unknown>;
+
+export function answersConsumer(deps: { clock: Clock; exerciseOf: ExerciseOfAnswer; staffDecision: StaffDecision }): Consumer {
   return {
     name: ANSWERS_CONSUMER,
     topics: ANSWER_TOPICS,
     async handle(event, { tx, log }) {
+      const raw = (event.payload as { row?: Record<string, unknown> } | null)?.row;
+      if (raw && (raw.Status === 'checked' || raw.Status === 'returned') && raw.Id !== undefined) {
+        await deps.staffDecision(String(raw.Id), raw);
+        return;
+      }
       // Drafts and other statuses are not ours: no need for them to name an exercise yet.
-      if ((event.payload as { row?: { Status?: unknown } } | null)?.row?.Status !== 'submitted') return;
+      if (raw?.Status !== 'submitted') return;
       let parsed = answersEvent.safeParse(event.payload);
       if (!parsed.success && noExercise(parsed.error)) {
         // Submitted before it was linked to its exercise (staff do that in NocoDB): linking

@@ -14,11 +14,12 @@ import { mountMcp, type McpAuth } from './mcp.ts';
 import { createChatModel, createEmbedder } from './openrouter.ts';
 import type { People } from './people.ts';
 import { routes, type Guard, type IdentityOf } from './routes.ts';
-import { drainChecks } from './runner.ts';
 import { drainOutbox, type DrainResult, type Mailer, type SenderDeps } from './sender.ts';
 import type { AiCheckSettings } from './settings.ts';
 import { createTelegramClient } from './telegram.ts';
 import { reviewPages, type ReviewPagesDeps } from './review-pages.ts';
+import { decisionFromNocodb } from './review-decision.ts';
+import { drainChecks, runCheckNow } from './runner.ts';
 
 /**
  * AI homework checks with mentors in the loop (issue 5). The only file other folders import.
@@ -81,7 +82,14 @@ export function register(deps: AiCheckDeps): AiCheckCapability {
 
   return {
     name: 'ai-check',
-    consumers: [answersConsumer({ clock, exerciseOf: async (id) => (await deps.answers.getAnswer(id))?.exerciseId ?? null })],
+    consumers: [answersConsumer({
+      clock,
+      exerciseOf: async (id) => (await deps.answers.getAnswer(id))?.exerciseId ?? null,
+      staffDecision: async (id, row) => {
+        const review = await decisionFromNocodb(checkDeps, id, row);
+        if (review) await runCheckNow(checkDeps, review.checkId);
+      },
+    })],
     routes: (router: Router) => {
       mountMcp(router, checkDeps, deps.auth);
       routes(router, {

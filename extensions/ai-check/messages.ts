@@ -153,3 +153,6 @@ export const REVIEW_PAGE = {
   invalid: { ru: 'Проверьте баллы и отзыв.', en: 'Check the score and the feedback.' },
   back: { ru: 'К списку', en: 'Back to the list' },
 } as const;
+
+/** The feedback of a decision staff made in NocoDB without typing one. */
+export const STAFF_FEEDBACK = 'Оценку поставил сотрудник школы.';

@@ -2,12 +2,12 @@ import type pg from 'pg';
 import { inTransaction } from '../../kernel/db.ts';
 import { badRequest, conflict, notFound } from '../../kernel/errors.ts';
 import type { ReviewDecision } from '../../schemas/events/ai-check.ts';
-import { getCheck } from './checks-store.ts';
+import { getCheck, latestCheckOfAnswer } from './checks-store.ts';
 import type { Clock } from '../../kernel/clock.ts';
-import { verdictNotice } from './messages.ts';
+import { STAFF_FEEDBACK, verdictNotice } from './messages.ts';
 import { notifyPerson } from './outbox.ts';
 import type { People } from './people.ts';
-import { getReview, recordReviewDecision, type ReviewRow } from './reviews-store.ts';
+import { getReview, recordReviewDecision, reviewOfCheck, type ReviewRow } from './reviews-store.ts';
 import type { Verdict } from './verdict.ts';
 
 /**
@@ -51,4 +51,26 @@ export async function decideReview(deps: { db: pg.Pool; clock: Clock; people: Pe
     }
     return { ...locked, status, finalVerdict: final, reviewerId, decidedAt: now };
   });
+}
+
+/**
+ * A decision staff made in NocoDB's Answers grid (Status set to checked or returned while the
+ * answer waited for its mentor) is the review's decision: the review closes, the student is
+ * told, the check says so. Who made it is recorded as NocoDB names them (nc_updated_by) when
+ * the row carries it. Our own write-backs never count: by then the check is no longer waiting.
+ */
+export async function decisionFromNocodb(deps: { db: pg.Pool; clock: Clock; people: People }, answerId: string,
+  row: { Status?: unknown; MentorScore?: unknown; MentorVerdict?: unknown; nc_updated_by?: unknown }): Promise<ReviewRow | null> {
+  if (row.Status !== 'checked' && row.Status !== 'returned') return null;
+  const check = await latestCheckOfAnswer(deps.db, answerId);
+  if (!check || check.status !== 'waiting_mentor') return null;
+  const review = await reviewOfCheck(deps.db, check.id);
+  if (!review || review.status !== 'pending') return null;
+  const max = check.max_score ?? 0;
+  const typed = Number(row.MentorScore);
+  const score = Number.isFinite(typed) && row.MentorScore !== null && row.MentorScore !== '' ? Math.min(Math.max(typed, 0), max || typed) : row.Status === 'checked' ? max : 0;
+  const feedback = typeof row.MentorVerdict === 'string' && row.MentorVerdict.trim() && !row.MentorVerdict.trim().startsWith('{')
+    ? row.MentorVerdict.trim().slice(0, 4000) : STAFF_FEEDBACK;
+  const reviewer = typeof row.nc_updated_by === 'string' && row.nc_updated_by ? `nocodb:${row.nc_updated_by}` : 'nocodb';
+  return decideReview(deps, review.id, { action: 'edit', verdict: row.Status === 'checked' ? 'accepted' : 'needs_work', score, feedback }, reviewer);
 }

@@ -162,6 +162,26 @@ describe('the school, end to end', function () {
     expect(waiting.AIScore ?? null).to.equal(null);
   });
 
+  it('a decision staff make in NocoDB\'s Answers grid closes the review, and the check and the row keep it', async () => {
+    const eva = await register('Eva');
+    const answerId = await answerExercise(eva.id, 'Система — это то, что сохраняет свою функцию, меняя части.');
+    await waitFor('the answer to wait for a mentor', async () => (await rows.get('answers', answerId)).Status === 'waiting_mentor', 30_000);
+    await rows.update('answers', [{ Id: answerId, Status: 'checked', MentorScore: 7, MentorVerdict: 'Хорошо, но приведите пример.' }]);
+    const check = await waitFor('the check to take the staff decision', async () => {
+      const { rows: [c] } = await dbPool.query(`select status, final_verdict from ai_check where answer_id = $1 order by id desc limit 1`, [String(answerId)]);
+      return c?.status === 'reviewed' && c;
+    }, 30_000);
+    expect(check.final_verdict).to.include({ verdict: 'accepted', score: 7, feedback: 'Хорошо, но приведите пример.', by: 'mentor' });
+    const after = await waitFor('the verdict written back', async () => {
+      const r = await rows.get('answers', answerId);
+      return r.Status === 'checked' && String(r.MentorVerdict ?? '').includes('приведите пример') && r;
+    }, 20_000);
+    expect(Number(after.MentorScore)).to.equal(7);
+    const { rows: reviews } = await dbPool.query(`select r.status, r.reviewer_id from ai_review r join ai_check c on c.id = r.check_id where c.answer_id = $1`, [String(answerId)]);
+    expect(reviews.map((r) => r.status), 'the review is closed').to.deep.equal(['edited']);
+    expect(reviews[0].reviewer_id).to.match(/^nocodb/);
+  });
+
   it('checks an answer submitted before staff linked it to its exercise, once the link is made', async () => {
     const dan = await register('Dan');
     const [exercise] = await rows.insert('exercises', [{ Title: 'Функция', Question: 'Какова функция часов?', MaxPoints: 5 }]);
