@@ -18,3 +18,9 @@ export function pickLang(query: unknown, acceptLanguage: string | undefined, per
 }
 
 export type Texts<K extends string> = Record<K, Record<Lang, string>>;
+
+/** The signed-in person's own language (the Kratos trait `locale`), once a guard has read the session. */
+export function personLocale(req: { identity?: { traits?: unknown } }): string | null {
+  const locale = (req.identity?.traits as { locale?: unknown } | undefined)?.locale;
+  return typeof locale === 'string' ? locale : null;
+}

@@ -2,7 +2,7 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import { z } from 'zod';
 import type { Guard } from '../../kernel/capability.ts';
 import { isAppError, notFound } from '../../kernel/errors.ts';
-import { pickLang } from '../../kernel/lang.ts';
+import { personLocale, pickLang } from '../../kernel/lang.ts';
 import { messagePage } from '../../kernel/page.tsx';
 import { parseOr400 } from '../../kernel/validation.ts';
 import { reviewDecision } from '../../schemas/events/ai-check.ts';
@@ -40,7 +40,7 @@ const formDecision = z.object({
 
 export function reviewPages(router: Router, deps: ReviewPagesDeps): void {
   const { checks } = deps;
-  const langOf = (req: Request) => pickLang(req.query.lang, req.get('accept-language'));
+  const langOf = (req: Request) => pickLang(req.query.lang, req.get('accept-language'), personLocale(req));
   const reviewId = (req: Request) => {
     const id = String(req.params.id ?? '');
     if (!/^[1-9]\d{0,17}$/.test(id)) throw notFound('REVIEW_NOT_FOUND', 'no such review');

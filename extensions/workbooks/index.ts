@@ -6,7 +6,7 @@ import type { Capability, Guard } from '../../kernel/capability.ts';
 import type { Clock } from '../../kernel/clock.ts';
 import { forbidden, isAppError, notFound } from '../../kernel/errors.ts';
 import { parseOr400 } from '../../kernel/validation.ts';
-import { pickLang, type MessageKey } from './messages.ts';
+import { personLocale, pickLang, type MessageKey } from './messages.ts';
 import { errorPage, workbookPage, workbooksPage } from './page.tsx';
 import { readWorkbook } from './read.ts';
 import { answerRows, MAX_ANSWER_CHARS, submissionsOf, workbooksOf, writeAnswer } from './write.ts';
@@ -39,7 +39,7 @@ const idParam = (req: Request, name: string, code: 'WORKBOOK_NOT_FOUND' | 'ANSWE
 };
 const workbookId = (req: Request) => idParam(req, 'id', 'WORKBOOK_NOT_FOUND');
 const answerId = (req: Request) => idParam(req, 'answerId', 'ANSWER_NOT_FOUND');
-const langOf = (req: Request) => pickLang(req.query.lang, req.get('accept-language'));
+const langOf = (req: Request) => pickLang(req.query.lang, req.get('accept-language'), personLocale(req));
 const identityOf = (req: Request, res: Response): string => String(res.locals.identityId ?? req.identity?.id ?? '');
 
 const answerBody = z.object({ text: z.string().max(MAX_ANSWER_CHARS) });

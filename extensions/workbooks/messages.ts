@@ -1,7 +1,7 @@
 /** What a student reads on their workbook page, in Russian (the default) and English. */
 import type { Lang } from '../../kernel/lang.ts';
 
-export { pickLang, type Lang } from '../../kernel/lang.ts';
+export { personLocale, pickLang, type Lang } from '../../kernel/lang.ts';
 
 const TEXT = {
   workbook: { ru: 'Рабочая тетрадь', en: 'Workbook' },

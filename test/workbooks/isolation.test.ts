@@ -85,6 +85,10 @@ describe('workbooks: nobody reads another student\'s answers', function () {
     expect(page.text, 'identities').to.not.include(ann.id);
     const english = await get(`/workbooks/${row.wbAnn}?lang=en`, { 'x-session-token': ann.token });
     expect(english.text).to.include('checked').and.to.include('Your answer');
+    const annAsEnglishReader = (await school.standin.ory.identities.get(ann.id))!;
+    await school.standin.raw('PUT', `/admin/identities/${ann.id}`, { body: { schema_id: annAsEnglishReader.schema_id, state: 'active', traits: { ...annAsEnglishReader.traits as object, locale: 'en' } } });
+    const byLocale = await get(`/workbooks/${row.wbAnn}`, { 'x-session-token': ann.token, 'accept-language': 'ru' });
+    expect(byLocale.text, 'her own locale wins over the browser\'s language').to.include('Your answer');
     const json = await get(`/api/workbooks/${row.wbAnn}`, { 'x-session-token': ann.token });
     expect(json.status).to.equal(200);
     const body = JSON.parse(json.text);
