@@ -71,7 +71,13 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
     pages: {
       signedIn: requireSession(ory), publicUrl,
       signInUrl: (returnTo) => ory.selfService.browserUrl('login', returnTo),
-      groupsMentoredBy: async (identityId) => (await ory.keto.list({ namespace: 'Group', relation: 'mentors', subject_id: identityId, pageSize: 100 })).tuples.map((t) => t.object),
+      // Groups one mentors directly, and the staff queue when one is staff (a subject-set grant).
+      groupsMentoredBy: async (identityId) => {
+        const own = (await ory.keto.list({ namespace: 'Group', relation: 'mentors', subject_id: identityId, pageSize: 100 })).tuples.map((t) => t.object);
+        const queue = config.AI_CHECK_REVIEW_GROUP ?? 'reviewers';
+        const staff = await ory.keto.check({ namespace: 'Group', object: queue, relation: 'review', subject: identityId });
+        return staff && !own.includes(queue) ? [...own, queue] : own;
+      },
     },
   });
   const account = registerAccount({ ory, publicUrl });

@@ -77,8 +77,16 @@ export function identityTuples(identity: string, roles: string[]): RelationTuple
   return [...roleTuples(identity, roles), ...personTuples(identity)];
 }
 
-/** School-wide grants: staff and admins see the CRM and the operations reports. */
+/**
+ * The staff reviewers' queue of the AI checks (AI_CHECK_REVIEW_GROUP's default): self-learners'
+ * answers that need a person go there, and every staff member reviews it. Staff are the
+ * people whose Roles say so.
+ */
+export const STAFF_REVIEW_GROUP = 'reviewers';
+
+/** School-wide grants: staff and admins see the CRM and the operations reports; staff review the reviewers' queue. */
 export const GRANTS: RelationTuple[] = [
+  toSet('Group', STAFF_REVIEW_GROUP, 'mentors', roleMembers('staff')),
   ...STAFF.map((set) => toSet('Contact', 'crm', 'editors', set)),
   toSet('Report', 'operations', 'viewers', roleMembers('staff')),
   toSet('Report', 'operations', 'editors', roleMembers('admin')),

@@ -10,6 +10,7 @@
  *   Group:<group>#members@<identity>            a student in a cohort
  *   Group:<group>#mentors@<identity>            a mentor of that cohort
  *   Group:<group>#managers@Role:staff#members   who manages the cohort (written when it is created)
+ *   Group:reviewers#mentors@Role:staff#members  staff review the self-learners' queue (AI_CHECK_REVIEW_GROUP)
  *   Subscription:<plan>#holders@<identity>      an active subscription; deleted when it expires
  *   Guide:<guide>#authors@<identity>
  *   Guide:<guide>#readers@Subscription:<plan>#holders   or @Group:<group>#members or @<identity>
@@ -39,7 +40,8 @@ class Role implements Namespace {
 class Group implements Namespace {
   related: {
     members: User[];
-    mentors: User[];
+    /** Mentors review the group's answers; the staff queue `reviewers` is reviewed by Role:staff#members. */
+    mentors: (User | SubjectSet<Role, 'members'>)[];
     managers: (User | SubjectSet<Role, 'members'>)[];
   };
 
