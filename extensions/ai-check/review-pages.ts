@@ -1,15 +1,15 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import type { Guard } from '../../kernel/capability.ts';
-import { isAppError, notFound } from '../../kernel/errors.ts';
+import { isAppError } from '../../kernel/errors.ts';
 import { personLocale, pickLang } from '../../kernel/lang.ts';
 import { messagePage } from '../../kernel/page.tsx';
-import { parseOr400 } from '../../kernel/validation.ts';
+import { parseOr400, rowIdParam } from '../../kernel/validation.ts';
 import { reviewDecision } from '../../schemas/events/ai-check.ts';
 import type { CheckDeps } from './check-answer.ts';
 import { reviewsPage, type ReviewCard } from './review-page.tsx';
 import { decideReview } from './review-decision.ts';
-import { evidenceOf, getReview, listPendingReviews } from './reviews-store.ts';
+import { evidenceOf, listPendingReviews, reviewGroupObject } from './reviews-store.ts';
 import { runCheckNow } from './runner.ts';
 import { REVIEW_PAGE } from './messages.ts';
 
@@ -41,16 +41,8 @@ const formDecision = z.object({
 export function reviewPages(router: Router, deps: ReviewPagesDeps): void {
   const { checks } = deps;
   const langOf = (req: Request) => pickLang(req.query.lang, req.get('accept-language'), personLocale(req));
-  const reviewId = (req: Request) => {
-    const id = String(req.params.id ?? '');
-    if (!/^[1-9]\d{0,17}$/.test(id)) throw notFound('REVIEW_NOT_FOUND', 'no such review');
-    return id;
-  };
-  const mayReview = deps.guard('review', async (req) => {
-    const review = await getReview(checks.db, reviewId(req));
-    if (!review) throw notFound('REVIEW_NOT_FOUND', 'no such review');
-    return `Group:${review.groupId}`;
-  });
+  const reviewId = (req: Request) => rowIdParam(req, 'id', 'REVIEW_NOT_FOUND');
+  const mayReview = deps.guard('review', (req) => reviewGroupObject(checks.db, reviewId(req)));
 
   router.get('/reviews', deps.signedIn, async (req, res) => {
     const me = req.identity!.id;

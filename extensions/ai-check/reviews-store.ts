@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { notFound } from '../../kernel/errors.ts';
 import type { Verdict } from './verdict.ts';
 import type { WaitReason } from './messages.ts';
 
@@ -45,6 +46,13 @@ export async function getReview(q: Queryable, id: string, forUpdate = false): Pr
   if (!/^\d+$/.test(id)) return null;
   const { rows } = await q.query<ReviewRow>(`select ${COLUMNS} from ai_review r where r.id = $1 ${forUpdate ? 'for update' : ''}`, [id]);
   return rows[0] ?? null;
+}
+
+/** The Keto object a review belongs to (`Group:<group>`): what its guard asks `review` on. */
+export async function reviewGroupObject(q: Queryable, id: string): Promise<string> {
+  const review = await getReview(q, id);
+  if (!review) throw notFound('REVIEW_NOT_FOUND', `no review ${id}`);
+  return `Group:${review.groupId}`;
 }
 
 export async function reviewOfCheck(q: Queryable, checkId: string): Promise<ReviewRow | null> {

@@ -1,6 +1,6 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { badRequest, notFound, unauthorized } from '../../kernel/errors.ts';
-import { parseOr400 } from '../../kernel/validation.ts';
+import { parseOr400, rowIdParam } from '../../kernel/validation.ts';
 import { reviewDecision } from '../../schemas/events/ai-check.ts';
 import type { CheckDeps } from './check-answer.ts';
 import { requestCheck } from './check-request.ts';
@@ -9,7 +9,7 @@ import { listDeadLetters, replayDeadLetter } from './dead-letters.ts';
 import { editionChanges, indexDocsRepository, type IndexerDeps } from './indexer/index-guides.ts';
 import { searchGuides } from './retrieval.ts';
 import { decideReview } from './review-decision.ts';
-import { getReview, listPendingReviews } from './reviews-store.ts';
+import { listPendingReviews, reviewGroupObject } from './reviews-store.ts';
 import { runCheckNow } from './runner.ts';
 import { checkView } from './views.ts';
 
@@ -35,12 +35,6 @@ export interface RouteDeps {
 export const defaultIdentityOf: IdentityOf = (_req, res) => (typeof res.locals.identityId === 'string' ? res.locals.identityId : null);
 
 const param = (req: Request, name: string): string => String(req.params[name] ?? '');
-/** A row id of ours (a PostgreSQL bigint): anything else names no row, so it is a 404, not a database error. */
-const rowId = (req: Request, name: string, code: 'REVIEW_NOT_FOUND' | 'DEAD_LETTER_NOT_FOUND'): string => {
-  const value = param(req, name);
-  if (!/^[1-9]\d{0,17}$/.test(value)) throw notFound(code, `no such row: ${value.slice(0, 40)}`);
-  return value;
-};
 
 export function routes(router: Router, deps: RouteDeps): void {
   const { guard, checks } = deps;
@@ -59,11 +53,7 @@ export function routes(router: Router, deps: RouteDeps): void {
     if (!exercise) throw notFound('EXERCISE_NOT_FOUND', `no exercise ${answer.exerciseId}`);
     return `Guide:${exercise.guideSlug}`;
   };
-  const groupOfReview = async (req: Request): Promise<string> => {
-    const review = await getReview(checks.db, rowId(req, 'id', 'REVIEW_NOT_FOUND'));
-    if (!review) throw notFound('REVIEW_NOT_FOUND', `no review ${param(req, 'id')}`);
-    return `Group:${review.groupId}`;
-  };
+  const groupOfReview = (req: Request) => reviewGroupObject(checks.db, rowIdParam(req, 'id', 'REVIEW_NOT_FOUND'));
 
   router.use(express.json({ limit: '256kb' }));
 
@@ -91,7 +81,7 @@ export function routes(router: Router, deps: RouteDeps): void {
 
   router.post('/reviews/:id', guard('review', groupOfReview), async (req, res) => {
     const decision = parseOr400(reviewDecision, req.body, 'the request body', 'REQUEST_INVALID');
-    const review = await decideReview(checks, rowId(req, 'id', 'REVIEW_NOT_FOUND'), decision, requireIdentity(req, res));
+    const review = await decideReview(checks, rowIdParam(req, 'id', 'REVIEW_NOT_FOUND'), decision, requireIdentity(req, res));
     // Write the verdict back now; if another worker holds the check, the runner does it.
     await runCheckNow(checks, review.checkId);
     res.json({ review });
@@ -123,7 +113,7 @@ export function routes(router: Router, deps: RouteDeps): void {
   });
 
   router.post('/dead-letters/:id/replay', guard('members', () => staff), async (req, res) => {
-    const letter = await replayDeadLetter(checks.db, rowId(req, 'id', 'DEAD_LETTER_NOT_FOUND'), requireIdentity(req, res), checks.clock());
+    const letter = await replayDeadLetter(checks.db, rowIdParam(req, 'id', 'DEAD_LETTER_NOT_FOUND'), requireIdentity(req, res), checks.clock());
     res.json({ deadLetter: letter });
   });
 }

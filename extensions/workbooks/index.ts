@@ -4,8 +4,8 @@ import { z } from 'zod';
 import type { NocoRows } from '../../nocodb/client.ts';
 import type { Capability, Guard } from '../../kernel/capability.ts';
 import type { Clock } from '../../kernel/clock.ts';
-import { forbidden, isAppError, notFound } from '../../kernel/errors.ts';
-import { parseOr400 } from '../../kernel/validation.ts';
+import { forbidden, isAppError } from '../../kernel/errors.ts';
+import { parseOr400, rowIdParam } from '../../kernel/validation.ts';
 import { personLocale, pickLang, type MessageKey } from './messages.ts';
 import { errorPage, workbookPage, workbooksPage } from './page.tsx';
 import { readWorkbook } from './read.ts';
@@ -32,13 +32,9 @@ export interface WorkbooksDeps {
   publicUrl: string;
 }
 
-const idParam = (req: Request, name: string, code: 'WORKBOOK_NOT_FOUND' | 'ANSWER_NOT_FOUND'): number => {
-  const raw = String(req.params[name] ?? '');
-  if (!/^[1-9]\d{0,8}$/.test(raw)) throw notFound(code, `no such row: ${raw.slice(0, 40)}`);
-  return Number(raw);
-};
-const workbookId = (req: Request) => idParam(req, 'id', 'WORKBOOK_NOT_FOUND');
-const answerId = (req: Request) => idParam(req, 'answerId', 'ANSWER_NOT_FOUND');
+// NocoDB's integer row ids.
+const workbookId = (req: Request) => Number(rowIdParam(req, 'id', 'WORKBOOK_NOT_FOUND', 9));
+const answerId = (req: Request) => Number(rowIdParam(req, 'answerId', 'ANSWER_NOT_FOUND', 9));
 const langOf = (req: Request) => pickLang(req.query.lang, req.get('accept-language'), personLocale(req));
 const identityOf = (req: Request, res: Response): string => String(res.locals.identityId ?? req.identity?.id ?? '');
 

@@ -1,4 +1,4 @@
-import { html, Page } from '../../kernel/page.tsx';
+import { html, messagePage, Page } from '../../kernel/page.tsx';
 import { statusText, text, type Lang, type MessageKey } from './messages.ts';
 import type { AnswerView, VerdictView, WorkbookView } from './read.ts';
 
@@ -90,11 +90,5 @@ export function workbooksPage(list: { id: number; title: string; status: string 
 export function errorPage(status: number, lang: Lang, signInUrl: string, code?: string): string {
   const key: MessageKey = status === 401 ? 'signInFirst' : status === 403 ? 'forbidden' : status === 404 ? 'notFound'
     : code === 'ANSWER_LOCKED' ? 'locked' : code === 'ANSWER_EMPTY' ? 'emptyAnswer' : code === 'ANSWER_TOO_LONG' ? 'tooLong' : 'failed';
-  return html(
-    <Page lang={lang} title={text('workbook', lang)}>
-      <h1>{text('workbook', lang)}</h1>
-      <p role="alert">{text(key, lang)}</p>
-      {status === 401 && <p><a href={signInUrl}>{text('signIn', lang)}</a></p>}
-    </Page>,
-  );
+  return messagePage(lang, text('workbook', lang), text(key, lang), status === 401 ? { href: signInUrl, label: text('signIn', lang) } : undefined);
 }

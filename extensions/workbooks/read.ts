@@ -59,7 +59,8 @@ export interface AnswerView {
 export const isEditable = (status: string | null, resubmit: unknown) =>
   status === null || status === 'draft' || status === 'returned' || (status === 'checked' && (resubmit === true || resubmit === 1 || resubmit === 'true'));
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number.isFinite(Number(v)) ? Number(v) : null);
+/** A NocoDB number, which may arrive as text; null when empty or not a number. */
+export const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number.isFinite(Number(v)) ? Number(v) : null);
 
 /** Reads the workbook, its answers and their exercises' titles and questions from NocoDB. */
 export async function readWorkbook(nocodb: NocoRows, id: number, history: Map<number, { text: string; submittedAt: string }[]> = new Map()): Promise<WorkbookView> {

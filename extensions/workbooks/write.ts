@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { NocoRows, Row } from '../../nocodb/client.ts';
 import { badRequest, conflict, notFound } from '../../kernel/errors.ts';
 import type { Clock } from '../../kernel/clock.ts';
-import { isEditable } from './read.ts';
+import { isEditable, num } from './read.ts';
 
 /** How long an answer may be: a long essay, not a file. */
 export const MAX_ANSWER_CHARS = 20_000;
@@ -13,7 +13,6 @@ export interface WriteDeps {
   clock: Clock;
 }
 
-const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
 
 /** The answer, if it belongs to this workbook; 404 otherwise (whoever asks learns nothing of other workbooks). */
 async function answerOf(nocodb: NocoRows, workbookId: number, answerId: number): Promise<Row> {
