@@ -46,8 +46,6 @@ export const TOPICS: readonly Topic[] = [
   defineTopic('kratos.settings', 'Kratos after-settings web hook (hooks/kratos.ts)', kratosWebhook),
   ...schoolTables.flatMap((t) => NOCODB_OPERATIONS.map((op) =>
     nocodbTopic(`nocodb.${t.key}.${op}`, 'NocoDB webhook and sweep (hooks/nocodb.ts, hooks/nocodb-sweep.ts)'))),
-  // Points still listens for a group membership table that NocoDB does not have (issue 10).
-  ...NOCODB_OPERATIONS.map((op) => nocodbTopic(`nocodb.group_members.${op}`, 'none yet: no NocoDB table group_members')),
   defineTopic('nocodb.unknown', 'NocoDB webhook of a table schemas/ does not declare (hooks/nocodb.ts)', nocodbWebhook),
   ...collectorKinds.map((k) => defineTopic(`collector.${k}`, 'collector endpoint (hooks/collector.ts)', collectorPayload)),
   defineTopic('collector.batch', 'collector batch endpoint (hooks/collector.ts)', collectorBatchPayload),

@@ -1,7 +1,6 @@
 import type { Consumer, ConsumerContext, InboxEvent } from '../../kernel/capability.ts';
 import { InvalidPayload } from '../../kernel/errors.ts';
 import { CANONICAL_TOPICS, mapEvent, mapsToEvents, type Rejected } from './events.ts';
-import { mirrorGroupMember } from './groups.ts';
 import { ingest, type CountingContext } from './ingest.ts';
 import { ingestBatch, type BatchItem } from './ingest-batch.ts';
 import { recordIgnored } from './ledger.ts';
@@ -10,7 +9,6 @@ import { mirrorRule } from './rule-mirror.ts';
 
 export const PEOPLE_TOPICS = ['kratos.registration', 'kratos.settings', 'discourse.user_created', 'discourse.user_updated'] as const;
 export const RULE_TOPICS = ['nocodb.points_rules.insert', 'nocodb.points_rules.update', 'nocodb.points_rules.delete'] as const;
-export const GROUP_TOPICS = ['nocodb.group_members.insert', 'nocodb.group_members.update', 'nocodb.group_members.delete'] as const;
 
 type Ignore = (reason: string, details?: unknown) => Promise<void>;
 
@@ -58,7 +56,7 @@ export interface ConsumerDeps {
 export function pointsConsumer(deps: ConsumerDeps): Consumer {
   const consumer: Consumer = {
     name: 'points',
-    topics: [...CANONICAL_TOPICS, ...PEOPLE_TOPICS, ...RULE_TOPICS, ...GROUP_TOPICS],
+    topics: [...CANONICAL_TOPICS, ...PEOPLE_TOPICS, ...RULE_TOPICS],
     async handle(event: InboxEvent, { tx, log }) {
       const ctx: CountingContext = { defaultTimeZone: deps.defaultTimeZone, now: deps.clock(), inboxEventId: event.id };
       const ignore = ignorer(event, { tx, log });
@@ -78,11 +76,6 @@ export function pointsConsumer(deps: ConsumerDeps): Consumer {
         const r = await mirrorRule(tx, operation, event.payload);
         if (r.type === 'invalid') throw invalidPayload(r.reason, r.details);
         if (r.type === 'changed') deps.onRecomputeScheduled?.(r.recomputeId);
-        return;
-      }
-      if (event.topic.startsWith('nocodb.group_members.')) {
-        const r = await mirrorGroupMember(tx, operation, event.payload);
-        if (r.type === 'invalid') throw invalidPayload(r.reason, r.details);
         return;
       }
       if (event.topic.startsWith('kratos.')) {

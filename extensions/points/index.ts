@@ -5,7 +5,7 @@ import type { Capability } from '../../kernel/capability.ts';
 import type { Loop } from '../../kernel/loop.ts';
 import { defaultRules, pointsRulesTable } from '../../schemas/nocodb/points-rules.ts';
 import { startForwarder, type PostHogLike } from './analytics.ts';
-import { GROUP_TOPICS, PEOPLE_TOPICS, pointsConsumer, RULE_TOPICS } from './consumer.ts';
+import { PEOPLE_TOPICS, pointsConsumer, RULE_TOPICS } from './consumer.ts';
 import { CANONICAL_TOPICS } from './events.ts';
 import { runPendingRecomputes, startRecomputeLoop } from './recompute.ts';
 import { routes, type Guard } from './routes.ts';
@@ -51,7 +51,7 @@ export interface PointsDeps {
 }
 
 /** Every inbox topic the points consumer takes. */
-export const POINTS_TOPICS: readonly string[] = [...CANONICAL_TOPICS, ...PEOPLE_TOPICS, ...RULE_TOPICS, ...GROUP_TOPICS];
+export const POINTS_TOPICS: readonly string[] = [...CANONICAL_TOPICS, ...PEOPLE_TOPICS, ...RULE_TOPICS];
 
 export interface PointsCapability extends Capability {
   /** Runs pending recomputations now, until none is left (tests, scripts). */

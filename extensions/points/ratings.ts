@@ -32,7 +32,7 @@ export async function rating(db: Pool, opts: { period: Period; by: Measure; now:
       select l.person_id, coalesce(${measure}, 0) as value
       from points_ledger l
       where ($1::date is null or l.day >= $1::date)
-        and ($2::text is null or l.person_id in (select person_id from points_group_member where group_id = $2 and not deleted))
+        and ($2::text is null or l.person_id in (select identity_id from identity_group_member where group_object = $2))
       group by l.person_id
     )
     select rank() over (order by t.value desc) as rank, t.person_id, p.display_name, t.value

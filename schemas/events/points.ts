@@ -197,12 +197,6 @@ export const nocodbRulePayload = nocodbRowEvent('points_rules', z.looseObject({
 }));
 export type NocodbRulePayload = z.infer<typeof nocodbRulePayload>;
 
-export const nocodbGroupMemberPayload = nocodbRowEvent('group_members', z.looseObject({
-  Id: nocodbId,
-  Group: z.union([z.string().min(1), z.number()]).nullish(),
-  Person: identityId().nullish(),
-}));
-
 export const telegramNotePayload = z.object({
   update_id: z.number().int().optional(),
   note_id: z.union([z.string().min(1), z.number().int()]),

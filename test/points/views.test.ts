@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { balanceOf, yearCalendar } from '../../extensions/points/activity.ts';
 import { addDays, localDay, weekStart } from '../../extensions/points/calendar.ts';
@@ -71,14 +72,13 @@ describe('points: the NocoDB grids agree with the API', () => {
   it('points_group_totals ranks each group\'s members, as the group rating does', async () => {
     const bob = await h.registerPerson({ name: 'Bob' });
     await h.deliver([collected(bob, 'ai_question', 'b-1', new Date(h.clock.now.getTime() - 60_000).toISOString())]);
-    await h.deliver([
-      { topic: 'nocodb.group_members.insert', payload: { table: 'group_members', row: { Id: 1, Group: 'g-7', Person: ann, UpdatedAt: h.clock.now.toISOString() } } },
-      { topic: 'nocodb.group_members.insert', payload: { table: 'group_members', row: { Id: 2, Group: 'g-7', Person: bob, UpdatedAt: h.clock.now.toISOString() } } },
-    ]);
+    // As identity records NocoDB's Groups.Members link of group 7 (end to end: test/e2e/demo.test.ts).
+    await h.db.pool.query(`insert into identity_keto_tuple (namespace, object, relation, subject)
+      values ('Group', 'group-7', 'members', $1), ('Group', 'group-7', 'members', $2), ('Group', 'group-7', 'mentors', $3)`, [ann, bob, randomUUID()]);
     const { rows } = await h.db.pool.query(`select group_id, rank, display_name, points from points_group_totals order by rank`);
     expect(rows).to.deep.equal([
-      { group_id: 'g-7', rank: 1, display_name: 'Ann', points: 15 },
-      { group_id: 'g-7', rank: 2, display_name: 'Bob', points: 3 },
+      { group_id: 'group-7', rank: 1, display_name: 'Ann', points: 15 },
+      { group_id: 'group-7', rank: 2, display_name: 'Bob', points: 3 },
     ]);
   });
 });
