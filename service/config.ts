@@ -27,7 +27,7 @@ const envSchema = z.object({
   NOCODB_PORT: port(8080),
   NOCODB_BASE: z.string().default('School'),
   NOCODB_HOOK_SECRET: z.string().min(16).optional(),
-  NOCODB_SWEEP_SECONDS: z.coerce.number().positive().default(30),
+  NOCODB_SWEEP_SECONDS: z.coerce.number().positive().default(5),
   NOCODB_PUBLIC_URL: optionalUrl,
   RECONCILE_MINUTES: z.coerce.number().positive().default(10),
 

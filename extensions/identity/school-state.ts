@@ -20,6 +20,8 @@ export interface SchoolState {
   workbook(id: number): Promise<WorkbookState | null>;
   groupsOfMentor(mentorId: number): Promise<number[]>;
   groupsOfPerson(personId: number): Promise<number[]>;
+  /** The groups a person leads through the Mentors rows that picked them. */
+  groupsMentoredBy(personId: number): Promise<number[]>;
   workbooksOfPerson(personId: number): Promise<number[]>;
   workbooksOfGroup(groupId: number): Promise<number[]>;
   /** Every tuple NocoDB justifies now, for reconciliation. */
@@ -55,15 +57,20 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks }): Schoo
 
   async function group(id: number): Promise<GroupState | null> {
     if (!(await read('groups', id, groupRow))) return null;
-    const [members, mentors] = await Promise.all([
+    const [members, mentorLinks] = await Promise.all([
       links.list('groups', 'Members', id, ['Id', 'IdentityId']),
-      links.list('groups', 'Mentors', id, ['Id', 'IdentityId', 'Active']),
+      links.list('groups', 'Mentors', id, ['Id']),
     ]);
-    return {
-      id,
-      members: identitiesOf(members),
-      mentors: mentors.map((m) => mentorRow.parse(m)).map((m) => ({ identity: m.IdentityId, active: m.Active })),
-    };
+    const mentors = await Promise.all(mentorLinks.map(async (l) => {
+      const m = await read('mentors', mentorRow.parse(l).Id, mentorRow);
+      return m && { identity: await mentorIdentity(m, async (p) => (await read('people', p, personRow))?.IdentityId ?? null), active: m.Active };
+    }));
+    return { id, members: identitiesOf(members), mentors: mentors.filter((m) => m !== null) };
+  }
+
+  /** The person picked in the Mentors row, else the identity id typed there (older rows). */
+  async function mentorIdentity(m: z.infer<typeof mentorRow>, identityOfPerson: (personId: number) => Promise<string | null>): Promise<string | null> {
+    return (m.people_id !== null ? await identityOfPerson(m.people_id) : null) ?? m.IdentityId;
   }
 
   async function workbook(id: number): Promise<WorkbookState | null> {
@@ -90,7 +97,7 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks }): Schoo
     const [people, groups, mentors, workbooks, subscriptions, guides] = await Promise.all([
       listAll('people', { fields: 'Id,IdentityId,Roles' }).then((rows) => rows.map((r) => personRow.parse(r))),
       listAll('groups', { fields: 'Id' }).then((rows) => rows.map((r) => groupRow.parse(r))),
-      listAll('mentors', { fields: 'Id,IdentityId,Active' }).then((rows) => rows.map((r) => mentorRow.parse(r))),
+      listAll('mentors').then((rows) => rows.map((r) => mentorRow.parse(r))),
       listAll('workbooks').then((rows) => rows.map((r) => workbookRow.parse(r))),
       listAll('subscriptions', { fields: 'Id,IdentityId,Status,EndsOn' }).then((rows) => rows.map((r) => subscriptionRow.parse(r))),
       listAll('guides', { fields: 'Id,Slug' }).then((rows) => rows.map((r) => guideRow.parse(r))),
@@ -101,7 +108,8 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks }): Schoo
     for (const m of mentors) {
       for (const g of await links.list('mentors', 'Groups', m.Id, ['Id'])) {
         const gid = groupRow.parse(g).Id;
-        mentorsOf.set(gid, [...(mentorsOf.get(gid) ?? []), { identity: m.IdentityId, active: m.Active }]);
+        const identity = await mentorIdentity(m, async (p) => identityOf.get(p) ?? null);
+        mentorsOf.set(gid, [...(mentorsOf.get(gid) ?? []), { identity, active: m.Active }]);
       }
     }
     const groupStates: GroupState[] = [];
@@ -142,6 +150,11 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks }): Schoo
     },
     groupsOfMentor: async (id) => (await links.list('mentors', 'Groups', id, ['Id'])).map((g) => groupRow.parse(g).Id),
     groupsOfPerson: async (id) => (await links.list('people', 'Groups', id, ['Id'])).map((g) => groupRow.parse(g).Id),
+    async groupsMentoredBy(id) {
+      const rows = await listAll('mentors', { where: `(people_id,eq,${id})`, fields: 'Id' });
+      const groups = await Promise.all(rows.map(async (m) => (await links.list('mentors', 'Groups', mentorRow.parse(m).Id, ['Id'])).map((g) => groupRow.parse(g).Id)));
+      return [...new Set(groups.flat())];
+    },
     workbooksOfGroup: async (id) => (await listAll('workbooks', { where: `(groups_id,eq,${id})`, fields: 'Id' })).map((w) => workbookRow.parse(w).Id),
     workbooksOfPerson: async (id) => (await listAll('workbooks', { where: `(people_id,eq,${id})`, fields: 'Id' })).map((w) => workbookRow.parse(w).Id),
 

@@ -67,6 +67,9 @@ export async function slicesFor(tx: PoolClient, state: SchoolState, change: Noco
         ...identities.map(rolesSlice),
         ...(gone ? [] : (await state.groupsOfPerson(id)).map((g) => objectSlice('Group', g))),
         ...(await previously('Group', 'members')),
+        // Picking the person in a Mentors row moves only this row's UpdatedAt (hm link).
+        ...(gone ? [] : (await state.groupsMentoredBy(id)).map((g) => objectSlice('Group', g))),
+        ...(await previously('Group', 'mentors')),
         ...(gone ? [] : (await state.workbooksOfPerson(id)).map((w) => objectSlice('Workbook', w))),
         ...(await previously('Workbook', 'owners')),
       ];

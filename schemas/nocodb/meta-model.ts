@@ -56,7 +56,8 @@ export const people = defineTable({
     Roles: col.multiSelect(['student', 'mentor', 'author', 'staff', 'ambassador', 'admin'] as const),
     TimeZone: col.text('IANA time zone, e.g. Europe/Moscow'), Locale: col.select(['ru', 'en'] as const),
   },
-  links: [{ title: 'Workbooks', to: 'workbooks', type: 'hm' }],
+  // Mentoring: a Mentors row picks its person (the Mentors grid's People column), no id pasted.
+  links: [{ title: 'Workbooks', to: 'workbooks', type: 'hm' }, { title: 'Mentoring', to: 'mentors', type: 'hm' }],
   hooks: ['insert', 'update'],
 });
 
@@ -74,8 +75,8 @@ export const groups = defineTable({
 });
 
 export const mentors = defineTable({
-  key: 'mentors', title: 'Mentors', description: 'Mentors and the groups they lead',
-  columns: { Name: col.text(), IdentityId: col.text('Ory Kratos identity id'), Active: col.bool(), Bio: col.longText() },
+  key: 'mentors', title: 'Mentors', description: 'Mentors and the groups they lead: pick the person (People) and the groups (Groups)',
+  columns: { Name: col.text(), IdentityId: col.text('Ory Kratos identity id; not needed when the person is picked in People'), Active: col.bool(), Bio: col.longText() },
   links: [{ title: 'Groups', to: 'groups', type: 'mm' }],
   hooks: ['insert', 'update', 'delete'],
 });

@@ -139,6 +139,32 @@ describe('identity: permissions through the service API', function () {
     expect((await h.call('POST', `/workbooks/${workbook}/review`, who.mentorY!.token)).status).to.equal(204);
   });
 
+  it('makes a mentor from NocoDB by picking the person: a Mentors row with People and Groups chosen, no id pasted, takes effect at the next sweep', async () => {
+    const gil = await h.signUp('Gil');
+    const person = await h.personOf(gil.id);
+    const mentor = await insert('mentors', { Name: 'Gil', Active: true });
+    await h.rows.link('mentors', 'People', mentor, [person.Id]);
+    await h.rows.link('mentors', 'Groups', mentor, [row.groupY!]);
+    expect(await h.can(gil.id, 'mentors', 'Group', `group-${row.groupY}`), 'links fire no webhook').to.equal(false);
+    // What the sweeper does every NOCODB_SWEEP_SECONDS: every table with webhooks.
+    const started = Date.now();
+    for (const table of tables.filter((t) => t.hooks?.length)) {
+      await sweepTable({ api: h.api, ids: h.ids, db: h.db.pool, inbox: h.platform.inbox, log: testLog }, table);
+    }
+    await h.waitForPermission('the picked mentor', gil.id, 'review', 'Workbook', `workbook-${row.wb_studentC}`, true);
+    expect(Date.now() - started, 'one sweep round, then the sync').to.be.lessThan(10_000);
+    expect((await h.call('POST', `${wb('studentC')}/review`, gil.token)).status).to.equal(204);
+    expect((await h.call('POST', `${wb('studentA')}/review`, gil.token)).status, 'not his group').to.equal(403);
+
+    // Un-picking the person takes it back the same way.
+    const column = (await h.api.dbTable.read(h.ids.tables.get('mentors')!)).columns!.find((c) => c.title === 'People')!;
+    await h.api.dbDataTableRow.nestedUnlink(h.ids.tables.get('mentors')!, column.id!, String(mentor) as never, [{ Id: person.Id }] as never);
+    for (const table of tables.filter((t) => t.hooks?.length)) {
+      await sweepTable({ api: h.api, ids: h.ids, db: h.db.pool, inbox: h.platform.inbox, log: testLog }, table);
+    }
+    await h.waitForPermission('the mentor gone', gil.id, 'review', 'Workbook', `workbook-${row.wb_studentC}`, false);
+  });
+
   it('done when: a registered student put in a group with a mentor in NocoDB has the workbook reviewed by that mentor and nobody else', async () => {
     const dana = await h.signUp('Dana');
     const contact = await waitFor('Dana\'s contact in NocoDB', async () => (await h.byIdentity('contacts', dana.id))[0], 20_000);
