@@ -52,7 +52,7 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
   const tableId = (key: string) => tableIdOf(deps.noco.ids, key);
   const aiCheck = registerAiCheck({
     db, log, clock,
-    config: settingsFromEnv({ ...config, dataDir: config.dataDir }),
+    config: settingsFromEnv({ ...config, PUBLIC_URL: publicUrl, dataDir: config.dataDir }),
     answers: createNocodbAnswerStore({ baseUrl: deps.noco.url, token: deps.noco.token, tables: { answers: tableId('answers'), exercises: tableId('exercises'), guides: tableId('guides') } }),
     people: peopleDirectory({ nocodb, ory }),
     notifier: {

@@ -13,12 +13,16 @@ export interface AnswerRecord {
   exerciseId: string;
   text: string;
   status: AnswerStatus;
+  /** The workbook the answer belongs to, for links to the student's page; unknown in some stores. */
+  workbookId?: string | null;
 }
 
 export interface Exercise {
   id: string;
   /** Slug of the guide the exercise belongs to (ai_guide.slug, Keto `Guide:<slug>`). */
   guideSlug: string;
+  /** The guide's title as staff wrote it, for notices; the slug stands in when unknown. */
+  guideTitle?: string | null;
   /** Heading (or its slug) of the guide section the exercise is about; its passages come first. */
   section: string | null;
   title: string;

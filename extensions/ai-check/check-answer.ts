@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { inTransaction } from '../../kernel/db.ts';
@@ -9,7 +10,7 @@ import * as checks from './checks-store.ts';
 import type { CheckRow } from './checks-store.ts';
 import type { Clock } from '../../kernel/clock.ts';
 import { recordDeadLetter } from './dead-letters.ts';
-import { reviewRequest, verdictNotice, waitingNotice, type Language, type ReasonParams, type WaitReason } from './messages.ts';
+import { reviewRequest, verdictNotice, waitingNotice, type AnswerRef, type Language, type ReasonParams, type WaitReason } from './messages.ts';
 import type { ChatMessage, ChatModel, Embedder } from './openrouter.ts';
 import { notifyPerson } from './outbox.ts';
 import type { People, Person } from './people.ts';
@@ -44,6 +45,8 @@ interface Context {
   student: Person | null;
   /** The student's mentor-led group; null for a self-learner. */
   groupId: string | null;
+  /** The answer's workbook, for the link in notices; null when the store does not say. */
+  workbookId: string | null;
   language: Language;
 }
 
@@ -63,13 +66,14 @@ class Refusal extends Error {
 }
 
 async function loadContext(deps: CheckDeps, check: CheckRow): Promise<Context> {
-  const [exercise, student, groupId] = await Promise.all([
+  const [exercise, student, groupId, answer] = await Promise.all([
     deps.answers.getExercise(check.exercise_id),
     deps.people.person(check.student_id),
     deps.people.mentorGroup(check.student_id),
+    deps.answers.getAnswer(check.answer_id),
   ]);
   const guide = exercise ? await checks.currentGuideVersion(deps.db, exercise.guideSlug) : null;
-  return { exercise, student, groupId, language: student?.language ?? guide?.language ?? 'en' };
+  return { exercise, student, groupId, workbookId: answer?.workbookId ?? null, language: student?.language ?? guide?.language ?? 'en' };
 }
 
 interface Admission {
@@ -172,9 +176,12 @@ async function finish(deps: CheckDeps, check: CheckRow, ctx: Context, decision: 
   const now = clock();
   const aiVerdict = decision.kind === 'verdict' ? decision.verdict : null;
   const needsReview = decision.kind === 'wait' || ctx.groupId !== null;
-  const reviewGroup = ctx.groupId ?? settings.staffReviewGroup;
-  const reviewers = needsReview ? await persons(people, await people.mentorsOf(reviewGroup)) : [];
-  const title = ctx.exercise?.title ?? check.exercise_id;
+  // A self-learner's verdict is released at once; staff look again at some of them.
+  const lowConfidence = !needsReview && aiVerdict?.confidence !== undefined && aiVerdict.confidence < settings.audit.minConfidence;
+  const audit = !needsReview && aiVerdict !== null && (lowConfidence || sampled(check.id, settings.audit.share));
+  const reviewGroup = needsReview ? ctx.groupId ?? settings.staffReviewGroup : settings.staffReviewGroup;
+  const reviewers = needsReview || audit ? await persons(people, await people.mentorsOf(reviewGroup)) : [];
+  const ref = answerRef(settings.publicUrl, check, ctx);
   await inTransaction(db, async (tx) => {
     await checks.recordDecision(tx, check.id, {
       status: needsReview ? 'waiting_mentor' : 'checked',
@@ -185,6 +192,8 @@ async function finish(deps: CheckDeps, check: CheckRow, ctx: Context, decision: 
       exerciseTitle: ctx.exercise?.title ?? null,
       maxScore: ctx.exercise?.maxScore ?? null,
       guideSlug: decision.guide?.slug ?? ctx.exercise?.guideSlug ?? null,
+      guideTitle: ref.guide,
+      workbookId: ctx.workbookId,
       guideVersionId: decision.guide?.versionId ?? null,
       usedChunks: decision.kind === 'verdict' ? decision.usedChunks : [],
       model: deps.model?.model ?? null,
@@ -193,20 +202,40 @@ async function finish(deps: CheckDeps, check: CheckRow, ctx: Context, decision: 
     if (deadLetter) await recordDeadLetter(tx, 'check', check.id, deadLetter, check.attempts, now);
     const student = ctx.student;
     if (!needsReview && aiVerdict && student) {
-      await notifyPerson(tx, student, `check:${check.id}:verdict`, verdictNotice(student.language, title, aiVerdict), now);
+      await notifyPerson(tx, student, `check:${check.id}:verdict`, verdictNotice(student.language, ref, aiVerdict), now);
     }
-    if (!needsReview) return;
-    const reviewId = await openReview(tx, check.id, reviewGroup, aiVerdict, now);
+    if (!needsReview && !audit) return;
+    const kind = needsReview ? 'review' : 'audit';
+    const reviewId = await openReview(tx, check.id, reviewGroup, aiVerdict, now, kind, audit ? (lowConfidence ? 'low_confidence' : 'sampled') : null);
     const reason = decision.kind === 'wait' ? decision.reason : null;
     if (decision.kind === 'wait' && student) {
-      await notifyPerson(tx, student, `check:${check.id}:waiting`, waitingNotice(student.language, title, decision.reason, decision.params ?? {}), now);
+      await notifyPerson(tx, student, `check:${check.id}:waiting`, waitingNotice(student.language, ref, decision.reason, decision.params ?? {}), now);
     }
+    const request = { ...ref, link: reviewLink(settings.publicUrl, reviewId), student: student?.name ?? check.student_id };
     for (const mentor of reviewers) {
-      await notifyPerson(tx, mentor, `check:${check.id}:review`,
-        reviewRequest(mentor.language, title, student?.name ?? check.student_id, aiVerdict, reason, reviewId), now);
+      await notifyPerson(tx, mentor, `check:${check.id}:review`, reviewRequest(mentor.language, request, aiVerdict, reason, kind, { lowConfidence }), now);
     }
   });
 }
+
+/** Pure: whether a check falls in the sampled `share` (0..1), the same for the same check on every attempt. */
+export function sampled(checkId: string, share: number): boolean {
+  if (share <= 0) return false;
+  if (share >= 1) return true;
+  return createHash('sha256').update(`audit:${checkId}`).digest().readUInt32BE(0) / 0x1_0000_0000 < share;
+}
+
+/** The words and the student's page of an answer, for notices. */
+export function answerRef(publicUrl: string, check: Pick<CheckRow, 'answer_id' | 'exercise_id' | 'exercise_title' | 'guide_slug' | 'guide_title' | 'workbook_id'>, ctx?: Pick<Context, 'exercise' | 'workbookId'>): AnswerRef {
+  const workbook = ctx?.workbookId ?? check.workbook_id;
+  return {
+    exercise: ctx?.exercise?.title ?? check.exercise_title ?? check.exercise_id,
+    guide: ctx?.exercise?.guideTitle || check.guide_title || ctx?.exercise?.guideSlug || check.guide_slug || null,
+    link: workbook ? `${publicUrl}/workbooks/${workbook}#exercise-${check.answer_id}` : `${publicUrl}/workbooks`,
+  };
+}
+
+export const reviewLink = (publicUrl: string, reviewId: string) => `${publicUrl}/reviews#review-${reviewId}`;
 
 /** A failure outside the provider (NocoDB, Kratos, the database): try again later, then a dead letter. */
 async function retryLater(deps: CheckDeps, check: CheckRow, e: unknown, kind: 'check' | 'writeback', atLeastMs = 0): Promise<void> {

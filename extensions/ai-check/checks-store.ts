@@ -26,6 +26,9 @@ export interface CheckRow {
   ai_verdict: Verdict | null;
   final_verdict: Verdict | null;
   guide_slug: string | null;
+  guide_title: string | null;
+  workbook_id: string | null;
+  confidence: number | null;
   guide_version_id: string | null;
   used_chunks: string[];
   model: string | null;
@@ -44,7 +47,7 @@ export interface CheckRow {
 
 const COLUMNS = `id::text, answer_id, answer_table_id, student_id, exercise_id, exercise_title, max_score::float8 as max_score,
   answer_text, answer_hash, source, status, reason, reason_params, ai_verdict, final_verdict, guide_slug,
-  guide_version_id::text, used_chunks, model, model_calls, prompt_tokens, completion_tokens, cost_micros::float8 as cost_micros,
+  guide_title, workbook_id, confidence::float8 as confidence, guide_version_id::text, used_chunks, model, model_calls, prompt_tokens, completion_tokens, cost_micros::float8 as cost_micros,
   currency, cached_from::text, quota_charged_at, attempts, last_error, written_back_at, created_at`;
 
 /** Answers equal up to whitespace are the same answer (for de-duplication and the cache). */
@@ -119,6 +122,8 @@ export interface DecisionRecord {
   exerciseTitle: string | null;
   maxScore: number | null;
   guideSlug: string | null;
+  guideTitle: string | null;
+  workbookId: string | null;
   guideVersionId: string | null;
   usedChunks: string[];
   model: string | null;
@@ -129,10 +134,11 @@ export async function recordDecision(tx: Queryable, id: string, d: DecisionRecor
   await tx.query(`update ai_check set status = $2, reason = $3, reason_params = $4, ai_verdict = $5, final_verdict = $6,
       exercise_title = $7, max_score = $8, guide_slug = $9, guide_version_id = $10, used_chunks = $11, model = $12,
       cached_from = $13, attempts = 0, last_error = null, next_attempt_at = $14, written_back_at = null,
-      updated_at = $14
+      updated_at = $14, guide_title = $15, workbook_id = $16, confidence = $17
     where id = $1 and status = 'queued'`,
   [id, d.status, d.reason, d.reasonParams ? JSON.stringify(d.reasonParams) : null, d.aiVerdict, d.finalVerdict,
-    d.exerciseTitle, d.maxScore, d.guideSlug, d.guideVersionId, d.usedChunks, d.model, d.cachedFrom, now]);
+    d.exerciseTitle, d.maxScore, d.guideSlug, d.guideVersionId, d.usedChunks, d.model, d.cachedFrom, now,
+    d.guideTitle, d.workbookId, d.aiVerdict?.confidence ?? null]);
 }
 
 /** Spending is recorded as soon as a call returns, even if the decision comes later. */

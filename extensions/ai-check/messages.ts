@@ -102,29 +102,66 @@ export function verdictText(v: Verdict, lang: Language): string {
   return `${verdictLine(v, lang)}\n${v.feedback}`;
 }
 
-export function verdictNotice(lang: Language, exercise: string, v: Verdict): { subject: string; body: string } {
+/** What a notice is about: the exercise and guide in words, and the page to open. */
+export interface AnswerRef {
+  exercise: string;
+  guide: string | null;
+  link: string;
+}
+
+export type ReviewKind = 'review' | 'audit' | 'dispute';
+
+const about = (lang: Language, r: AnswerRef) =>
+  r.guide ? (lang === 'ru' ? `«${r.exercise}» (руководство «${r.guide}»)` : `"${r.exercise}" (guide "${r.guide}")`)
+    : (lang === 'ru' ? `«${r.exercise}»` : `"${r.exercise}"`);
+const openLine = (lang: Language, link: string) => (lang === 'ru' ? `Открыть: ${link}` : `Open: ${link}`);
+
+export function verdictNotice(lang: Language, ref: AnswerRef, v: Verdict): { subject: string; body: string } {
   return {
-    subject: lang === 'ru' ? `Проверка: ${exercise}` : `Checked: ${exercise}`,
-    body: `${exercise}\n${verdictText(v, lang)}`,
+    subject: lang === 'ru' ? `Проверка: ${ref.exercise}` : `Checked: ${ref.exercise}`,
+    body: `${about(lang, ref)}\n${verdictText(v, lang)}\n${openLine(lang, ref.link)}`,
   };
 }
 
-export function waitingNotice(lang: Language, exercise: string, reason: WaitReason, params: ReasonParams): { subject: string; body: string } {
+export function waitingNotice(lang: Language, ref: AnswerRef, reason: WaitReason, params: ReasonParams): { subject: string; body: string } {
   return {
-    subject: lang === 'ru' ? `Ответ ждёт наставника: ${exercise}` : `Waiting for a mentor: ${exercise}`,
-    body: `${exercise}\n${reasonText(reason, lang, params)}`,
+    subject: lang === 'ru' ? `Ответ ждёт наставника: ${ref.exercise}` : `Waiting for a mentor: ${ref.exercise}`,
+    body: `${about(lang, ref)}\n${reasonText(reason, lang, params)}\n${openLine(lang, ref.link)}`,
   };
 }
 
-export function reviewRequest(lang: Language, exercise: string, student: string, ai: Verdict | null, reason: WaitReason | null, reviewId: string): { subject: string; body: string } {
+const KIND_SUBJECT: Record<ReviewKind, Record<Language, string>> = {
+  review: { ru: 'Нужна проверка наставника', en: 'Mentor review needed' },
+  audit: { ru: 'Выборочная проверка', en: 'Second look' },
+  dispute: { ru: 'Студент оспаривает оценку', en: 'A student disputes a verdict' },
+};
+
+/** Why a released verdict is in the staff queue (audit) or what the student says (dispute). */
+function kindLine(lang: Language, kind: ReviewKind, why: { lowConfidence?: boolean; note?: string | null }): string | null {
+  if (kind === 'audit') {
+    const cause = why.lowConfidence
+      ? (lang === 'ru' ? 'модель не уверена в оценке' : 'the model was not sure of its verdict')
+      : (lang === 'ru' ? 'выбран для выборочной проверки' : 'picked for a sample check');
+    return lang === 'ru' ? `Студент учится самостоятельно и уже видит оценку ИИ; ${cause}.` : `A self-learner, who already sees the AI verdict; ${cause}.`;
+  }
+  if (kind === 'dispute') return lang === 'ru' ? `Студент пишет: ${why.note ?? ''}` : `The student writes: ${why.note ?? ''}`;
+  return null;
+}
+
+export function reviewRequest(
+  lang: Language, ref: AnswerRef & { student: string }, ai: Verdict | null, reason: WaitReason | null,
+  kind: ReviewKind = 'review', why: { lowConfidence?: boolean; note?: string | null } = {},
+): { subject: string; body: string } {
   const proposal = ai
-    ? (lang === 'ru' ? `Предложение ИИ: ${verdictText(ai, lang)}` : `AI proposal: ${verdictText(ai, lang)}`)
+    ? (lang === 'ru' ? `Оценка ИИ: ${verdictText(ai, lang)}` : `AI verdict: ${verdictText(ai, lang)}`)
     : (lang === 'ru' ? `Без оценки ИИ: ${reason ? reasonText(reason, lang) : ''}` : `No AI verdict: ${reason ? reasonText(reason, lang) : ''}`);
+  const line = kindLine(lang, kind, why);
   return {
-    subject: lang === 'ru' ? `Нужна проверка наставника: ${exercise}` : `Mentor review needed: ${exercise}`,
-    body: lang === 'ru'
-      ? `${student} ответил(а) на «${exercise}». Проверка №${reviewId}.\n${proposal}`
-      : `${student} answered "${exercise}". Review #${reviewId}.\n${proposal}`,
+    subject: `${KIND_SUBJECT[kind][lang]}: ${ref.student}, ${ref.exercise}`,
+    body: [
+      lang === 'ru' ? `${ref.student} ответил(а) на ${about(lang, ref)}.` : `${ref.student} answered ${about(lang, ref)}.`,
+      ...(line ? [line] : []), proposal, lang === 'ru' ? `Проверить: ${ref.link}` : `Review it: ${ref.link}`,
+    ].join('\n'),
   };
 }
 
@@ -147,6 +184,10 @@ export const REVIEW_PAGE = {
   send: { ru: 'Отправить оценку', en: 'Send the verdict' },
   decided: { ru: 'Оценка отправлена, студент увидит её в тетради.', en: 'Verdict sent: the student sees it in the workbook.' },
   of: { ru: 'из', en: 'of' },
+  guide: { ru: 'Руководство', en: 'Guide' },
+  kindAudit: { ru: 'Выборочная проверка: студент учится самостоятельно и уже видит оценку ИИ.', en: 'Second look: a self-learner, who already sees the AI verdict.' },
+  kindAuditUnsure: { ru: 'Модель не уверена в оценке; студент учится самостоятельно и уже видит её.', en: 'The model was not sure of its verdict; the self-learner already sees it.' },
+  kindDispute: { ru: 'Студент оспаривает оценку', en: 'The student disputes the verdict' },
   forbidden: { ru: 'Эти ответы проверяют наставники группы.', en: 'These answers are reviewed by the group\'s mentors.' },
   notFound: { ru: 'Такой проверки нет.', en: 'There is no such review.' },
   conflict: { ru: 'Этот ответ уже оценён или вернулся к проверке ИИ.', en: 'This answer was already decided, or went back to the AI check.' },

@@ -87,6 +87,7 @@ export function createNocodbAnswerStore(opts: NocodbAnswerStoreOptions, http?: A
       return {
         id: String(row.Id), studentId: String(row[c.student] ?? ''), exerciseId: idOf(row[c.exercise]),
         text: typeof row[c.answer] === 'string' ? (row[c.answer] as string) : '', status: status.success ? status.data : 'draft',
+        workbookId: idOf(row.workbooks_id ?? row.Workbooks) || null,
       };
     },
     async getExercise(id): Promise<Exercise | null> {
@@ -99,6 +100,7 @@ export function createNocodbAnswerStore(opts: NocodbAnswerStoreOptions, http?: A
       return {
         id: String(row.Id),
         guideSlug: guide ? String(guide[cols.guides.slug] ?? '') : '',
+        guideTitle: guide && typeof guide.Title === 'string' ? guide.Title : null,
         section: section ? String(section.Title ?? '') || null : null,
         title: String(row[c.title] ?? row.Id),
         question: String(row[c.question] ?? ''),

@@ -9,18 +9,27 @@ import { notifyPerson } from './outbox.ts';
 import type { People } from './people.ts';
 import { getReview, recordReviewDecision, reviewOfCheck, type ReviewRow } from './reviews-store.ts';
 import type { Verdict } from './verdict.ts';
+import { answerRef } from './check-answer.ts';
+import type { AiCheckSettings } from './settings.ts';
 
 /**
  * A mentor accepts the AI verdict as it is or replaces it. The decision, the check's final
  * verdict and the student's notification commit together; the write-back follows from the
  * runner. Sending the same decision twice is harmless; a different one is a conflict.
  */
+export interface DecisionDeps {
+  db: pg.Pool;
+  clock: Clock;
+  people: People;
+  settings: Pick<AiCheckSettings, 'publicUrl'>;
+}
+
 const same = (a: Verdict | null, b: Verdict) =>
   !!a && a.verdict === b.verdict && a.score === b.score && a.feedback === b.feedback;
 
-export async function decideReview(deps: { db: pg.Pool; clock: Clock; people: People }, reviewId: string,
+export async function decideReview(deps: DecisionDeps, reviewId: string,
   decision: ReviewDecision, reviewerId: string): Promise<ReviewRow> {
-  const { db, clock, people } = deps;
+  const { db, clock, people, settings } = deps;
   const review = await getReview(db, reviewId);
   if (!review) throw notFound('REVIEW_NOT_FOUND', `no review ${reviewId}`);
   const check = await getCheck(db, review.checkId);
@@ -47,7 +56,7 @@ export async function decideReview(deps: { db: pg.Pool; clock: Clock; people: Pe
     const now = clock();
     await recordReviewDecision(tx, { id: reviewId, checkId: check.id, status, final, reviewerId, now });
     if (student) {
-      await notifyPerson(tx, student, `review:${reviewId}:verdict`, verdictNotice(student.language, check.exercise_title ?? check.exercise_id, final), now);
+      await notifyPerson(tx, student, `review:${reviewId}:verdict`, verdictNotice(student.language, answerRef(settings.publicUrl, check), final), now);
     }
     return { ...locked, status, finalVerdict: final, reviewerId, decidedAt: now };
   });
@@ -59,7 +68,7 @@ export async function decideReview(deps: { db: pg.Pool; clock: Clock; people: Pe
  * told, the check says so. Who made it is recorded as NocoDB names them (nc_updated_by) when
  * the row carries it. Our own write-backs never count: by then the check is no longer waiting.
  */
-export async function decisionFromNocodb(deps: { db: pg.Pool; clock: Clock; people: People }, answerId: string,
+export async function decisionFromNocodb(deps: DecisionDeps, answerId: string,
   row: { Status?: unknown; MentorScore?: unknown; MentorVerdict?: unknown; nc_updated_by?: unknown }): Promise<ReviewRow | null> {
   if (row.Status !== 'checked' && row.Status !== 'returned') return null;
   const check = await latestCheckOfAnswer(deps.db, answerId);

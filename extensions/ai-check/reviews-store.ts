@@ -1,18 +1,23 @@
 import type pg from 'pg';
 import { notFound } from '../../kernel/errors.ts';
 import type { Verdict } from './verdict.ts';
-import type { WaitReason } from './messages.ts';
+import type { ReviewKind, WaitReason } from './messages.ts';
 
 /** SQL of ai_review: the mentors' queue. */
 type Queryable = pg.Pool | pg.PoolClient;
 
 export type ReviewStatus = 'pending' | 'accepted' | 'edited' | 'cancelled';
+export type { ReviewKind };
 
 export interface ReviewRow {
   id: string;
   checkId: string;
   groupId: string;
   status: ReviewStatus;
+  /** review: waits before the student sees a verdict; audit: a released verdict looked at again; dispute: the student disputes it. */
+  kind: ReviewKind;
+  /** An audit's cause (low_confidence, sampled); the student's words, for a dispute. */
+  note: string | null;
   aiVerdict: Verdict | null;
   finalVerdict: Verdict | null;
   reviewerId: string | null;
@@ -28,15 +33,18 @@ export interface PendingReview extends ReviewRow {
   answerText: string;
   reason: WaitReason | null;
   maxScore: number | null;
+  guideTitle: string | null;
+  confidence: number | null;
 }
 
-const COLUMNS = `r.id::text, r.check_id::text as "checkId", r.group_id as "groupId", r.status, r.ai_verdict as "aiVerdict",
+const COLUMNS = `r.id::text, r.check_id::text as "checkId", r.group_id as "groupId", r.status, r.kind, r.note, r.ai_verdict as "aiVerdict",
   r.final_verdict as "finalVerdict", r.reviewer_id as "reviewerId", r.decided_at as "decidedAt", r.created_at as "createdAt"`;
 
-export async function openReview(tx: Queryable, checkId: string, groupId: string, aiVerdict: Verdict | null, now: Date): Promise<string> {
-  const { rows } = await tx.query<{ id: string }>(`insert into ai_review (check_id, group_id, ai_verdict, created_at)
-    values ($1, $2, $3, $4) on conflict (check_id) where status <> 'cancelled' do nothing returning id::text`,
-  [checkId, groupId, aiVerdict, now]);
+export async function openReview(tx: Queryable, checkId: string, groupId: string, aiVerdict: Verdict | null, now: Date,
+  kind: ReviewKind = 'review', note: string | null = null): Promise<string> {
+  const { rows } = await tx.query<{ id: string }>(`insert into ai_review (check_id, group_id, ai_verdict, created_at, kind, note)
+    values ($1, $2, $3, $4, $5, $6) on conflict (check_id) where status <> 'cancelled' do nothing returning id::text`,
+  [checkId, groupId, aiVerdict, now, kind, note]);
   if (rows[0]) return rows[0].id;
   const existing = await tx.query<{ id: string }>(`select id::text from ai_review where check_id = $1 and status <> 'cancelled'`, [checkId]);
   return existing.rows[0]!.id;
@@ -71,7 +79,7 @@ export async function evidenceOf(q: Queryable, checkId: string): Promise<{ headi
 export async function listPendingReviews(q: Queryable, groupId: string, limit = 50): Promise<PendingReview[]> {
   const { rows } = await q.query<PendingReview>(`select ${COLUMNS}, c.answer_id as "answerId", c.student_id as "studentId",
       c.exercise_id as "exerciseId", c.exercise_title as "exerciseTitle", c.answer_text as "answerText", c.reason,
-      c.max_score::float8 as "maxScore"
+      c.max_score::float8 as "maxScore", c.guide_title as "guideTitle", c.confidence::float8 as "confidence"
     from ai_review r join ai_check c on c.id = r.check_id
     where r.group_id = $1 and r.status = 'pending' order by r.created_at, r.id limit $2`, [groupId, limit]);
   return rows;

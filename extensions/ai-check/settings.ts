@@ -58,6 +58,14 @@ export interface AiCheckSettings {
   jobs: JobSettings;
   /** Reviewers' group for students without a mentor-led group (Keto `Group:<id>#mentors`). */
   staffReviewGroup: string;
+  /**
+   * Self-learners get the AI verdict at once; staff look again at `share` of them (0..1,
+   * chosen by the check's id, so a retry chooses the same) and at every verdict whose
+   * model confidence is below `minConfidence`.
+   */
+  audit: { share: number; minConfidence: number };
+  /** Where the service's pages are (PUBLIC_URL): the links in notices. */
+  publicUrl: string;
   /** Docs repository: a local folder or a git URL, and where git clones go. */
   guides: { location: string; cacheDir: string; branch?: string } | null;
   retrieval: { limit: number; ownSectionLimit: number; maxExcerptChars: number; examples: number };
@@ -79,6 +87,9 @@ export interface AiCheckEnv {
   AI_CHECK_QUOTA_PER_DAY?: number;
   AI_CHECK_MAX_ANSWER_CHARS?: number;
   AI_CHECK_REVIEW_GROUP?: string;
+  AI_CHECK_AUDIT_SHARE?: number;
+  AI_CHECK_MIN_CONFIDENCE?: number;
+  PUBLIC_URL?: string;
   AI_EMBEDDINGS_MODEL?: string;
   AI_GUIDES_REPO?: string;
   AI_GUIDES_BRANCH?: string;
@@ -87,6 +98,7 @@ export interface AiCheckEnv {
 
 export const DEFAULT_LIMITS: LimitSettings = { perHour: 10, perDay: 30, monthlyBudgetMicros: 20_000_000, maxAnswerChars: 4000 };
 export const DEFAULT_JOBS: JobSettings = { maxAttempts: 5, leaseMs: 120_000, pollMs: 2_000, backoffMs: 5_000 };
+export const DEFAULT_AUDIT = { share: 0.1, minConfidence: 0.6 };
 export const DEFAULT_RETRIEVAL = { limit: 6, ownSectionLimit: 3, maxExcerptChars: 1500, examples: 3 };
 
 export function settingsFromEnv(env: AiCheckEnv): AiCheckSettings {
@@ -120,6 +132,8 @@ export function settingsFromEnv(env: AiCheckEnv): AiCheckSettings {
     },
     jobs: DEFAULT_JOBS,
     staffReviewGroup: env.AI_CHECK_REVIEW_GROUP ?? 'reviewers',
+    audit: { share: env.AI_CHECK_AUDIT_SHARE ?? DEFAULT_AUDIT.share, minConfidence: env.AI_CHECK_MIN_CONFIDENCE ?? DEFAULT_AUDIT.minConfidence },
+    publicUrl: (env.PUBLIC_URL ?? 'http://localhost:8080').replace(/\/+$/, ''),
     guides: env.AI_GUIDES_REPO
       ? { location: env.AI_GUIDES_REPO, cacheDir: `${env.dataDir}/guides`, ...(env.AI_GUIDES_BRANCH ? { branch: env.AI_GUIDES_BRANCH } : {}) }
       : null,

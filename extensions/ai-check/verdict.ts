@@ -9,6 +9,8 @@ export interface Verdict {
   feedback: string;
   /** ai: the model; cache: the same answer to the same exercise was graded before; mentor: a person. */
   by: 'ai' | 'cache' | 'mentor';
+  /** The model's confidence in its own verdict (0..1); absent for a person's verdict. */
+  confidence?: number;
 }
 
 export type ParsedVerdict = { ok: true; value: ModelVerdict } | { ok: false; error: string };
@@ -37,5 +39,5 @@ export function verdictJsonSchema(maxScore: number): Record<string, unknown> {
 }
 
 export function toVerdict(v: ModelVerdict, maxScore: number, by: Verdict['by']): Verdict {
-  return { verdict: v.verdict, score: v.score, maxScore, feedback: v.feedback, by };
+  return { verdict: v.verdict, score: v.score, maxScore, feedback: v.feedback, by, confidence: v.confidence };
 }

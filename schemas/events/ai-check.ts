@@ -38,6 +38,8 @@ export function modelVerdict(maxScore: number) {
     score: z.number().min(0).max(maxScore),
     feedback: z.string().trim().min(1).max(4000),
     used_chunks: z.array(z.string()).max(50),
+    /** How sure the model is of its verdict, 0..1: below AI_CHECK_MIN_CONFIDENCE staff look again. */
+    confidence: z.number().min(0).max(1),
   });
 }
 export type ModelVerdict = z.infer<ReturnType<typeof modelVerdict>>;

@@ -16,7 +16,7 @@ describe('ai-check: checking answers', () => {
     await h.fx.person({ id: 'mentor-1', name: 'Мария', language: 'ru', telegram: '2001' });
     await h.fx.mentor('g1', 'mentor-1');
     await h.fx.exercise({ id: 'ex-bound', guide: 'systems-ru', section: 'Границы системы', title: 'Граница', question: 'Как провести границу системы и почему по функции?', maxPoints: 5 });
-    await h.fx.exercise({ id: 'ex-stock', guide: 'modeling-en', section: 'Stocks and flows', title: 'Stocks', question: 'What is a stock and how does it change?', maxPoints: 3 });
+    await h.fx.exercise({ id: 'ex-stock', guide: 'modeling-en', guideTitle: 'Modeling basics', section: 'Stocks and flows', title: 'Stocks', question: 'What is a stock and how does it change?', maxPoints: 3 });
   });
   after(() => h.close());
 
@@ -68,7 +68,7 @@ describe('ai-check: checking answers', () => {
   });
 
   it('keeps a mentor-led student\'s verdict for the mentor, who accepts it; then the student sees it', async () => {
-    await h.fx.answer({ id: '201', student: 'stu-led', exercise: 'ex-stock', answer: GOOD_EN });
+    await h.fx.answer({ id: '201', student: 'stu-led', exercise: 'ex-stock', answer: GOOD_EN, workbook: '31' });
     const row = { Id: 201, Student: 'stu-led', Exercise: 'ex-stock', Answer: GOOD_EN, Status: 'submitted' };
     await deliverAnswerEvent(h, row, { ...row, Status: 'draft' });
     await h.capability.drain();
@@ -79,13 +79,16 @@ describe('ai-check: checking answers', () => {
     expect(await answerRow(h, '201')).to.deep.equal({ status: 'waiting_mentor', ai_verdict: null, mentor_verdict: null });
     const seen = await call(h, 'GET', '/answers/201/check', 'stu-led');
     expect(seen.body.check).to.include({ status: 'waiting_mentor', verdict: null, message: withMentorText('en') });
-    expect(h.telegram.messages.find((m) => m.chat_id === '2001')!.text).to.include('Предложение ИИ');
+    const request = h.telegram.messages.find((m) => m.chat_id === '2001')!.text;
+    expect(request, 'the mentor\'s notice names the student, exercise and guide').to.include('Ben ответил(а) на «Stocks» (руководство «Modeling basics»)');
+    expect(request).to.include('Оценка ИИ: Ответ принят: 3 из 3');
 
     const queue = await call(h, 'GET', '/reviews?group=g1', 'mentor-1');
     expect(queue.status).to.equal(200);
     expect(queue.body.reviews).to.have.length(1);
     const review = queue.body.reviews[0];
-    expect(review).to.include({ answerId: '201', exerciseTitle: 'Stocks', answerText: GOOD_EN });
+    expect(review).to.include({ answerId: '201', exerciseTitle: 'Stocks', answerText: GOOD_EN, kind: 'review' });
+    expect(request).to.include(`Проверить: https://school.test/reviews#review-${review.id}`);
 
     const accepted = await call(h, 'POST', `/reviews/${review.id}`, 'mentor-1', { action: 'accept' });
     expect(accepted.status).to.equal(200);
@@ -98,7 +101,8 @@ describe('ai-check: checking answers', () => {
     await h.capability.drain();
     const studentTelegram = h.telegram.messages.filter((m) => m.chat_id === '1002');
     expect(studentTelegram).to.have.length(1);
-    expect(studentTelegram[0]!.text).to.include('Answer accepted: 3 of 3 (mentor)');
+    expect(studentTelegram[0]!.text).to.include('Answer accepted: 3 of 3 (mentor)')
+      .and.include('"Stocks" (guide "Modeling basics")').and.include('Open: https://school.test/workbooks/31#exercise-201');
     const notices = await outboxOf(h, 'ben@school.test');
     expect(notices.map((n) => [n.channel, n.status])).to.deep.equal([['email', 'pending']], 'no mailer yet: e-mail waits, nothing lost');
 

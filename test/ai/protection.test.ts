@@ -53,7 +53,7 @@ describe('ai-check: protection and resilience', () => {
     });
 
     it('sends an answer to a mentor when the output is invalid twice, with tokens and cost still counted', async () => {
-      h.model.script.push({ kind: 'invalid-json' }, { kind: 'reply', content: '{"verdict":"accepted","score":99,"feedback":"x","used_chunks":[]}' });
+      h.model.script.push({ kind: 'invalid-json' }, { kind: 'reply', content: '{"verdict":"accepted","score":99,"feedback":"x","used_chunks":[],"confidence":0.9}' });
       const r = await check(h, 'A stock can be counted at a moment in time, like money in an account.');
       expect(r.status).to.equal(200);
       expect(r.body.check).to.include({ status: 'waiting_mentor', reason: 'MODEL_OUTPUT_INVALID', verdict: null });

@@ -61,15 +61,15 @@ describe('ai-check rules (pure)', () => {
 
   describe('model output', () => {
     it('accepts a valid verdict, unwraps a ```json fence and drops chunk ids it was not given', () => {
-      const text = '```json\n{"verdict":"accepted","score":4,"feedback":"ok","used_chunks":["a","made-up"]}\n```';
+      const text = '```json\n{"verdict":"accepted","score":4,"feedback":"ok","used_chunks":["a","made-up"],"confidence":0.8}\n```';
       const parsed = parseModelVerdict(text, 5, ['a']);
-      expect(parsed).to.deep.equal({ ok: true, value: { verdict: 'accepted', score: 4, feedback: 'ok', used_chunks: ['a'] } });
+      expect(parsed).to.deep.equal({ ok: true, value: { verdict: 'accepted', score: 4, feedback: 'ok', used_chunks: ['a'], confidence: 0.8 } });
     });
 
     it('refuses prose, a score above the maximum, and extra fields', () => {
       expect(parseModelVerdict('Accepted, 5 points', 5, []).ok).to.equal(false);
-      expect(parseModelVerdict('{"verdict":"accepted","score":7,"feedback":"x","used_chunks":[]}', 5, []).ok).to.equal(false);
-      expect(parseModelVerdict('{"verdict":"accepted","score":1,"feedback":"x","used_chunks":[],"grade":"A"}', 5, []).ok).to.equal(false);
+      expect(parseModelVerdict('{"verdict":"accepted","score":7,"feedback":"x","used_chunks":[],"confidence":0.9}', 5, []).ok).to.equal(false);
+      expect(parseModelVerdict('{"verdict":"accepted","score":1,"feedback":"x","used_chunks":[],"confidence":0.9,"grade":"A"}', 5, []).ok).to.equal(false);
     });
   });
 

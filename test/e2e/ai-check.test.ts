@@ -43,11 +43,12 @@ describe('AI homework checks, end to end on NocoDB', function () {
     return { ...person, personRow: row.Id };
   };
 
-  const answerExercise = async (student: string, text: string) => {
+  const answerExercise = async (student: string, text: string, workbookId?: number) => {
     const [exercise] = await rows.insert('exercises', [{ Title: 'Граница системы', Question: 'Где проходит граница системы и почему?', ReferenceAnswer: 'Граница проводится по функции системы.', MaxPoints: 10 }]);
     await rows.link('guides', 'Exercises', guideId, [exercise!.Id]);
     const [answer] = await rows.insert('answers', [{ Answer: '', StudentIdentity: student, Status: 'draft' }]);
     await rows.link('exercises', 'Answers', exercise!.Id, [answer!.Id]);
+    if (workbookId) await rows.link('workbooks', 'Answers', workbookId, [answer!.Id]);
     await new Promise((r) => setTimeout(r, 1100));
     await rows.update('answers', [{ Id: answer!.Id, Answer: text, Status: 'submitted' }]);
     return answer!.Id;
@@ -137,7 +138,8 @@ describe('AI homework checks, end to end on NocoDB', function () {
       return standin.ory.keto.check({ namespace: 'Group', object: `group-${group!.Id}`, relation: 'review', subject: max.id });
     }, 20_000);
 
-    const answerId = await answerExercise(eve.id, 'Граница системы проводится по функции системы, а не по материалу её частей.');
+    const [workbook] = await rows.insert('workbooks', [{ Title: 'Тетрадь Евы', StudentIdentity: eve.id, Status: 'active' }]);
+    const answerId = await answerExercise(eve.id, 'Граница системы проводится по функции системы, а не по материалу её частей.', workbook!.Id);
     await waitFor('the answer to wait for the mentor', async () => (await rows.get('answers', answerId)).Status === 'waiting_mentor', 30_000);
     expect((await rows.get('answers', answerId)).AIVerdict ?? null, 'the student does not see the AI verdict before the mentor').to.equal(null);
 
@@ -155,7 +157,9 @@ describe('AI homework checks, end to end on NocoDB', function () {
     });
     expect(approved.status).to.equal(200);
     await waitFor('the approved verdict in the row', async () => ['checked', 'returned'].includes(String((await rows.get('answers', answerId)).Status)), 30_000);
-    await waitFor('the Telegram message to the student', async () => telegram.messages.some((m) => m.chat_id === '777001'), 30_000);
+    const told = await waitFor('the Telegram message to the student', async () => telegram.messages.find((m) => m.chat_id === '777001'), 30_000);
+    expect(told.text, 'the notice names the exercise and the guide, and links to her page')
+      .to.match(/«Граница системы» \(руководство «.+»\)/).and.include(`/workbooks/${workbook!.Id}#exercise-${answerId}`);
     const mail = await waitFor('the e-mail to the student', async () => smtp.messages.find((m) => m.to.includes(eve.email)), 30_000);
     expect(mail.body).to.match(/Subject: .+/);
   });

@@ -41,6 +41,8 @@ export interface HarnessOptions {
   providerOverrides?: Partial<ProviderSettings>;
   limits?: Partial<LimitSettings>;
   embeddings?: boolean;
+  /** Self-learners' verdicts staff look at again; none by default in tests. */
+  audit?: Partial<AiCheckSettings['audit']>;
 }
 
 export const PRICING = { currency: 'USD', inputPer1M: 1, outputPer1M: 4 };
@@ -66,6 +68,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     limits: { perHour: 20, perDay: 50, monthlyBudgetMicros: 1_000_000, maxAnswerChars: 2_000, ...opts.limits },
     jobs: { maxAttempts: 3, leaseMs: 30_000, pollMs: 200, backoffMs: 30 },
     staffReviewGroup: 'reviewers',
+    audit: { share: 0, minConfidence: 0.6, ...opts.audit },
+    publicUrl: 'https://school.test',
     guides: { location: repo.root, cacheDir: path.join(repo.root, '..', `${path.basename(repo.root)}-cache`) },
     retrieval: DEFAULT_RETRIEVAL,
   };

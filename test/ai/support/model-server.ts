@@ -53,6 +53,8 @@ function grade(req: ChatRequest): string {
       ? (russian ? 'Хорошо: ответ опирается на текст руководства.' : 'Good: the answer follows the guide.')
       : (russian ? 'Перечитайте раздел руководства и дополните ответ.' : 'Re-read the guide section and expand the answer.'),
     used_chunks: last.guide_excerpts.slice(0, 1).map((e) => e.id),
+    // Sure of a clear match or a clear miss; unsure in between, as a grader would be.
+    confidence: good || shared === 0 ? 0.9 : 0.5,
   });
 }
 

@@ -10,9 +10,9 @@ import type { AnswerStatus } from '../../../schemas/events/ai-check.ts';
 export async function createTestTables(db: pg.Pool): Promise<void> {
   await db.query(`
     create table test_exercises (id text primary key, guide text not null, section text, title text not null,
-      question text not null, max_points int not null);
+      question text not null, max_points int not null, guide_title text);
     create table test_answers (id text primary key, student text not null, exercise text not null, answer text not null,
-      status text not null, ai_verdict jsonb, mentor_verdict jsonb);
+      status text not null, ai_verdict jsonb, mentor_verdict jsonb, workbook text);
     create table test_answer_writes (n bigserial primary key, answer_id text not null, update jsonb not null);
     create table test_people (id text primary key, name text not null, language text not null, telegram text, email text,
       mentor_group text);
@@ -26,17 +26,17 @@ export class PgAnswerStore implements AnswerStore {
   constructor(private readonly db: pg.Pool) {}
 
   async getAnswer(id: string): Promise<AnswerRecord | null> {
-    const { rows } = await this.db.query<{ id: string; student: string; exercise: string; answer: string; status: AnswerStatus }>(
+    const { rows } = await this.db.query<{ id: string; student: string; exercise: string; answer: string; status: AnswerStatus; workbook: string | null }>(
       'select * from test_answers where id = $1', [id]);
     const r = rows[0];
-    return r ? { id: r.id, studentId: r.student, exerciseId: r.exercise, text: r.answer, status: r.status } : null;
+    return r ? { id: r.id, studentId: r.student, exerciseId: r.exercise, text: r.answer, status: r.status, workbookId: r.workbook } : null;
   }
 
   async getExercise(id: string): Promise<Exercise | null> {
-    const { rows } = await this.db.query<{ id: string; guide: string; section: string | null; title: string; question: string; max_points: number }>(
+    const { rows } = await this.db.query<{ id: string; guide: string; section: string | null; title: string; question: string; max_points: number; guide_title: string | null }>(
       'select * from test_exercises where id = $1', [id]);
     const r = rows[0];
-    return r ? { id: r.id, guideSlug: r.guide, section: r.section, title: r.title, question: r.question, maxScore: r.max_points } : null;
+    return r ? { id: r.id, guideSlug: r.guide, guideTitle: r.guide_title, section: r.section, title: r.title, question: r.question, maxScore: r.max_points } : null;
   }
 
   async updateAnswer(id: string, update: AnswerUpdate): Promise<void> {
@@ -77,8 +77,8 @@ export class PgPeople implements People {
 export interface Fixtures {
   person(p: { id: string; name?: string; language?: 'ru' | 'en'; telegram?: string | null; email?: string | null; group?: string | null }): Promise<void>;
   mentor(groupId: string, mentorId: string): Promise<void>;
-  exercise(e: { id: string; guide: string; section?: string | null; title?: string; question: string; maxPoints?: number }): Promise<void>;
-  answer(a: { id: string; student: string; exercise: string; answer: string; status?: AnswerStatus }): Promise<void>;
+  exercise(e: { id: string; guide: string; guideTitle?: string; section?: string | null; title?: string; question: string; maxPoints?: number }): Promise<void>;
+  answer(a: { id: string; student: string; exercise: string; answer: string; status?: AnswerStatus; workbook?: string }): Promise<void>;
 }
 
 export function fixtures(db: pg.Pool): Fixtures {
@@ -91,12 +91,12 @@ export function fixtures(db: pg.Pool): Fixtures {
       await db.query('insert into test_group_mentors values ($1, $2)', [groupId, mentorId]);
     },
     async exercise(e) {
-      await db.query('insert into test_exercises values ($1, $2, $3, $4, $5, $6)',
-        [e.id, e.guide, e.section ?? null, e.title ?? e.id, e.question, e.maxPoints ?? 5]);
+      await db.query('insert into test_exercises values ($1, $2, $3, $4, $5, $6, $7)',
+        [e.id, e.guide, e.section ?? null, e.title ?? e.id, e.question, e.maxPoints ?? 5, e.guideTitle ?? null]);
     },
     async answer(a) {
-      await db.query('insert into test_answers (id, student, exercise, answer, status) values ($1, $2, $3, $4, $5)',
-        [a.id, a.student, a.exercise, a.answer, a.status ?? 'submitted']);
+      await db.query('insert into test_answers (id, student, exercise, answer, status, workbook) values ($1, $2, $3, $4, $5, $6)',
+        [a.id, a.student, a.exercise, a.answer, a.status ?? 'submitted', a.workbook ?? null]);
     },
   };
 }
