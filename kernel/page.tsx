@@ -4,9 +4,11 @@ import type { Lang } from './lang.ts';
 
 /**
  * The frame of every page people see: server-rendered HTML (Preact's renderer escapes every
- * value), no script, readable on a phone, the page's language declared.
+ * value), readable on a phone, the page's language declared. Everything works without
+ * script; a page may add one of its own (`script`, our own constant text, never data) to
+ * make something nicer, such as saving a draft as the student types.
  */
-export function Page(props: { lang: Lang; title: string; children: ComponentChildren }) {
+export function Page(props: { lang: Lang; title: string; children: ComponentChildren; script?: string }) {
   return (
     <html lang={props.lang}>
       <head>
@@ -17,6 +19,7 @@ export function Page(props: { lang: Lang; title: string; children: ComponentChil
       </head>
       <body>
         <main>{props.children}</main>
+        {props.script && <script dangerouslySetInnerHTML={{ __html: props.script }} />}
       </body>
     </html>
   );

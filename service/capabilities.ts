@@ -47,6 +47,7 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
   });
   const points = registerPoints({
     db, log, clock, guard, signedIn: requireSession(ory), defaultTimeZone: config.SCHOOL_TIME_ZONE,
+    signInUrl: (path) => ory.selfService.browserUrl('login', `${publicUrl}${path}`),
     posthog: createPostHog({ apiKey: config.POSTHOG_KEY, host: config.POSTHOG_HOST }),
   });
   const tableId = (key: string) => tableIdOf(deps.noco.ids, key);

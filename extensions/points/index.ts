@@ -7,6 +7,7 @@ import { defaultRules, pointsRulesTable } from '../../schemas/nocodb/points-rule
 import { startForwarder, type PostHogLike } from './analytics.ts';
 import { PEOPLE_TOPICS, pointsConsumer, RULE_TOPICS } from './consumer.ts';
 import { CANONICAL_TOPICS } from './events.ts';
+import { pages } from './page-routes.ts';
 import { runPendingRecomputes, startRecomputeLoop } from './recompute.ts';
 import { routes, type Guard } from './routes.ts';
 
@@ -24,7 +25,8 @@ import { routes, type Guard } from './routes.ts';
  *
  * Off that path: a rule change (rule-mirror.ts) schedules a job that recompute.ts runs
  * (recompute-store.ts, with settle-store.ts's statement for whole people); routes.ts
- * serves reads; analytics.ts forwards booked lines to PostHog. The NocoDB grids are views
+ * serves reads; page-routes.ts -> points-page.tsx is the student's own page /points (the same
+ * reads, as HTML); analytics.ts forwards booked lines to PostHog. The NocoDB grids are views
  * (schemas/migrations/0207, 0208).
  */
 
@@ -36,8 +38,13 @@ export interface PointsDeps {
   posthog?: PostHogLike;
   /** Permission middleware for the routes: `guard(relation, req => 'Namespace:id')`. */
   guard: Guard;
-  /** Session only (401 without one): the school-wide ratings. */
+  /** Session only (401 without one): the school-wide ratings and the student's own page /points. */
   signedIn: RequestHandler;
+  /**
+   * Where a visitor of /points signs in, given the page's path and query to come back to.
+   * Default: the account pages' /auth/login (which then lands on the person's start page).
+   */
+  signInUrl?: (returnPath: string) => string;
   /** Zone of people who have not said theirs, and of school-wide rating periods. Default Europe/Moscow. */
   defaultTimeZone?: string;
   /** How often the background recomputation looks for jobs. Default 5 s. */
@@ -69,6 +76,7 @@ export function register(deps: PointsDeps): PointsCapability {
     name: 'points',
     consumers: [pointsConsumer({ clock: deps.clock, defaultTimeZone, onRecomputeScheduled: nudge, batch: deps.batchIngestion })],
     routes: (router) => routes(router, { db: deps.db, clock: deps.clock, guard: deps.guard, signedIn: deps.signedIn, defaultTimeZone, onRecomputeScheduled: nudge }),
+    pages: (router) => pages(router, { db: deps.db, clock: deps.clock, signedIn: deps.signedIn, defaultTimeZone, signInUrl: deps.signInUrl ?? (() => '/auth/login') }),
     async seed(created) {
       if (created.tables.includes(pointsRulesTable.key)) await created.insert(pointsRulesTable.key, defaultRules);
     },

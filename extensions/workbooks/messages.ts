@@ -30,6 +30,9 @@ const TEXT = {
   noWorkbooks: { ru: 'У вас пока нет рабочих тетрадей.', en: 'You have no workbooks yet.' },
   emptyAnswer: { ru: 'Напишите ответ, прежде чем отправлять его.', en: 'Write an answer before you submit it.' },
   tooLong: { ru: 'Ответ слишком длинный.', en: 'The answer is too long.' },
+  autosaved: { ru: 'Черновик сохранён автоматически', en: 'Draft saved automatically' },
+  autosaveFailed: { ru: 'Черновик не сохранился автоматически: нажмите «Сохранить черновик».', en: 'The draft was not saved automatically: press "Save draft".' },
+  myPoints: { ru: 'Мои баллы и календарь', en: 'My points and calendar' },
   failed: { ru: 'Не получилось открыть тетрадь. Попробуйте ещё раз через минуту.', en: 'The workbook could not be opened. Try again in a minute.' },
 } as const satisfies Record<string, Record<Lang, string>>;
 

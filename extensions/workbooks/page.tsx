@@ -8,14 +8,43 @@ export interface PageNotice {
 }
 
 /**
+ * Saves a draft as the student types: 1.5 s after the last keystroke (and when the field
+ * loses focus) the text goes to PUT /api/workbooks/<id>/answers/<answer> with the session
+ * cookie, and the field's status line says when it was saved. Without script, or when it
+ * fails, the form's own "Save draft" button does the same.
+ */
+const AUTOSAVE = `(() => {
+  for (const form of document.querySelectorAll('form[data-autosave]')) {
+    const field = form.querySelector('textarea'), status = form.querySelector('[data-autosave-status]');
+    let timer, sent = field.value;
+    const save = async () => {
+      clearTimeout(timer);
+      const text = field.value;
+      if (text === sent) return;
+      try {
+        const res = await fetch(form.dataset.autosave, { method: 'PUT', credentials: 'same-origin',
+          headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ text }) });
+        if (!res.ok) throw new Error(String(res.status));
+        sent = text;
+        status.textContent = form.dataset.savedText + ' ' + new Date().toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit' });
+      } catch (e) {
+        status.textContent = form.dataset.failedText;
+      }
+    };
+    field.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(save, 1500); });
+    field.addEventListener('blur', save);
+  }
+})();`;
+
+/**
  * The student's workbook page: each exercise's question, their answer in a form (save a
  * draft, submit), its status and verdicts in words, earlier versions. Plain forms: it works
- * without JavaScript.
+ * without JavaScript; with it, drafts are saved as the student types (AUTOSAVE).
  */
 export function workbookPage(view: WorkbookView, lang: Lang, notice?: PageNotice): string {
   return html(
-    <Page lang={lang} title={`${text('workbook', lang)}: ${view.title}`}>
-      <p><a href="/workbooks">{text('myWorkbooks', lang)}</a></p>
+    <Page lang={lang} title={`${text('workbook', lang)}: ${view.title}`} script={AUTOSAVE}>
+      <p><a href="/workbooks">{text('myWorkbooks', lang)}</a> · <a href={`/points?lang=${lang}`}>{text('myPoints', lang)}</a></p>
       <h1>{view.title}</h1>
       {view.answers.length === 0
         ? <p>{text('noExercises', lang)}</p>
@@ -34,9 +63,11 @@ function Answer({ workbookId, answer, lang, notice }: { workbookId: number; answ
       <p>{text('status', lang)}: <span class="status" data-status={answer.status ?? 'draft'}>{statusText(answer.status, lang)}</span></p>
       {answer.editable
         ? (
-          <form method="post" action={`/workbooks/${workbookId}/answers/${answer.id}?lang=${lang}`}>
+          <form method="post" action={`/workbooks/${workbookId}/answers/${answer.id}?lang=${lang}`}
+            data-autosave={`/api/workbooks/${workbookId}/answers/${answer.id}`} data-saved-text={text('autosaved', lang)} data-failed-text={text('autosaveFailed', lang)}>
             <label for={field}>{text('yourAnswer', lang)}</label>
-            <textarea id={field} name="text" rows={8} maxLength={20000}>{answer.answer}</textarea>
+            <textarea id={field} name="text" rows={8} maxLength={20000} aria-describedby={`${field}-saved`}>{answer.answer}</textarea>
+            <p id={`${field}-saved`} class="muted" role="status" aria-live="polite" data-autosave-status></p>
             <p>
               <button type="submit" name="action" value="save">{text('saveDraft', lang)}</button>{' '}
               <button type="submit" name="action" value="submit">{text('submit', lang)}</button>
@@ -79,6 +110,7 @@ export function workbooksPage(list: { id: number; title: string; status: string 
   return html(
     <Page lang={lang} title={text('myWorkbooks', lang)}>
       <h1>{text('myWorkbooks', lang)}</h1>
+      <p><a href={`/points?lang=${lang}`}>{text('myPoints', lang)}</a></p>
       {list.length === 0 ? <p>{text('noWorkbooks', lang)}</p> : (
         <ul>{list.map((w) => <li><a href={`/workbooks/${w.id}`}>{w.title}</a></li>)}</ul>
       )}

@@ -81,6 +81,21 @@ describe('the school\'s day in a browser', function () {
     await page.browserContext().close();
   });
 
+  it('saves a draft as the student types, without a button: it is there after a reload', async () => {
+    const page = await person();
+    await page.goto(`${school.platform.url}/auth/login`);
+    await signIn(page, anna);
+    await page.goto(workbookUrl());
+    const second = `#${await page.$$eval('article', (as) => as[1]!.id)}`;
+    const draft = 'Функция — то, что система делает для надсистемы; конструкция — из чего она сделана.';
+    await page.type(`${second} textarea`, draft);
+    await page.waitForFunction((sel) => document.querySelector(`${sel} [data-autosave-status]`)?.textContent?.startsWith('Черновик сохранён автоматически'), { timeout: 15_000 }, second);
+    await page.reload();
+    expect(await page.$eval(`${second} textarea`, (t) => (t as HTMLTextAreaElement).value)).to.equal(draft);
+    expect(await page.$eval(`${second} [data-status]`, (s) => s.getAttribute('data-status'))).to.equal('draft');
+    await page.browserContext().close();
+  });
+
   it('another signed-in student gets 403 on her workbook page and API', async () => {
     const page = await person();
     await page.goto(`${school.platform.url}/auth/login`);
@@ -126,6 +141,15 @@ describe('the school\'s day in a browser', function () {
     expect(html).to.include('проверен').and.to.include('Оценка наставника').and.to.include('Добавьте пример надсистемы');
     expect(html, 'the verdict reads as words, not JSON').to.not.match(/\{"verdict"|"score":/);
     await student.screenshot({ path: path.join(SHOTS, 'student-workbook.png'), fullPage: true });
+
+    // Her submitted answer earned points: her own page shows them, with the line that earned them.
+    await Promise.all([student.waitForNavigation(), student.click('a[href^="/points"]')]);
+    await waitFor('the answer\'s points on her page', async () => {
+      await student.reload();
+      return (await student.content()).includes('Ответ на упражнение');
+    }, 30_000);
+    expect(await student.$('svg'), 'the activity calendar').to.not.equal(null);
+    await student.screenshot({ path: path.join(SHOTS, 'student-points.png'), fullPage: true });
     await student.browserContext().close();
   });
 });

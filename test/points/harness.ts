@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { register, type PointsCapability } from '../../extensions/points/index.ts';
 import type { Consumer } from '../../kernel/capability.ts';
 import { isAppError } from '../../kernel/errors.ts';
+import { requireSession } from '../../ory/guard.ts';
 import { acceptEvents } from '../../service/inbox/accept.ts';
 import { processBatch, type BatchResult } from '../../service/inbox/worker.ts';
 import { freshDatabase, testLog, type TestDatabase } from '../support/stack.ts';
@@ -40,14 +41,18 @@ export interface PointsHarness {
   registerPerson(opts: Registrant): Promise<string>;
   /**
    * The same registration, with the web hook's inbox event held: the identity exists (its
-   * id is known) before points hears of it, as when the hook is slow.
+   * id is known) before points hears of it, as when the hook is slow. `token` is the
+   * person's session (X-Session-Token), which `sessions: true` checks.
    */
-  signUp(opts: Registrant): Promise<{ id: string; hook: NewInboxEvent }>;
+  signUp(opts: Registrant): Promise<{ id: string; hook: NewInboxEvent; token: string }>;
   deliverHook(hook: NewInboxEvent): Promise<void>;
   balance(personId: string): Promise<number>;
   lines(personId: string): Promise<{ id: string; points: number; kind: string; day: string; note: string | null; compensates: string | null; role: string; rule_version: number | null; recompute_id: string | null }[]>;
-  /** Starts an HTTP server with the routes mounted at /api/points behind a pass-through guard. */
-  http(): Promise<{ url: string; close(): Promise<void>; guarded: string[] }>;
+  /**
+   * Starts an HTTP server with the routes mounted at /api/points behind a pass-through guard,
+   * and the pages at the root (`origin`), as service/platform.ts mounts them.
+   */
+  http(): Promise<{ url: string; origin: string; close(): Promise<void>; guarded: string[] }>;
 }
 
 /** A NocoDB row change as hooks/nocodb.ts stores it: the operation and the route it came by, beside the row. */
@@ -65,23 +70,32 @@ export interface Registrant {
   telegramId?: number;
   timeZone?: string;
   name?: string;
+  locale?: 'ru' | 'en';
   referralCode?: string;
   clubUsername?: string;
 }
 
-export async function pointsHarness(label: string, opts: { defaultTimeZone?: string; batchIngestion?: boolean } = {}): Promise<PointsHarness> {
+/**
+ * `sessions: true`: signedIn is the service's own requireSession against the Ory stand-in
+ * (401 without a live session, req.identity with its traits otherwise); by default it lets
+ * every request through. Either way it records 'signed in' in `guarded`.
+ */
+export async function pointsHarness(label: string, opts: { defaultTimeZone?: string; batchIngestion?: boolean; sessions?: boolean } = {}): Promise<PointsHarness> {
   const db = await freshDatabase(label);
   const clock = { now: new Date('2025-03-03T12:00:00Z') };
   const guarded: string[] = [];
+  let kratos: Promise<KratosWithHook> | undefined;
+  const ory = () => (kratos ??= kratosWithHook());
   const points = register({
     db: db.pool, log: testLog, clock: () => clock.now, defaultTimeZone: opts.defaultTimeZone ?? 'UTC', batchIngestion: opts.batchIngestion,
     guard: (relation, object) => async (req, _res, next) => {
       guarded.push(`${await object(req)}#${relation}`);
       next();
     },
-    signedIn: (_req, _res, next) => {
+    signedIn: (req, res, next) => {
       guarded.push('signed in');
-      next();
+      if (!opts.sessions) return next();
+      ory().then((k) => requireSession(k.standin.ory)(req, res, next), next);
     },
   });
   const consumer = points.consumers![0]!;
@@ -105,19 +119,18 @@ export async function pointsHarness(label: string, opts: { defaultTimeZone?: str
 
   const lastError = async () => (await db.pool.query(`select last_error from inbox_job where last_error is not null order by event_id desc limit 1`)).rows[0]?.last_error;
 
-  let kratos: KratosWithHook | undefined;
   const signUp: PointsHarness['signUp'] = async (p) => {
-    kratos ??= await kratosWithHook();
+    const k = await ory();
     const transient = { ...(p.referralCode ? { referral_code: p.referralCode } : {}), ...(p.clubUsername ? { discourse_username: p.clubUsername } : {}) };
-    const person = await registerThroughStandin(kratos.standin.url, p.name ?? 'Person', {
+    const person = await registerThroughStandin(k.standin.url, p.name ?? 'Person', {
       email: p.email,
       traits: {
         ...(p.telegramId ? { telegram: { id: p.telegramId } } : {}), ...(p.timeZone ? { time_zone: p.timeZone } : {}),
-        ...(p.name ? { name: { first: p.name } } : {}),
+        ...(p.name ? { name: { first: p.name } } : {}), ...(p.locale ? { locale: p.locale } : {}),
       },
       transientPayload: Object.keys(transient).length ? transient : undefined,
     });
-    return { id: person.id, hook: kratos.take(person.id) };
+    return { id: person.id, hook: k.take(person.id), token: person.token };
   };
   const deliverHook: PointsHarness['deliverHook'] = async (hook) => {
     const r = await deliver([{ topic: hook.topic, payload: hook.payload, deliveryId: hook.deliveryId }]);
@@ -156,14 +169,17 @@ export async function pointsHarness(label: string, opts: { defaultTimeZone?: str
       const router = express.Router();
       points.routes!(router);
       app.use('/api/points', router);
+      const pages = express.Router();
+      points.pages!(pages);
+      app.use(pages);
       app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
         if (isAppError(err)) res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
         else res.status(500).json({ error: { code: 'INTERNAL', message: String(err) } });
       });
       const server = app.listen(0, '127.0.0.1');
       await new Promise((r) => server.once('listening', r));
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/points`;
-      return { url, guarded, close: () => new Promise<void>((r) => server.close(() => r())) };
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      return { url: `${origin}/api/points`, origin, guarded, close: () => new Promise<void>((r) => server.close(() => r())) };
     },
   };
 }
