@@ -52,18 +52,24 @@ export function wantsJson(req: Request): boolean {
 export function returnToOf(req: Request, urls: BrowserUrls): string | undefined {
   const wanted = req.query.return_to;
   if (typeof wanted !== 'string' || wanted === '') return undefined;
+  const allowed = allowedReturnTo(wanted, urls);
+  if (!allowed) throw notAllowed(wanted);
+  return allowed;
+}
+
+/** The URL, normalized, if it is an allowed return URL; else undefined. */
+export function allowedReturnTo(wanted: string, urls: BrowserUrls): string | undefined {
   let url: URL;
   try {
     url = new URL(wanted);
   } catch {
-    throw notAllowed(wanted);
+    return undefined;
   }
   const allowed = [urls.defaultReturn, ...urls.allowedReturn].some((prefix) => {
     const p = new URL(prefix);
     return url.origin === p.origin && url.pathname.startsWith(p.pathname);
   });
-  if (!allowed) throw notAllowed(wanted);
-  return url.toString();
+  return allowed ? url.toString() : undefined;
 }
 
 const notAllowed = (url: string) => new OryError(400, { reason: `Requested return_to URL "${url}" is not allowed.`, message: 'The request was malformed or contained invalid parameters' });

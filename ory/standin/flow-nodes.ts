@@ -56,6 +56,7 @@ export const messages = {
       { privileged_session_expires_at: expiresAt },
     ),
   recoveryCodeInvalid: () => error(4060006, 'The recovery code is invalid or has already been used. Please try again.'),
+  recoveryRetrySuccess: () => error(4060001, 'The request was already completed successfully and can not be retried.'),
   verificationSent: () =>
     info(
       1080003,
@@ -63,6 +64,7 @@ export const messages = {
     ),
   verified: (): UiText => ({ id: 1080002, text: 'You successfully verified your email address.', type: 'success' }),
   verificationCodeInvalid: () => error(4070006, 'The verification code is invalid or has already been used. Please try again.'),
+  verificationRetrySuccess: () => error(4070002, 'The request was already completed successfully and can not be retried.'),
 };
 
 const labels = {
@@ -123,7 +125,7 @@ function codeNodes(flow: Flow): UiNode[] {
   if (flow.state === 'sent_email') {
     const label = flow.kind === 'recovery' ? labels.recoveryCode : labels.verificationCode;
     return [
-      input('code', 'code', 'text', { label, required: true, pattern: '[0-9]+', messages: on('code') }),
+      input('code', 'code', 'text', { label, required: true, pattern: '[0-9]+', value: form.values?.code, messages: on('code') }),
       submit('code', labels.submit),
       ...(flow.code ? [submit('code', labels.resend, { name: 'email', value: flow.code.address })] : []),
     ];

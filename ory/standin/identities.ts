@@ -78,15 +78,14 @@ export class Identities {
     return this.save(next, now);
   }
 
+  /** A verification code went to the address: its status is `sent` (code strategy, SendVerificationCodeTo). */
+  markSent(identity: StoredIdentity, address: string): StoredIdentity {
+    return this.updateAddress(identity, address, () => ({ status: 'sent' }));
+  }
+
   /** Verification by code passed: the address is verified. */
   markVerified(identity: StoredIdentity, address: string): StoredIdentity {
-    const now = this.clock().toISOString();
-    const next: StoredIdentity = structuredClone(identity);
-    for (const a of next.verifiable_addresses) {
-      if (a.value !== address) continue;
-      Object.assign(a, { verified: true, status: 'completed', verified_at: now, updated_at: now });
-    }
-    return this.save(next, now);
+    return this.updateAddress(identity, address, (now) => ({ verified: true, status: 'completed', verified_at: now }));
   }
 
   async create(input: IdentityInput, password?: string): Promise<StoredIdentity> {
@@ -161,6 +160,14 @@ export class Identities {
       };
     }
     return json;
+  }
+
+  /** As Kratos' UpdateVerifiableAddress: the address row changes (and its updated_at), the identity's updated_at does not. */
+  private updateAddress(identity: StoredIdentity, address: string, changes: (now: string) => Partial<StoredIdentity['verifiable_addresses'][number]>): StoredIdentity {
+    const now = this.clock().toISOString();
+    const next: StoredIdentity = structuredClone(identity);
+    for (const a of next.verifiable_addresses) if (a.value === address) Object.assign(a, changes(now), { updated_at: now });
+    return this.save(next, next.updated_at);
   }
 
   private save(next: StoredIdentity, now: string): StoredIdentity {

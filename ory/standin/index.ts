@@ -3,7 +3,8 @@
  * Kratos public and admin APIs and the Keto read and write APIs that the project uses,
  * with the paths, status codes and bodies of Ory's published OpenAPI descriptions:
  * login, registration and settings with the password (and profile) method, recovery and
- * verification by code, logout, as API and browser flows (CSRF cookie, session cookie,
+ * verification by code (a verification code e-mailed at registration, as Kratos with
+ * verification enabled), logout, as API and browser flows (CSRF cookie, session cookie,
  * redirects to the UI URLs). It is not Ory: no code or OIDC login, no second factors, and
  * a courier that logs instead of sending. Point every Ory URL of ory/client.ts at it.
  */
@@ -62,6 +63,8 @@ export interface OryStandinOptions {
   privilegedSessionMaxAgeMs?: number;
   /** Lifespan of recovery and verification codes; default 15 min, as kratos.yml (methods.code). */
   codeLifespanMs?: number;
+  /** selfservice.flows.verification.enabled: registration e-mails a verification code; default true, as kratos.yml. */
+  verificationEnabled?: boolean;
   clock?: () => Date;
 }
 
@@ -106,6 +109,7 @@ export function createOryStandin(options: OryStandinOptions): express.Express {
         minPasswordLength: options.minPasswordLength ?? 8,
         privilegedMaxAgeMs: options.privilegedSessionMaxAgeMs ?? 15 * MINUTE,
         codeLifespanMs: options.codeLifespanMs ?? 15 * MINUTE,
+        verificationEnabled: options.verificationEnabled ?? true,
         hooks: options.webhooks ?? {},
         clock,
       },

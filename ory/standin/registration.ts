@@ -1,9 +1,12 @@
 /**
  * Registration with the password method, API and browser flows, with a transient_payload
- * for the after-registration web hook; hooks run in kratos.yml's order: the web hook, then
- * `session` (a browser flow gets the session cookie).
+ * for the after-registration web hook. After the identity is saved the hooks run as
+ * Kratos orders them: its verification hook first when verification is enabled (a code to
+ * the new address, code-flows.ts), then kratos.yml's: the web hook, then `session` (a
+ * browser flow gets the session cookie).
  */
 import { Router } from 'express';
+import { verifyAfterRegistration } from './code-flows.ts';
 import { messages, type FormErrors } from './flows.ts';
 import { DuplicateIdentifier, InvalidTraits } from './identities.ts';
 import { again, alreadySignedIn, answerNewFlow, currentSession, getFlow, isObject, signedIn, startFlow, submission, unsupportedMethod, type SelfServiceDeps } from './self-service.ts';
@@ -26,7 +29,7 @@ export function registrationRoutes(d: SelfServiceDeps): Router {
 
   router.post(
     '/self-service/registration',
-    submission(d, 'registration', async (flow, body) => {
+    submission(d, 'registration', async (flow, body, _req, res) => {
       const values = isObject(body.traits) ? body.traits : {};
       const refuse = (form: FormErrors) => again(d, flow, { values, ...form }, 'password');
       if (body.method !== 'password') return refuse({ general: [messages.invalid(unsupportedMethod(body.method, 'password'))] });
@@ -47,6 +50,7 @@ export function registrationRoutes(d: SelfServiceDeps): Router {
         throw err;
       }
       d.flows.finish(flow);
+      if (d.verificationEnabled) identity = verifyAfterRegistration(d, flow, identity, res);
       const publicIdentity = d.identities.view(identity, { admin: false });
       if (d.hooks.registration) {
         const context = { identity: publicIdentity, flow: { id: flow.id, type: flow.type, active: 'password', transient_payload: body.transient_payload } };

@@ -33,6 +33,8 @@ export interface SelfServiceDeps {
   privilegedMaxAgeMs: number;
   /** selfservice.methods.code.config.lifespan */
   codeLifespanMs: number;
+  /** selfservice.flows.verification.enabled: a code goes to each new identity's address after registration. */
+  verificationEnabled: boolean;
   hooks: { registration?: WebhookTarget; settings?: WebhookTarget };
   clock: () => Date;
 }
@@ -42,6 +44,8 @@ export interface Outcome {
   status: number;
   body: unknown;
   redirect?: string;
+  /** A 303 to this URL whatever the request prefers (Kratos sends some JSON clients a redirect too). */
+  location?: string;
   /** A browser flow that signed someone in sets this session's cookie. */
   session?: StoredSession;
 }
@@ -69,13 +73,19 @@ export function startFlow(d: SelfServiceDeps, req: Request, res: Response, kind:
 }
 
 function csrfBase(d: SelfServiceDeps, req: Request, res: Response): string {
-  const name = csrfCookieName(d.publicUrl());
-  const existing = readCookie(req.headers, name);
+  const existing = readCookie(req.headers, csrfCookieName(d.publicUrl()));
   if (existing && isCsrfBase(existing)) return existing;
+  return setCsrfCookie(d, res);
+}
+
+function setCsrfCookie(d: SelfServiceDeps, res: Response): string {
   const base = newCsrfBase();
-  res.cookie(name, base, { httpOnly: true, sameSite: 'lax', path: '/', secure: secureCookies(d), maxAge: CSRF_COOKIE_MAX_AGE_MS });
+  res.cookie(csrfCookieName(d.publicUrl()), base, { httpOnly: true, sameSite: 'lax', path: '/', secure: secureCookies(d), maxAge: CSRF_COOKIE_MAX_AGE_MS });
   return base;
 }
+
+/** nosurf's RegenerateToken: a new anti-CSRF cookie, and a form token masked from it. */
+export const regenerateCsrf = (d: SelfServiceDeps, res: Response) => maskCsrf(setCsrfCookie(d, res));
 
 /** A new browser flow: a plain browser request goes to the UI URL, a JSON request gets the flow. */
 export function answerNewFlow(d: SelfServiceDeps, req: Request, res: Response, flow: Flow): void {
@@ -109,7 +119,7 @@ export const shown = (d: SelfServiceDeps, flow: Flow, extra: { continue_with?: u
 export const unsupportedMethod = (method: unknown, supported: string) =>
   `The stand-in supports only the ${supported} method here, not ${JSON.stringify(method)}.`;
 
-type Handler = (flow: Flow, body: Record<string, unknown>, req: Request) => Outcome | Promise<Outcome>;
+type Handler = (flow: Flow, body: Record<string, unknown>, req: Request, res: Response) => Outcome | Promise<Outcome>;
 
 /** `POST /self-service/<kind>?flow=`. */
 export function submission(d: SelfServiceDeps, kind: FlowKind, handle: Handler): RequestHandler {
@@ -118,8 +128,9 @@ export function submission(d: SelfServiceDeps, kind: FlowKind, handle: Handler):
     res.locals.flowType = flow.type;
     const body = formBody(req, d.schema);
     if (flow.type === 'browser') checkCsrf(d, req, body.csrf_token ?? req.get('x-csrf-token'));
-    const outcome = await handle(flow, body, req);
+    const outcome = await handle(flow, body, req, res);
     if (outcome.session && flow.type === 'browser') setSessionCookie(res, outcome.session, secureCookies(d));
+    if (outcome.location) return res.redirect(303, outcome.location);
     if (flow.type === 'browser' && !wantsJson(req)) return res.redirect(303, outcome.redirect ?? `${d.urls[kind]}?flow=${flow.id}`);
     res.status(outcome.status).json(outcome.body);
   };

@@ -180,7 +180,9 @@ describe('Ory stand-in: settings, recovery and verification', () => {
 
       const wrong = await b.post(`/self-service/recovery?flow=${id}`, { form: { csrf_token: csrf, method: 'code', code: code === '000000' ? '111111' : '000000' } });
       expect(wrong.location).to.equal(`${UI}/auth/recovery?flow=${id}`);
-      expect(nodeMessageIds((await fetchFlow(b, 'recovery', id)).flow, 'code')).to.deep.equal([4060006]);
+      const refused = (await fetchFlow(b, 'recovery', id)).flow;
+      expect(messageIds(refused), 'Kratos puts 4060006 on the flow, not on the code field').to.deep.equal([4060006]);
+      expect(refused.state).to.equal('sent_email');
       expect(b.cookie('ory_kratos_session')).to.equal(undefined);
 
       const ok = await b.post(`/self-service/recovery?flow=${id}`, { form: { csrf_token: csrf, method: 'code', code } });
@@ -193,7 +195,10 @@ describe('Ory stand-in: settings, recovery and verification', () => {
       const changed = await b.post(`/self-service/settings?flow=${settings.id}`, { form: { csrf_token: settings.csrf, method: 'password', password: 'recovered passphrase' } });
       expect(changed.location).to.equal(`${UI}/auth/settings?flow=${settings.id}`);
       const again = await b.post(`/self-service/recovery?flow=${id}`, { json: { csrf_token: csrf, method: 'code', code } });
-      expect(again.status, 'a code works once').to.equal(400);
+      expect(again.status, 'a passed flow is replaced: Kratos redirects JSON clients to the new flow').to.equal(303);
+      const replacement = new URL(again.location!).searchParams.get('id')!;
+      expect(again.location).to.equal(`${h.url}/self-service/recovery/flows?id=${replacement}`);
+      expect(messageIds((await b.get(again.location!, { asJson: true })).body)).to.deep.equal([4060001]);
     });
 
     it('says the same for an unknown address and sends nothing', async () => {
@@ -249,8 +254,9 @@ describe('Ory stand-in: settings, recovery and verification', () => {
       expect(messageIds((await fetchFlow(b, 'verification', id)).flow)).to.deep.equal([1080003]);
       const code = await codeFromCourier('verify.me@example.org', 'verification_code_valid');
       const wrong = await b.post(`/self-service/verification?flow=${id}`, { json: { csrf_token: csrf, method: 'code', code: code === '000000' ? '111111' : '000000' } });
-      expect(wrong.status).to.equal(400);
-      expect(nodeMessageIds(wrong.body, 'code')).to.deep.equal([4070006]);
+      expect(wrong.status, 'Kratos answers a wrong code with the flow (200)').to.equal(200);
+      expect(messageIds(wrong.body)).to.deep.equal([4070006]);
+      expect(wrong.body.state).to.equal('sent_email');
       const ok = await b.post(`/self-service/verification?flow=${id}`, { form: { csrf_token: csrf, method: 'code', code } });
       expect(ok.location).to.equal(`${UI}/auth/verification?flow=${id}`);
       const passed = (await fetchFlow(b, 'verification', id)).flow;
