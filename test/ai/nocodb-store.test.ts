@@ -12,7 +12,7 @@ describe('ai-check: the NocoDB answer store, on a real NocoDB', function () {
   this.timeout(180_000);
   let store: AnswerStore;
   let rows: NocoRows;
-  let ids: { answer: number; exercise: number };
+  let ids: { answer: number; exercise: number; workbook: number };
 
   before(async () => {
     const nocodb = await useNocodb();
@@ -29,19 +29,22 @@ describe('ai-check: the NocoDB answer store, on a real NocoDB', function () {
     await rows.link('guides', 'Exercises', guide!.Id, [exercise!.Id]);
     await rows.link('guide_sections', 'Exercises', section!.Id, [exercise!.Id]);
     await rows.link('exercises', 'Answers', exercise!.Id, [answer!.Id]);
-    ids = { answer: answer!.Id, exercise: exercise!.Id };
+    const [workbook] = await rows.insert('workbooks', [{ Title: 'Тетрадь', StudentIdentity: 'stu-1' }]);
+    await rows.link('workbooks', 'Answers', workbook!.Id, [answer!.Id]);
+    ids = { answer: answer!.Id, exercise: exercise!.Id, workbook: workbook!.Id };
     store = createNocodbAnswerStore({
       baseUrl: nocodb.url, token: nocodb.token,
       tables: { answers: t.get('answers')!, exercises: t.get('exercises')!, guides: t.get('guides')! },
     });
   });
 
-  it('reads an answer and its exercise, with the guide\'s slug and the section through their links', async () => {
+  it('reads an answer and its exercise, with the workbook, the guide\'s slug and title and the section through their links', async () => {
     expect(await store.getAnswer(String(ids.answer))).to.deep.equal({
       id: String(ids.answer), studentId: 'stu-1', exerciseId: String(ids.exercise), text: 'По функции, а не по корпусу.', status: 'submitted',
+      workbookId: String(ids.workbook),
     });
     expect(await store.getExercise(String(ids.exercise))).to.deep.equal({
-      id: String(ids.exercise), guideSlug: 'systems-ru', section: 'Границы системы', title: 'Граница',
+      id: String(ids.exercise), guideSlug: 'systems-ru', guideTitle: 'Системное мышление', section: 'Границы системы', title: 'Граница',
       question: 'Как провести границу?', referenceAnswer: 'По функции.', maxScore: 5,
     });
     expect(await store.getAnswer('999999')).to.equal(null);
