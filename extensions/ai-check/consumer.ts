@@ -19,8 +19,10 @@ export type ExerciseOfAnswer = (answerId: string) => Promise<string | null>;
 
 /** A decision staff made in NocoDB's grid (review-decision.ts): the row as it arrived. */
 export type StaffDecision = (answerId: string, row: Record<string, unknown>) => Promise<unknown>;
+/** A student's dispute of the verdict, in the row's Dispute column (disputes.ts), handled in the event's transaction. */
+export type Dispute = (tx: import('pg').PoolClient, answerId: string, row: Record<string, unknown>) => Promise<unknown>;
 
-export function answersConsumer(deps: { clock: Clock; exerciseOf: ExerciseOfAnswer; staffDecision: StaffDecision }): Consumer {
+export function answersConsumer(deps: { clock: Clock; exerciseOf: ExerciseOfAnswer; staffDecision: StaffDecision; dispute: Dispute }): Consumer {
   return {
     name: ANSWERS_CONSUMER,
     topics: ANSWER_TOPICS,
@@ -28,6 +30,7 @@ export function answersConsumer(deps: { clock: Clock; exerciseOf: ExerciseOfAnsw
       const raw = (event.payload as { row?: Record<string, unknown> } | null)?.row;
       if (raw && (raw.Status === 'checked' || raw.Status === 'returned') && raw.Id !== undefined) {
         await deps.staffDecision(String(raw.Id), raw);
+        await deps.dispute(tx, String(raw.Id), raw);
         return;
       }
       // Drafts and other statuses are not ours: no need for them to name an exercise yet.

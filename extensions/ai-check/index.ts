@@ -19,6 +19,7 @@ import type { AiCheckSettings } from './settings.ts';
 import { createTelegramClient } from './telegram.ts';
 import { reviewPages, type ReviewPagesDeps } from './review-pages.ts';
 import { decisionFromNocodb } from './review-decision.ts';
+import { disputeFromNocodb } from './disputes.ts';
 import { drainChecks, runCheckNow } from './runner.ts';
 
 /**
@@ -89,6 +90,7 @@ export function register(deps: AiCheckDeps): AiCheckCapability {
         const review = await decisionFromNocodb(checkDeps, id, row);
         if (review) await runCheckNow(checkDeps, review.checkId);
       },
+      dispute: (tx, id, row) => disputeFromNocodb(checkDeps, tx, id, row),
     })],
     routes: (router: Router) => {
       mountMcp(router, checkDeps, deps.auth);

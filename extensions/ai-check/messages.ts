@@ -152,8 +152,9 @@ export function reviewRequest(
   lang: Language, ref: AnswerRef & { student: string }, ai: Verdict | null, reason: WaitReason | null,
   kind: ReviewKind = 'review', why: { lowConfidence?: boolean; note?: string | null } = {},
 ): { subject: string; body: string } {
+  const label = kind === 'dispute' ? (lang === 'ru' ? 'Оспариваемая оценка' : 'Disputed verdict') : (lang === 'ru' ? 'Оценка ИИ' : 'AI verdict');
   const proposal = ai
-    ? (lang === 'ru' ? `Оценка ИИ: ${verdictText(ai, lang)}` : `AI verdict: ${verdictText(ai, lang)}`)
+    ? `${label}: ${verdictText(ai, lang)}`
     : (lang === 'ru' ? `Без оценки ИИ: ${reason ? reasonText(reason, lang) : ''}` : `No AI verdict: ${reason ? reasonText(reason, lang) : ''}`);
   const line = kindLine(lang, kind, why);
   return {
@@ -188,6 +189,8 @@ export const REVIEW_PAGE = {
   kindAudit: { ru: 'Выборочная проверка: студент учится самостоятельно и уже видит оценку ИИ.', en: 'Second look: a self-learner, who already sees the AI verdict.' },
   kindAuditUnsure: { ru: 'Модель не уверена в оценке; студент учится самостоятельно и уже видит её.', en: 'The model was not sure of its verdict; the self-learner already sees it.' },
   kindDispute: { ru: 'Студент оспаривает оценку', en: 'The student disputes the verdict' },
+  disputedVerdict: { ru: 'Оспариваемая оценка', en: 'Disputed verdict' },
+  keep: { ru: 'Оставить оценку как есть', en: 'Keep the verdict' },
   forbidden: { ru: 'Эти ответы проверяют наставники группы.', en: 'These answers are reviewed by the group\'s mentors.' },
   notFound: { ru: 'Такой проверки нет.', en: 'There is no such review.' },
   conflict: { ru: 'Этот ответ уже оценён или вернулся к проверке ИИ.', en: 'This answer was already decided, or went back to the AI check.' },

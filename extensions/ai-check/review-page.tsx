@@ -26,7 +26,7 @@ export function reviewsPage(cards: ReviewCard[], lang: Lang, decided: boolean): 
           <p>{t('student')}: <strong>{studentName}</strong></p>
           <p><strong>{t('answer')}:</strong></p>
           <blockquote>{r.answerText}</blockquote>
-          <p><strong>{t('ai')}:</strong> {r.aiVerdict ? `${r.aiVerdict.score} ${t('of')} ${r.aiVerdict.maxScore} · ${r.aiVerdict.verdict === 'accepted' ? t('accepted') : t('needsWork')}` : t('noAi')}</p>
+          <p><strong>{r.kind === 'dispute' ? t('disputedVerdict') : t('ai')}:</strong> {r.aiVerdict ? `${r.aiVerdict.score} ${t('of')} ${r.aiVerdict.maxScore} · ${r.aiVerdict.verdict === 'accepted' ? t('accepted') : t('needsWork')}` : t('noAi')}</p>
           {r.aiVerdict?.feedback && <blockquote>{r.aiVerdict.feedback}</blockquote>}
           {evidence.length > 0 && (
             <details>
@@ -37,7 +37,7 @@ export function reviewsPage(cards: ReviewCard[], lang: Lang, decided: boolean): 
           {r.aiVerdict && (
             <form method="post" action={`/reviews/${r.id}?lang=${lang}`}>
               <input type="hidden" name="action" value="accept" />
-              <button type="submit">{t('accept')}</button>
+              <button type="submit">{r.kind === 'dispute' ? t('keep') : t('accept')}</button>
             </form>
           )}
           <form method="post" action={`/reviews/${r.id}?lang=${lang}`}>

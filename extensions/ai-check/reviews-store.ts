@@ -43,11 +43,21 @@ const COLUMNS = `r.id::text, r.check_id::text as "checkId", r.group_id as "group
 export async function openReview(tx: Queryable, checkId: string, groupId: string, aiVerdict: Verdict | null, now: Date,
   kind: ReviewKind = 'review', note: string | null = null): Promise<string> {
   const { rows } = await tx.query<{ id: string }>(`insert into ai_review (check_id, group_id, ai_verdict, created_at, kind, note)
-    values ($1, $2, $3, $4, $5, $6) on conflict (check_id) where status <> 'cancelled' do nothing returning id::text`,
+    values ($1, $2, $3, $4, $5, $6) on conflict (check_id) where status = 'pending' do nothing returning id::text`,
   [checkId, groupId, aiVerdict, now, kind, note]);
   if (rows[0]) return rows[0].id;
-  const existing = await tx.query<{ id: string }>(`select id::text from ai_review where check_id = $1 and status <> 'cancelled'`, [checkId]);
+  const existing = await tx.query<{ id: string }>(`select id::text from ai_review where check_id = $1 and status = 'pending'`, [checkId]);
   return existing.rows[0]!.id;
+}
+
+/**
+ * A student's dispute of a decided check: a review in `groupId` with their words, unless one
+ * is open for the check already or this objection was made before. Null when nothing opened.
+ */
+export async function openDispute(tx: Queryable, checkId: string, groupId: string, disputed: Verdict | null, reason: string, now: Date): Promise<string | null> {
+  const { rows } = await tx.query<{ id: string }>(`insert into ai_review (check_id, group_id, ai_verdict, created_at, kind, note)
+    values ($1, $2, $3, $4, 'dispute', $5) on conflict do nothing returning id::text`, [checkId, groupId, disputed, now, reason]);
+  return rows[0]?.id ?? null;
 }
 
 export async function getReview(q: Queryable, id: string, forUpdate = false): Promise<ReviewRow | null> {
@@ -64,7 +74,9 @@ export async function reviewGroupObject(q: Queryable, id: string): Promise<strin
 }
 
 export async function reviewOfCheck(q: Queryable, checkId: string): Promise<ReviewRow | null> {
-  const { rows } = await q.query<ReviewRow>(`select ${COLUMNS} from ai_review r where r.check_id = $1 and r.status <> 'cancelled'`, [checkId]);
+  // The open one if any, else the latest decided (a check may be reviewed again after a dispute).
+  const { rows } = await q.query<ReviewRow>(`select ${COLUMNS} from ai_review r where r.check_id = $1 and r.status <> 'cancelled'
+    order by (r.status = 'pending') desc, r.id desc limit 1`, [checkId]);
   return rows[0] ?? null;
 }
 

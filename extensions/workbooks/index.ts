@@ -9,7 +9,7 @@ import { parseOr400, rowIdParam } from '../../kernel/validation.ts';
 import { personLocale, pickLang, type MessageKey } from './messages.ts';
 import { errorPage, workbookPage, workbooksPage } from './page.tsx';
 import { readWorkbook } from './read.ts';
-import { answerRows, MAX_ANSWER_CHARS, submissionsOf, workbooksOf, writeAnswer } from './write.ts';
+import { answerRows, disputeVerdict, MAX_ANSWER_CHARS, MAX_DISPUTE_CHARS, submissionsOf, workbooksOf, writeAnswer } from './write.ts';
 
 /**
  * Workbooks (issue 10): a student's own place. Reading order: index.ts (routes and pages,
@@ -40,7 +40,8 @@ const identityOf = (req: Request, res: Response): string => String(res.locals.id
 
 const answerBody = z.object({ text: z.string().max(MAX_ANSWER_CHARS) });
 const formBody = z.object({ text: z.string().max(MAX_ANSWER_CHARS).default(''), action: z.enum(['save', 'submit']) });
-const NOTICES: Record<string, MessageKey> = { saved: 'saved', submitted: 'submitted' };
+const disputeBody = z.object({ reason: z.string().max(MAX_DISPUTE_CHARS) });
+const NOTICES: Record<string, MessageKey> = { saved: 'saved', submitted: 'submitted', disputed: 'disputed' };
 
 export function register(deps: WorkbooksDeps): Capability {
   const mayView = deps.guard('view', (req) => `Workbook:workbook-${workbookId(req)}`);
@@ -79,6 +80,10 @@ export function register(deps: WorkbooksDeps): Capability {
       router.post('/:id/answers/:answerId/submit', mayEdit, async (req, res) => {
         res.json(await write(req, res, parseOr400(answerBody, req.body, 'the answer').text, true));
       });
+      router.post('/:id/answers/:answerId/dispute', mayEdit, async (req, res) => {
+        const { reason } = parseOr400(disputeBody, req.body, 'the dispute');
+        res.json(await disputeVerdict(deps, { workbookId: workbookId(req), answerId: answerId(req), reason }));
+      });
     },
     pages(router: Router) {
       router.get('/workbooks', deps.signedIn, async (req, res) => {
@@ -95,6 +100,12 @@ export function register(deps: WorkbooksDeps): Capability {
         await write(req, res, form.text, submit);
         const id = answerId(req);
         res.redirect(303, `/workbooks/${workbookId(req)}?lang=${langOf(req)}&notice=${submit ? 'submitted' : 'saved'}&answer=${id}#exercise-${id}`);
+      });
+      router.post('/workbooks/:id/answers/:answerId/dispute', sameOrigin, express.urlencoded({ extended: false, limit: '16kb' }), mayEdit, async (req, res) => {
+        const { reason } = parseOr400(disputeBody, req.body, 'the form');
+        await disputeVerdict(deps, { workbookId: workbookId(req), answerId: answerId(req), reason });
+        const id = answerId(req);
+        res.redirect(303, `/workbooks/${workbookId(req)}?lang=${langOf(req)}&notice=disputed&answer=${id}#exercise-${id}`);
       });
       router.use('/workbooks', pageError);
     },

@@ -33,6 +33,13 @@ const TEXT = {
   autosaved: { ru: 'Черновик сохранён автоматически', en: 'Draft saved automatically' },
   autosaveFailed: { ru: 'Черновик не сохранился автоматически: нажмите «Сохранить черновик».', en: 'The draft was not saved automatically: press "Save draft".' },
   myPoints: { ru: 'Мои баллы и календарь', en: 'My points and calendar' },
+  dispute: { ru: 'Не согласны с оценкой?', en: 'Disagree with the verdict?' },
+  disputeReason: { ru: 'С чем вы не согласны и почему', en: 'What you disagree with, and why' },
+  disputeSend: { ru: 'Оспорить оценку', en: 'Dispute the verdict' },
+  disputed: { ru: 'Ваше возражение передано сотрудникам школы: они посмотрят ответ ещё раз, и вы увидите их оценку здесь.', en: 'Your objection has gone to the school\'s staff: they look at the answer again, and you see their verdict here.' },
+  yourDispute: { ru: 'Ваше возражение', en: 'Your objection' },
+  disputeEmpty: { ru: 'Напишите, с чем вы не согласны.', en: 'Say what you disagree with.' },
+  alreadyDisputed: { ru: 'Эта оценка уже оспорена: дождитесь ответа или отправьте новый ответ.', en: 'This verdict is already disputed: wait for the answer, or submit a new answer.' },
   failed: { ru: 'Не получилось открыть тетрадь. Попробуйте ещё раз через минуту.', en: 'The workbook could not be opened. Try again in a minute.' },
 } as const satisfies Record<string, Record<Lang, string>>;
 

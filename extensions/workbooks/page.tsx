@@ -83,6 +83,22 @@ function Answer({ workbookId, answer, lang, notice }: { workbookId: number; answ
         )}
       <Verdict label={text('verdictMentor', lang)} verdict={answer.mentor} lang={lang} />
       <Verdict label={text('verdictAi', lang)} verdict={answer.ai} lang={lang} />
+      {answer.dispute && (
+        <section>
+          <p><strong>{text('yourDispute', lang)}</strong>{answer.dispute.at ? <> · <time datetime={answer.dispute.at}>{answer.dispute.at.slice(0, 16).replace('T', ' ')} UTC</time></> : null}</p>
+          <blockquote>{answer.dispute.text}</blockquote>
+        </section>
+      )}
+      {answer.disputable && (
+        <details>
+          <summary>{text('dispute', lang)}</summary>
+          <form method="post" action={`/workbooks/${workbookId}/answers/${answer.id}/dispute?lang=${lang}`}>
+            <label for={`dispute-${answer.id}`}>{text('disputeReason', lang)}</label>
+            <textarea id={`dispute-${answer.id}`} name="reason" rows={4} required maxLength={2000}></textarea>
+            <p><button type="submit">{text('disputeSend', lang)}</button></p>
+          </form>
+        </details>
+      )}
       {answer.history.length > 0 && (
         <details>
           <summary>{text('history', lang)} ({answer.history.length})</summary>
@@ -121,6 +137,6 @@ export function workbooksPage(list: { id: number; title: string; status: string 
 /** A page instead of a JSON error: sign in (401), not yours (403), none such (404), or a failure. */
 export function errorPage(status: number, lang: Lang, signInUrl: string, code?: string): string {
   const key: MessageKey = status === 401 ? 'signInFirst' : status === 403 ? 'forbidden' : status === 404 ? 'notFound'
-    : code === 'ANSWER_LOCKED' ? 'locked' : code === 'ANSWER_EMPTY' ? 'emptyAnswer' : code === 'ANSWER_TOO_LONG' ? 'tooLong' : 'failed';
+    : code === 'ANSWER_LOCKED' ? 'locked' : code === 'DISPUTE_EMPTY' ? 'disputeEmpty' : code === 'ALREADY_DISPUTED' ? 'alreadyDisputed' : code === 'ANSWER_EMPTY' ? 'emptyAnswer' : code === 'ANSWER_TOO_LONG' ? 'tooLong' : 'failed';
   return messagePage(lang, text('workbook', lang), text(key, lang), status === 401 ? { href: signInUrl, label: text('signIn', lang) } : undefined);
 }

@@ -53,7 +53,14 @@ export interface AnswerView {
   editable: boolean;
   /** Earlier submitted versions, oldest first. */
   history: { text: string; submittedAt: string }[];
+  /** The student's objection to the verdict, while it stands (a new submission clears it). */
+  dispute: { text: string; at: string | null } | null;
+  /** Whether the student may dispute the verdict now: there is one, and no objection yet. */
+  disputable: boolean;
 }
+
+/** A verdict can be disputed once it is given (checked, or returned for rework). */
+export const hasVerdict = (status: string | null) => status === 'checked' || status === 'returned';
 
 /** Whether the student may change an answer in this status (a checked one only where the exercise allows it again). */
 export const isEditable = (status: string | null, resubmit: unknown) =>
@@ -74,7 +81,7 @@ export async function readWorkbook(nocodb: NocoRows, id: number, history: Map<nu
   if (!workbook?.Id) throw notFound('WORKBOOK_NOT_FOUND', `no workbook ${id}`);
   const answers = await nocodb.list('answers', {
     where: `(workbooks_id,eq,${id})`, sort: 'Id',
-    fields: 'Id,Answer,Status,AIScore,AIVerdict,MentorScore,MentorVerdict,SubmittedAt,exercises_id',
+    fields: 'Id,Answer,Status,AIScore,AIVerdict,MentorScore,MentorVerdict,SubmittedAt,Dispute,DisputedAt,exercises_id',
   });
   const exerciseIds = [...new Set(answers.map((a) => num(a.exercises_id)).filter((x): x is number => x !== null))];
   const exercises = exerciseIds.length
@@ -100,6 +107,8 @@ export async function readWorkbook(nocodb: NocoRows, id: number, history: Map<nu
         submittedAt: str(a.SubmittedAt),
         editable: isEditable(str(a.Status), exercise?.Resubmit),
         history: history.get(a.Id) ?? [],
+        dispute: str(a.Dispute) ? { text: str(a.Dispute)!, at: str(a.DisputedAt) } : null,
+        disputable: hasVerdict(str(a.Status)) && !str(a.Dispute),
       };
     }),
   };

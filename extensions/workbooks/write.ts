@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { NocoRows, Row } from '../../nocodb/client.ts';
 import { badRequest, conflict, notFound } from '../../kernel/errors.ts';
 import type { Clock } from '../../kernel/clock.ts';
-import { isEditable, num } from './read.ts';
+import { hasVerdict, isEditable, num } from './read.ts';
 
 /** How long an answer may be: a long essay, not a file. */
 export const MAX_ANSWER_CHARS = 20_000;
@@ -52,8 +52,33 @@ export async function writeAnswer(deps: WriteDeps, input: { workbookId: number; 
       [input.workbookId, input.answerId, input.studentId, text, now]);
   }
   const next = input.submit ? 'submitted' : status === 'returned' ? 'returned' : 'draft';
-  await deps.nocodb.update('answers', [{ Id: input.answerId, Answer: text, Status: next, ...(input.submit ? { SubmittedAt: now.toISOString() } : {}) }]);
+  // A new submission is a new answer: an objection to the old verdict no longer stands.
+  await deps.nocodb.update('answers', [{ Id: input.answerId, Answer: text, Status: next, ...(input.submit ? { SubmittedAt: now.toISOString(), Dispute: null, DisputedAt: null } : {}) }]);
   return { status: next };
+}
+
+export const MAX_DISPUTE_CHARS = 2000;
+
+/**
+ * The student disputes the verdict of an answer: their words go into the Answers row
+ * (Dispute, DisputedAt), where NocoDB's webhook and the sweep bring them to the AI check,
+ * which puts the answer in the staff reviewers' queue. Once per verdict: the same words
+ * again are no second dispute; a new submission clears it.
+ */
+export async function disputeVerdict(deps: WriteDeps, input: { workbookId: number; answerId: number; reason: string }): Promise<{ disputedAt: string }> {
+  const reason = input.reason.replace(/\r\n/g, '\n').trim();
+  if (!reason) throw badRequest('DISPUTE_EMPTY', 'say what you disagree with');
+  if (reason.length > MAX_DISPUTE_CHARS) throw badRequest('DISPUTE_TOO_LONG', `a dispute has at most ${MAX_DISPUTE_CHARS} characters`);
+  const row = await answerOf(deps.nocodb, input.workbookId, input.answerId);
+  const status = typeof row.Status === 'string' && row.Status ? row.Status : null;
+  if (!hasVerdict(status)) throw conflict('NOTHING_TO_DISPUTE', 'the answer has no verdict yet');
+  if (typeof row.Dispute === 'string' && row.Dispute.trim()) {
+    if (row.Dispute.trim() === reason) return { disputedAt: String(row.DisputedAt ?? '') };
+    throw conflict('ALREADY_DISPUTED', 'this verdict is already disputed: staff answer it, or submit a new answer');
+  }
+  const at = deps.clock().toISOString();
+  await deps.nocodb.update('answers', [{ Id: input.answerId, Dispute: reason, DisputedAt: at }]);
+  return { disputedAt: at };
 }
 
 /** Earlier submitted versions of the workbook's answers, oldest first, by answer. */

@@ -32,6 +32,8 @@ export const answers = defineTable({
     AIVerdict: col.longText(), AIScore: col.decimal(),
     MentorVerdict: col.longText(), MentorScore: col.decimal(),
     SubmittedAt: col.dateTime(),
+    Dispute: col.longText('The student\'s objection to the verdict, from their workbook page; staff answer it in the reviewers\' queue'),
+    DisputedAt: col.dateTime(),
   },
   hooks: ['insert', 'update'],
 });

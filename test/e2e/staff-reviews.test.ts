@@ -21,6 +21,8 @@ describe('the staff reviewers\' queue', function () {
     const [exercise] = await school.rows.insert('exercises', [{ Title: 'Надсистема', Question: 'Назовите надсистему расписания.', MaxPoints: 5 }]);
     const [answer] = await school.rows.insert('answers', [{ Answer: '', StudentIdentity: fay.id, Status: 'draft' }]);
     await school.rows.link('exercises', 'Answers', exercise!.Id, [answer!.Id]);
+    const [workbook] = await school.rows.insert('workbooks', [{ Title: 'Тетрадь Фэй', StudentIdentity: fay.id, Status: 'active' }]);
+    await school.rows.link('workbooks', 'Answers', workbook!.Id, [answer!.Id]);
     await new Promise((r) => setTimeout(r, 1100));
     await school.rows.update('answers', [{ Id: answer!.Id, Answer: 'FAY-ANSWER: учебный процесс школы', Status: 'submitted' }]);
     await waitFor('the answer to wait for a person', async () => (await school.rows.get('answers', answer!.Id)).Status === 'waiting_mentor', 30_000);
@@ -61,6 +63,32 @@ describe('the staff reviewers\' queue', function () {
       return r.Status === 'checked' && r;
     }, 20_000);
     expect(Number(row.MentorScore)).to.equal(4);
+    expect((await page(gus.token)).text, 'the queue is empty again').to.include('Сейчас нечего проверять.');
+
+    // Fay disagrees: her words reach the staff queue as a dispute, and staff's new verdict reaches her.
+    const dispute = (reason: string) => fetch(`${school.platform.url}/api/workbooks/${workbook!.Id}/answers/${answer!.Id}/dispute`, {
+      method: 'POST', headers: { 'x-session-token': fay.token, 'content-type': 'application/json' }, body: JSON.stringify({ reason }),
+    });
+    const reason = 'Я назвала надсистему полностью: учебный процесс школы. Почему не 5?';
+    expect((await dispute(reason)).status).to.equal(200);
+    const disputed = await waitFor('the dispute in the staff queue', async () => {
+      const q = await page(gus.token);
+      return q.text.includes('Студент оспаривает оценку') && q.text;
+    }, 30_000);
+    expect(disputed).to.include('Я назвала надсистему полностью').and.include('Оспариваемая оценка').and.include('4 из 5');
+    expect((await page(fay.token)).text, 'not in a student\'s queue').to.not.include('Я назвала надсистему');
+    expect((await dispute(reason)).status, 'the same words again: no second dispute').to.equal(200);
+    expect((await dispute('И ещё одно возражение')).status, 'one dispute per verdict').to.equal(409);
+    const disputeId = /action="\/reviews\/(\d+)/.exec(disputed)?.[1];
+    expect(disputeId).to.not.equal(reviewId);
+    const regraded = await fetch(`${school.platform.url}/reviews/${disputeId}`, {
+      method: 'POST', redirect: 'manual', headers: { 'x-session-token': gus.token, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ action: 'edit', verdict: 'accepted', score: '5', feedback: 'Согласен, ответ полный.' }).toString(),
+    });
+    expect(regraded.status).to.equal(303);
+    await waitFor('the new verdict in the row', async () => Number((await school.rows.get('answers', answer!.Id)).MentorScore) === 5, 20_000);
+    const own = await fetch(`${school.platform.url}/workbooks/${workbook!.Id}`, { headers: { 'x-session-token': fay.token, 'accept-language': 'ru' } });
+    expect(await own.text()).to.include('Согласен, ответ полный.').and.include('Ваше возражение');
     expect((await page(gus.token)).text, 'the queue is empty again').to.include('Сейчас нечего проверять.');
   });
 });
