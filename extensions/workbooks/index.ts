@@ -2,13 +2,14 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import type { NocoRows } from '../../nocodb/client.ts';
-import type { Capability, Guard } from '../../kernel/capability.ts';
+import type { Capability, Consumer, Guard } from '../../kernel/capability.ts';
 import type { Clock } from '../../kernel/clock.ts';
 import { forbidden, isAppError } from '../../kernel/errors.ts';
 import { parseOr400, rowIdParam } from '../../kernel/validation.ts';
 import { personLocale, pickLang, type MessageKey } from './messages.ts';
 import { errorPage, workbookPage, workbooksPage } from './page.tsx';
 import { readWorkbook } from './read.ts';
+import { freshView, invalidateViews, storeView } from './view-cache.ts';
 import { answerRows, disputeVerdict, MAX_ANSWER_CHARS, MAX_DISPUTE_CHARS, submissionsOf, workbooksOf, writeAnswer } from './write.ts';
 
 /**
@@ -30,6 +31,24 @@ export interface WorkbooksDeps {
   /** Where a visitor signs in (Kratos' browser login), given the page to come back to. */
   signInUrl: (returnTo: string) => string;
   publicUrl: string;
+  /** How long a copy of a workbook read from NocoDB may serve its page at most (ms). Default 5 minutes. */
+  viewMaxAgeMs?: number;
+}
+
+/** The NocoDB changes that can change what a workbook's page shows. */
+export const VIEW_TOPICS = ['nocodb.answers.insert', 'nocodb.answers.update', 'nocodb.workbooks.insert', 'nocodb.workbooks.update',
+  'nocodb.workbooks.delete', 'nocodb.exercises.insert', 'nocodb.exercises.update', 'nocodb.guides.insert', 'nocodb.guides.update'] as const;
+
+/** The workbook a changed row touches: its own id, an answer's workbook link; null: maybe any (an exercise, a guide). */
+function touchedWorkbook(topic: string, row: Record<string, unknown> | undefined): number | null {
+  const id = (v: unknown) => {
+    const first = Array.isArray(v) ? v[0] : v;
+    const n = Number(first && typeof first === 'object' ? (first as { Id?: unknown }).Id : first);
+    return Number.isInteger(n) && n > 0 ? n : null;
+  };
+  if (topic.startsWith('nocodb.workbooks.')) return id(row?.Id);
+  if (topic.startsWith('nocodb.answers.')) return id(row?.workbooks_id) ?? id(row?.Workbooks);
+  return null;
 }
 
 // NocoDB's integer row ids.
@@ -47,12 +66,42 @@ export function register(deps: WorkbooksDeps): Capability {
   const mayView = deps.guard('view', (req) => `Workbook:workbook-${workbookId(req)}`);
   const mayEdit = deps.guard('edit', (req) => `Workbook:workbook-${workbookId(req)}`);
   const ensureRows = answerRows(deps.nocodb, deps.clock);
+  const maxAge = deps.viewMaxAgeMs ?? 5 * 60_000;
+  // NocoDB's row API is the slow part of a page (FIELD-NOTES): the page is served from the
+  // last read's copy in PostgreSQL while no change has touched the workbook since (view-cache.ts).
   const read = async (id: number) => {
+    const [cached, history] = await Promise.all([freshView(deps.db, id, deps.clock(), maxAge), submissionsOf(deps.db, id)]);
+    if (cached) return { ...cached, answers: cached.answers.map((a) => ({ ...a, history: history.get(a.id) ?? [] })) };
+    const readAt = deps.clock();
     await ensureRows(id);
-    return readWorkbook(deps.nocodb, id, await submissionsOf(deps.db, id));
+    const view = await readWorkbook(deps.nocodb, id, history);
+    await storeView(deps.db, id, { ...view, answers: view.answers.map(({ history: _h, ...a }) => a) }, readAt);
+    return view;
   };
-  const write = (req: Request, res: Response, text: string, submit: boolean) =>
-    writeAnswer(deps, { workbookId: workbookId(req), answerId: answerId(req), studentId: identityOf(req, res), text, submit });
+  const changed = (id: number) => invalidateViews(deps.db, [id], deps.clock());
+  const write = async (req: Request, res: Response, text: string, submit: boolean) => {
+    try {
+      return await writeAnswer(deps, { workbookId: workbookId(req), answerId: answerId(req), studentId: identityOf(req, res), text, submit });
+    } finally {
+      await changed(workbookId(req));
+    }
+  };
+  const dispute = async (req: Request, reason: string) => {
+    try {
+      return await disputeVerdict(deps, { workbookId: workbookId(req), answerId: answerId(req), reason });
+    } finally {
+      await changed(workbookId(req));
+    }
+  };
+  const viewsConsumer: Consumer = {
+    name: 'workbooks-views',
+    topics: VIEW_TOPICS,
+    async handle(event, { tx }) {
+      const row = (event.payload as { row?: Record<string, unknown> } | null)?.row;
+      const touched = touchedWorkbook(event.topic, row);
+      await invalidateViews(tx, touched === null ? null : [touched], deps.clock());
+    },
+  };
   // Forms post with the session cookie: a post from another site's page is refused (the
   // cookie's SameSite=Lax keeps most of them out already).
   const sameOrigin: RequestHandler = (req, _res, next) => {
@@ -66,6 +115,7 @@ export function register(deps: WorkbooksDeps): Capability {
 
   return {
     name: 'workbooks',
+    consumers: [viewsConsumer],
     routes(router: Router) {
       router.use(express.json({ limit: '128kb' }));
       router.get('/', deps.signedIn, async (req, res) => {
@@ -82,7 +132,7 @@ export function register(deps: WorkbooksDeps): Capability {
       });
       router.post('/:id/answers/:answerId/dispute', mayEdit, async (req, res) => {
         const { reason } = parseOr400(disputeBody, req.body, 'the dispute');
-        res.json(await disputeVerdict(deps, { workbookId: workbookId(req), answerId: answerId(req), reason }));
+        res.json(await dispute(req, reason));
       });
     },
     pages(router: Router) {
@@ -103,7 +153,7 @@ export function register(deps: WorkbooksDeps): Capability {
       });
       router.post('/workbooks/:id/answers/:answerId/dispute', sameOrigin, express.urlencoded({ extended: false, limit: '16kb' }), mayEdit, async (req, res) => {
         const { reason } = parseOr400(disputeBody, req.body, 'the form');
-        await disputeVerdict(deps, { workbookId: workbookId(req), answerId: answerId(req), reason });
+        await dispute(req, reason);
         const id = answerId(req);
         res.redirect(303, `/workbooks/${workbookId(req)}?lang=${langOf(req)}&notice=disputed&answer=${id}#exercise-${id}`);
       });

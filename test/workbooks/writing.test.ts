@@ -113,4 +113,26 @@ describe('workbooks: a student writes and submits answers', function () {
     expect(across.status, 'an answer of Bob\'s workbook through Ann\'s').to.equal(404);
     expect((await school.rows.get('answers', bobs)).Answer ?? '').to.equal('');
   });
+
+  it('serves the page from its copy in PostgreSQL, and shows what staff change in NocoDB once its webhook comes', async () => {
+    // The first read makes the workbook's Answers rows, whose webhooks make that copy stale; a later read leaves a fresh one.
+    await waitFor('a fresh copy of Bob\'s workbook', async () => {
+      expect((await call('GET', `/api/workbooks/${row.wbBob}`, bob.token)).status).to.equal(200);
+      const { rows: copies } = await school.db.query('select 1 from workbook_view where workbook_id = $1 and read_at > coalesce(invalidated_at, \'-infinity\')', [row.wbBob]);
+      return copies.length === 1;
+    }, 20_000);
+    // Staff edit the question in NocoDB's grid: the copy is stale from the webhook on.
+    await school.rows.update('exercises', [{ Id: row.purpose!, Question: 'Какова функция часов для их владельца?' }]);
+    await waitFor('the new question on Bob\'s page', async () => {
+      const r = await call('GET', `/api/workbooks/${row.wbBob}`, bob.token);
+      return r.json.workbook.answers.some((a: { exercise: { question: string } }) => a.exercise.question === 'Какова функция часов для их владельца?');
+    }, 20_000);
+    // A verdict typed in the Answers grid, likewise.
+    const answer = (await call('GET', `/api/workbooks/${row.wbBob}`, bob.token)).json.workbook.answers[0].id as number;
+    await school.rows.update('answers', [{ Id: answer, Status: 'returned', MentorVerdict: 'Опишите функцию для владельца.', MentorScore: 1 }]);
+    await waitFor('the verdict on Bob\'s page', async () => {
+      const r = await call('GET', `/workbooks/${row.wbBob}`, bob.token);
+      return r.text.includes('Опишите функцию для владельца.');
+    }, 20_000);
+  });
 });
