@@ -10,6 +10,7 @@ import { register as registerWorkbooks } from '../extensions/workbooks/index.ts'
 import { register as registerAccount } from '../extensions/account/index.ts';
 import { tableIdOf, type NocoApi, type NocoRows, type TableIds } from '../nocodb/client.ts';
 import type { Ory } from '../ory/client.ts';
+import { cachedOry } from '../ory/cache.ts';
 import type { Capability } from '../kernel/capability.ts';
 import type { Config } from './config.ts';
 import { objectGuard } from './guard.ts';
@@ -34,7 +35,10 @@ export interface Capabilities {
 
 /** The capabilities the service runs, each from its folder's index.ts, with what it needs. */
 export function loadCapabilities(deps: CapabilityDeps): Capabilities {
-  const { config, db, log, ory, nocodb, clock } = deps;
+  const { config, db, log, nocodb, clock } = deps;
+  // Every guarded request asks Kratos and Keto: their answers are kept for ORY_CACHE_SECONDS
+  // (ory/cache.ts), and forgotten at once when this service writes tuples.
+  const ory = cachedOry(deps.ory, { sessionTtlMs: config.ORY_CACHE_SECONDS * 1000, checkTtlMs: config.ORY_CACHE_SECONDS * 1000 });
   const guard = objectGuard(ory);
   const publicUrl = (config.PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}`).replace(/\/+$/, '');
   const identity = registerIdentity({

@@ -28,6 +28,7 @@ const envSchema = z.object({
   NOCODB_BASE: z.string().default('School'),
   NOCODB_HOOK_SECRET: z.string().min(16).optional(),
   NOCODB_SWEEP_SECONDS: z.coerce.number().positive().default(5),
+  ORY_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
   NOCODB_PUBLIC_URL: optionalUrl,
   RECONCILE_MINUTES: z.coerce.number().positive().default(10),
 
