@@ -44,6 +44,7 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
   const identity = registerIdentity({
     db, log, ory, nocodb, clock, noco: { api: deps.noco.api, ids: deps.noco.ids, publicUrl: deps.noco.publicUrl },
     workbookPageUrl: (id) => `${publicUrl}/workbooks/${id}`,
+    ...(config.AI_CHECK_REVIEW_GROUP ? { staffReviewGroup: config.AI_CHECK_REVIEW_GROUP } : {}),
   });
   const workbooks = registerWorkbooks({
     nocodb, db, clock, guard, signedIn: requireSession(ory), publicUrl,

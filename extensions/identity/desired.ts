@@ -84,9 +84,9 @@ export function identityTuples(identity: string, roles: string[]): RelationTuple
  */
 export const STAFF_REVIEW_GROUP = 'reviewers';
 
-/** School-wide grants: staff and admins see the CRM and the operations reports; staff review the reviewers' queue. */
-export const GRANTS: RelationTuple[] = [
-  toSet('Group', STAFF_REVIEW_GROUP, 'mentors', roleMembers('staff')),
+/** School-wide grants: staff and admins see the CRM and the operations reports; staff review the reviewers' queue (AI_CHECK_REVIEW_GROUP). */
+export const grants = (staffReviewGroup = STAFF_REVIEW_GROUP): RelationTuple[] => [
+  toSet('Group', staffReviewGroup, 'mentors', roleMembers('staff')),
   ...STAFF.map((set) => toSet('Contact', 'crm', 'editors', set)),
   toSet('Report', 'operations', 'viewers', roleMembers('staff')),
   toSet('Report', 'operations', 'editors', roleMembers('admin')),
@@ -100,7 +100,7 @@ export interface SchoolSnapshot {
   people: { identity: string; roles: string[] }[];
 }
 
-export function allTuples(s: SchoolSnapshot, today: string): RelationTuple[] {
+export function allTuples(s: SchoolSnapshot, today: string, staffReviewGroup = STAFF_REVIEW_GROUP): RelationTuple[] {
   const roles = new Map<string, string[]>();
   for (const p of s.people) roles.set(p.identity, [...(roles.get(p.identity) ?? []), ...p.roles]);
   return [
@@ -108,7 +108,7 @@ export function allTuples(s: SchoolSnapshot, today: string): RelationTuple[] {
     ...s.workbooks.flatMap(workbookTuples),
     ...s.subscriptions.flatMap((sub) => subscriptionTuples(sub, today)),
     ...[...roles].flatMap(([identity, r]) => identityTuples(identity, r)),
-    ...GRANTS,
+    ...grants(staffReviewGroup),
   ];
 }
 

@@ -35,6 +35,8 @@ export interface IdentityDeps {
   clock: () => Date;
   /** NocoDB calls NocoRows lacks (mm links, shared views) and the address people open NocoDB at. */
   noco: { api: NocoApi; ids: TableIds; publicUrl: string };
+  /** The AI checks' staff reviewers' queue (AI_CHECK_REVIEW_GROUP): every staff member reviews it. Default `reviewers`. */
+  staffReviewGroup?: string;
 }
 
 export interface IdentityCapabilityDeps extends IdentityDeps {
@@ -50,7 +52,7 @@ export interface IdentityCapability extends Capability {
 function wire(deps: IdentityDeps) {
   const log = deps.log.child({ capability: 'identity' });
   const links = nocoLinks(deps.noco.api, deps.noco.ids);
-  const state = schoolState({ nocodb: deps.nocodb, links });
+  const state = schoolState({ nocodb: deps.nocodb, links, ...(deps.staffReviewGroup ? { staffReviewGroup: deps.staffReviewGroup } : {}) });
   const views = nocoSharedViews(deps.noco.api, deps.noco.ids, deps.noco.publicUrl);
   return { ...deps, log, links, state, views };
 }

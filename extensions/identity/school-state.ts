@@ -3,7 +3,7 @@ import type { NocoRows, Row } from '../../nocodb/client.ts';
 import type { RelationTuple } from '../../ory/opl/tuples.ts';
 import { groupRow, guideRow, mentorRow, personRow, subscriptionRow, workbookRow } from '../../schemas/events/identity.ts';
 import {
-  allTuples, GRANTS, groupTuples, identityTuples, subscriptionTuples, workbookTuples,
+  allTuples, grants, groupTuples, identityTuples, subscriptionTuples, workbookTuples,
   type GroupState, type SchoolSnapshot, type SubscriptionState, type WorkbookState,
 } from './desired.ts';
 import type { NocoLinks } from './nocodb-links.ts';
@@ -32,7 +32,7 @@ const PAGE = 1000;
 /** Identity ids go into NocoDB where-clauses: only plain tokens (Kratos ids are UUIDs). */
 const SAFE_TOKEN = /^[A-Za-z0-9_.@-]{1,200}$/;
 
-export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks }): SchoolState {
+export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks; staffReviewGroup?: string }): SchoolState {
   const { nocodb, links } = deps;
 
   const read = async <S extends z.ZodType>(table: string, id: number, schema: S): Promise<z.infer<S> | null> => {
@@ -131,7 +131,7 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks }): Schoo
   return {
     workbook,
     async desired(slice, today) {
-      if (slice.kind === 'grants') return GRANTS;
+      if (slice.kind === 'grants') return grants(deps.staffReviewGroup);
       if (slice.kind === 'roles') return identityTuples(slice.identity, await rolesOf(slice.identity));
       switch (slice.namespace) {
         case 'Group': {
@@ -160,7 +160,7 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks }): Schoo
 
     async everything(today) {
       const snapshot = await readEverything();
-      return { tuples: allTuples(snapshot.state, today), counts: snapshot.counts };
+      return { tuples: allTuples(snapshot.state, today, deps.staffReviewGroup), counts: snapshot.counts };
     },
   };
 }

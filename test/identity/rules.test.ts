@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { changedFields, crmFields, forInsert, traitsOfImport } from '../../extensions/identity/crm-fields.ts';
 import { parseCsv } from '../../extensions/identity/csv.ts';
-import { allTuples, GRANTS, groupTuples, roleTuples, subscriptionHolds, subscriptionTuples, workbookTuples } from '../../extensions/identity/desired.ts';
+import { allTuples, grants, groupTuples, roleTuples, subscriptionHolds, subscriptionTuples, workbookTuples } from '../../extensions/identity/desired.ts';
 import { diffTuples, fromSubjectKey, isOwnedObject, showTuple, subjectKey, tupleKey } from '../../extensions/identity/objects.ts';
 import { objectSlice, sliceKey, uniqueSlices } from '../../extensions/identity/slices.ts';
 import { importLine } from '../../schemas/events/identity.ts';
@@ -62,8 +62,9 @@ describe('identity rules: tuples from NocoDB state', () => {
     expect(shown(tuples).filter((t) => t.startsWith('Subscription')), 'expired').to.deep.equal([]);
   });
 
-  it('lets staff and admins into the CRM and operations reports', () => {
-    expect(shown(GRANTS)).to.include.members(['Contact:crm#editors@Role:staff#members', 'Report:operations#viewers@Role:staff#members']);
+  it('lets staff and admins into the CRM and operations reports, and staff into the reviewers\' queue the AI check uses', () => {
+    expect(shown(grants())).to.include.members(['Contact:crm#editors@Role:staff#members', 'Report:operations#viewers@Role:staff#members', 'Group:reviewers#mentors@Role:staff#members']);
+    expect(shown(grants('second-look')), 'AI_CHECK_REVIEW_GROUP=second-look').to.include('Group:second-look#mentors@Role:staff#members').and.not.include('Group:reviewers#mentors@Role:staff#members');
   });
 });
 
