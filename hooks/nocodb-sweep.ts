@@ -46,6 +46,43 @@ export async function sweepTable(deps: { api: NocoApi; ids: TableIds; db: pg.Poo
   return total;
 }
 
+/**
+ * Deletions fire a webhook at most once and cannot be swept by time (the row is gone). For a
+ * table whose deletions matter (it declares a delete hook), this compares the ids NocoDB
+ * has now with the rows the inbox was told of and not told were deleted, and feeds a delete
+ * event for each one gone, carrying the last row seen (keyed as the webhook's would be, so a
+ * webhook that did arrive makes it a duplicate). When more would go than `maxShare` of the
+ * known rows (a wrong table, a half-read listing), it deletes nothing and says so.
+ */
+export async function sweepDeletions(deps: { api: NocoApi; ids: TableIds; db: pg.Pool; inbox: Inbox; log: Logger }, table: DefinedTable, maxShare = 0.2): Promise<number> {
+  const tableId = deps.ids.tables.get(table.key);
+  if (!tableId || !table.hooks?.includes('delete')) return 0;
+  const present = new Set<string>();
+  for (let offset = 0; ; offset += PAGE) {
+    const res = await deps.api.dbDataTableRow.list(tableId, { fields: 'Id', limit: PAGE, offset, sort: 'Id' } as never);
+    const rows = (res.list ?? []) as { Id: number }[];
+    for (const r of rows) present.add(String(r.Id));
+    if (rows.length < PAGE) break;
+  }
+  const topic = (op: string) => `nocodb.${table.key}.${op}`;
+  const { rows: known } = await deps.db.query<{ id: string; row: Record<string, unknown> & { Id: number } }>(`
+    select distinct on (payload->'row'->>'Id') payload->'row'->>'Id' as id, payload->'row' as row
+    from inbox_event e
+    where topic = any($1::text[]) and payload->'row'->>'Id' is not null
+      and not exists (select 1 from inbox_event d where d.topic = $2 and d.payload->'row'->>'Id' = e.payload->'row'->>'Id')
+    order by payload->'row'->>'Id', id desc`, [[topic('insert'), topic('update')], topic('delete')]);
+  const gone = known.filter((k) => !present.has(k.id));
+  if (gone.length === 0) return 0;
+  if (gone.length > Math.max(10, known.length * maxShare)) {
+    deps.log.warn({ component: 'sweep', table: table.key, gone: gone.length, known: known.length }, 'too many rows look deleted: nothing done, check the table in NocoDB');
+    return 0;
+  }
+  const events = gone.map((k) => rowEvent(table, tableId, { operation: 'delete', row: k.row, via: 'sweep' }));
+  const { accepted } = await deps.inbox.accept(events);
+  if (accepted) deps.log.info({ component: 'sweep', table: table.key, accepted }, 'sweep found deletions the webhooks had not delivered');
+  return accepted;
+}
+
 /** Sweeps every table with webhooks every `intervalSeconds` (kernel/loop.ts); a failing table is retried next round. */
 export function startSweeper(deps: Parameters<typeof sweepTable>[0] & { tables: DefinedTable[]; intervalSeconds: number }): Promise<Loop> {
   return startLoop({

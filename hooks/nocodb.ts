@@ -37,6 +37,21 @@ export function rowEvent(table: DefinedTable, tableId: string, event: Omit<Nocod
 }
 
 /**
+ * NocoDB's "Test webhook" button sends a made-up row (populateSamplePayloadV2 and
+ * getSampleColumnValue in nocodb 0.301.3: test/fixtures/nocodb/README.md): every text
+ * column reads "Sample Text" or "Sample Long text", and the times are ISO strings, where
+ * real rows carry `YYYY-MM-DD HH:mm:ss+00:00`. Such a delivery tests the connection and is
+ * dropped; a real row never looks like it.
+ */
+export function isTestSample(rows: Record<string, unknown>[]): boolean {
+  if (rows.length !== 1) return false;
+  const row = rows[0]!;
+  const texts = Object.values(row).filter((v): v is string => typeof v === 'string');
+  const sample = texts.filter((v) => v === 'Sample Text' || v === 'Sample Long text');
+  return sample.length > 0 && typeof row.CreatedAt === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(row.CreatedAt);
+}
+
+/**
  * NocoDB's v3 webhooks: a shared secret header authenticates; each row of a delivery
  * becomes its own inbox event keyed by the row change (see rowChangeKey).
  */
@@ -46,6 +61,10 @@ export function nocodbReceiver(deps: { inbox: Inbox; secret: () => string; table
     const given = header(req, NOCODB_SECRET_HEADER);
     if (!given || !safeEqual(given, deps.secret())) throw unauthorized('WEBHOOK_SECRET_INVALID', `missing or wrong ${NOCODB_SECRET_HEADER}`);
     const body = parseOr400(nocodbWebhook, req.body, 'NocoDB webhook');
+    if (isTestSample(body.data.rows)) {
+      res.status(200).json({ accepted: 0, duplicates: 0, ignored: 'the sample of NocoDB\'s "Test webhook" button: nothing stored' });
+      return;
+    }
     const table = deps.tableById(body.data.table_id);
     if (!table) {
       // A table we do not know (added by staff): stored for the record, consumed by nobody.

@@ -31,6 +31,10 @@ const DISCOURSE_EVENTS: [string, string][] = [
   ['post_created', 'post'], ['post_edited', 'post'], ['post_destroyed', 'post'], ['post_recovered', 'post'],
   ['topic_created', 'topic'], ['topic_edited', 'topic'], ['topic_destroyed', 'topic'], ['topic_recovered', 'topic'],
   ['user_created', 'user'], ['user_updated', 'user'],
+  // Stored for the record, consumed by nobody today (`npm run topics` shows it): likes, a
+  // solution accepted (the discourse-solved plugin), a club account deleted (its posts come
+  // as post_destroyed first). A consumer that wants them names them.
+  ['post_liked', 'like'], ['accepted_solution', 'solved'], ['user_destroyed', 'user'],
 ];
 const NOCODB_OPERATIONS = ['insert', 'update', 'delete'] as const;
 /** Row changes with a payload declared beyond the generic row; the others are checked as any NocoDB row. */
@@ -50,6 +54,10 @@ export const TOPICS: readonly Topic[] = [
   ...collectorKinds.map((k) => defineTopic(`collector.${k}`, 'collector endpoint (hooks/collector.ts)', collectorPayload)),
   defineTopic('collector.batch', 'collector batch endpoint (hooks/collector.ts)', collectorBatchPayload),
   defineTopic('telegram.note', 'Telegram bot webhook: a text message (hooks/telegram.ts)', telegramNotePayload),
+  // Everything of the bot that is not a person's own note: group messages, commands, forwards,
+  // chat_member, chat_join_request, pre_checkout_query, successful_payment. Consumed by nobody
+  // yet; the payments work will take the last two (a pre_checkout_query must be answered
+  // within 10 s, so it cannot wait in a queue).
   defineTopic('telegram.update', 'Telegram bot webhook: any other update (hooks/telegram.ts)', telegramUpdate),
 ];
 

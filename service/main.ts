@@ -9,7 +9,7 @@ import { createNocoApi, nocoRows } from '../nocodb/client.ts';
 import { provisionBase } from '../nocodb/provision.ts';
 import { createApiToken, signIn, startEmbeddedNocodb, type NocodbHandle } from '../nocodb/server.ts';
 import { attachServiceTables } from '../nocodb/service-source.ts';
-import { startSweeper } from '../hooks/nocodb-sweep.ts';
+import { startSweeper, sweepDeletions } from '../hooks/nocodb-sweep.ts';
 import { NOCODB_SECRET_HEADER } from '../hooks/nocodb.ts';
 import { schoolTables } from '../schemas/nocodb/index.ts';
 import { loadCapabilities } from './capabilities.ts';
@@ -206,6 +206,16 @@ async function main() {
 
   const sweeper = await startSweeper({ api, ids, db, inbox: platform.inbox, log, tables: schoolTables, intervalSeconds: config.NOCODB_SWEEP_SECONDS });
   stoppers.push({ name: 'nocodb sweep', stop: sweeper.stop });
+  // Deletions cannot be swept by time: compared with what NocoDB holds, with reconciliation's rhythm.
+  const deletions = await startLoop({
+    name: 'nocodb.deletions', log, intervalMs: config.RECONCILE_MINUTES * 60_000,
+    run: async () => {
+      for (const table of schoolTables.filter((t) => t.hooks?.includes('delete'))) {
+        await sweepDeletions({ api, ids, db, inbox: platform.inbox, log }, table).catch((e: Error) => log.warn({ component: 'sweep', table: table.key, err: e.message }, 'deletion sweep failed; will retry'));
+      }
+    },
+  });
+  stoppers.push({ name: 'nocodb deletion sweep', stop: deletions.stop });
 
   printStatus({
     serviceUrl, nocodbUrl: nocodb.url, credentialsFile: config.credentialsFile, report,

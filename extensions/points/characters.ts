@@ -8,9 +8,12 @@
  *   - HTML comments, and the target of links and images (`[text](url)` counts `text`,
  *     `![alt](upload://...)` counts nothing).
  * Inline code and indented blocks stay (students indent lists). Whitespace runs count as
- * one character, leading and trailing whitespace as none. The unit is the Unicode code
- * point, so a Cyrillic letter is one character, as is an emoji.
+ * one character, leading and trailing whitespace as none. The unit is what a reader sees as
+ * one character, the extended grapheme cluster of Unicode (UAX #29, `Intl.Segmenter`): a
+ * Cyrillic letter is one, and so is an emoji however it is built (a family of four, a flag,
+ * a toned thumbs-up, a letter with a combining accent).
  */
+const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' });
 export function writtenCharacters(text: string): number {
   let s = text.replace(/\r\n?/g, '\n');
   s = stripQuotes(s);
@@ -20,7 +23,9 @@ export function writtenCharacters(text: string): number {
   s = s.replace(/!\[[^\]]*\]\([^)]*\)/g, '');
   s = s.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1');
   s = s.replace(/\s+/g, ' ').trim();
-  return [...s].length;
+  let n = 0;
+  for (const _ of graphemes.segment(s)) n++;
+  return n;
 }
 
 /** Removes [quote]...[/quote] from the innermost out, so nested quotes go too. */

@@ -61,7 +61,7 @@ export function pointsConsumer(deps: ConsumerDeps): Consumer {
       const ctx: CountingContext = { defaultTimeZone: deps.defaultTimeZone, now: deps.clock(), inboxEventId: event.id };
       const ignore = ignorer(event, { tx, log });
       if (mapsToEvents(event.topic)) {
-        const mapped = mapEvent(event.topic, event.payload, ctx.now);
+        const mapped = mapEvent(event.topic, event.payload, ctx.now, event.receivedAt);
         if (mapped.type === 'invalid') throw invalidPayload(mapped.reason, mapped.details);
         if (mapped.type === 'skip') {
           log.debug({ component: 'points', event: event.id, reason: mapped.reason }, 'nothing to count');
@@ -104,7 +104,7 @@ export function pointsConsumer(deps: ConsumerDeps): Consumer {
       run = [];
     };
     for (const event of events) {
-      const mapped = mapsToEvents(event.topic) ? mapEvent(event.topic, event.payload, now) : undefined;
+      const mapped = mapsToEvents(event.topic) ? mapEvent(event.topic, event.payload, now, event.receivedAt) : undefined;
       if (mapped?.type === 'events') {
         if (mapped.rejected?.length) await ignoreRejected(mapped.rejected, mapped.events.length, ignorer(event, ctx));
         run.push(...mapped.events.map((e) => ({ event: e, inboxEventId: event.id })));

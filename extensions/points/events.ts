@@ -33,7 +33,7 @@ const FUTURE_SLACK_MS = 10 * 60_000;
 export const CANONICAL_TOPICS = [
   'discourse.post_created', 'discourse.post_edited', 'discourse.post_destroyed', 'discourse.post_recovered',
   'discourse.topic_created', 'discourse.topic_destroyed', 'discourse.topic_recovered',
-  'nocodb.answers.insert', 'nocodb.answers.update',
+  'nocodb.answers.insert', 'nocodb.answers.update', 'nocodb.answers.delete',
   'telegram.note',
   ...COLLECTOR_KINDS.map((k) => `collector.${k}`),
   // A collector's batch, stored as one inbox event (hooks/collector.ts).
@@ -44,11 +44,12 @@ export function mapsToEvents(topic: string): boolean {
   return (CANONICAL_TOPICS as readonly string[]).includes(topic);
 }
 
-export function mapEvent(topic: string, payload: unknown, now: Date): Mapped {
+/** `receivedAt`: when the inbox took the delivery (a recovery has no time of its own in Discourse's body). */
+export function mapEvent(topic: string, payload: unknown, now: Date, receivedAt: Date = now): Mapped {
   if (topic === 'collector.batch') return mapCollectorBatch(payload, now);
   let mapped: Mapped;
   try {
-    mapped = route(topic, payload);
+    mapped = route(topic, payload, receivedAt);
   } catch (e) {
     if (e instanceof RangeError) return { type: 'invalid', reason: e.message };
     throw e;
@@ -81,9 +82,10 @@ function mapCollectorBatch(payload: unknown, now: Date): Mapped {
   return { type: 'events', events, rejected };
 }
 
-function route(topic: string, payload: unknown): Mapped {
-  if (topic.startsWith('discourse.post_')) return fromDiscoursePost(topic.slice('discourse.post_'.length), payload);
-  if (topic.startsWith('discourse.topic_')) return fromDiscourseTopic(topic.slice('discourse.topic_'.length), payload);
+function route(topic: string, payload: unknown, receivedAt: Date): Mapped {
+  if (topic.startsWith('discourse.post_')) return fromDiscoursePost(topic.slice('discourse.post_'.length), payload, receivedAt);
+  if (topic.startsWith('discourse.topic_')) return fromDiscourseTopic(topic.slice('discourse.topic_'.length), payload, receivedAt);
+  if (topic === 'nocodb.answers.delete') return fromAnswerDeleted(payload);
   if (topic.startsWith('nocodb.answers.')) return fromAnswer(payload);
   if (topic === 'telegram.note') return fromTelegramNote(payload);
   if (topic.startsWith('collector.')) return fromCollector(topic.slice('collector.'.length), payload);
@@ -109,13 +111,20 @@ const version = (at: Date, retract: boolean) => at.getTime() * 2 + (retract ? 1 
 
 /**
  * One change of a Discourse post or topic: its key, its creation as the time of the
- * action, and the version (the change's time) by which an edit replaces the one before and
- * a deletion cancels it.
+ * action, and the version by which a later change replaces an earlier one. What Discourse
+ * sends (test/fixtures/discourse/README.md) decides each version's time:
+ *   - created, edited: `updated_at` (topics have none: `created_at`);
+ *   - destroyed: `deleted_at`, the deletion's own time (`updated_at` is the last edit's);
+ *   - recovered: Discourse's body carries no time of it (staff recovery leaves `updated_at`
+ *     alone, `deleted_at` is null again), so the time we received it: after the deletion
+ *     it undoes, and before any edit made after it, which then replaces it as usual.
+ * A retraction beats an edit of the same millisecond (version()).
  */
-function discourseChange(thing: 'post' | 'topic', id: number, action: string,
+function discourseChange(thing: 'post' | 'topic', id: number, action: string, receivedAt: Date,
   t: { created_at: string; updated_at?: string | null; deleted_at?: string | null }): Pick<CanonicalEvent, 'key' | 'occurredAt'> & { subject: { id: string; version: number; retract: boolean } } {
   const retract = action === 'destroyed';
-  const stamp = parseInstant(retract ? t.deleted_at ?? t.updated_at ?? t.created_at : t.updated_at ?? t.created_at);
+  const stamp = action === 'recovered' ? receivedAt
+    : parseInstant(retract ? t.deleted_at ?? t.updated_at ?? t.created_at : t.updated_at ?? t.created_at);
   return {
     key: `discourse:${thing}:${id}:${action}:${stamp.getTime()}`,
     occurredAt: iso(parseInstant(t.created_at)),
@@ -123,19 +132,22 @@ function discourseChange(thing: 'post' | 'topic', id: number, action: string,
   };
 }
 
-function discourseRefs(userId: number, username: string): Pick<CanonicalEvent, 'externalRef' | 'alternateRefs'> {
-  const refs: ExternalRef[] = [{ source: 'discourse_username', id: username.toLowerCase() }];
+function discourseRefs(userId: number, username: string | null | undefined): Pick<CanonicalEvent, 'externalRef' | 'alternateRefs'> {
+  const refs: ExternalRef[] = username ? [{ source: 'discourse_username', id: username.toLowerCase() }] : [];
   return { externalRef: { source: 'discourse_user', id: String(userId) }, alternateRefs: refs };
 }
 
-function fromDiscoursePost(action: string, payload: unknown): Mapped {
+function fromDiscoursePost(action: string, payload: unknown, receivedAt: Date): Mapped {
   const parsed = discoursePostPayload.safeParse(payload);
   if (!parsed.success) return invalid('Discourse post payload is not valid', parsed.error);
   const post = parsed.data.post;
   if (post.topic_archetype === 'private_message') return { type: 'skip', reason: 'private message' };
   if (post.post_type !== undefined && post.post_type !== 1) return { type: 'skip', reason: `post type ${post.post_type} is not a regular post` };
+  // Discourse keeps the posts of a deleted account with no author (user_id null), and gives
+  // them to the system user when staff recover them: they count to nobody.
+  if (post.user_id === null || post.user_id === undefined) return { type: 'skip', reason: 'author deleted' };
   if (post.user_id <= 0) return { type: 'skip', reason: 'system user' };
-  const change = discourseChange('post', post.id, action, post);
+  const change = discourseChange('post', post.id, action, receivedAt, post);
   const text = post.raw ?? (post.cooked !== undefined ? cookedText(post.cooked) : undefined);
   return {
     type: 'events',
@@ -150,7 +162,7 @@ function fromDiscoursePost(action: string, payload: unknown): Mapped {
   };
 }
 
-function fromDiscourseTopic(action: string, payload: unknown): Mapped {
+function fromDiscourseTopic(action: string, payload: unknown, receivedAt: Date): Mapped {
   const parsed = discourseTopicPayload.safeParse(payload);
   if (!parsed.success) return invalid('Discourse topic payload is not valid', parsed.error);
   const topic = parsed.data.topic;
@@ -161,7 +173,7 @@ function fromDiscourseTopic(action: string, payload: unknown): Mapped {
   return {
     type: 'events',
     events: [{
-      ...discourseChange('topic', topic.id, action, topic),
+      ...discourseChange('topic', topic.id, action, receivedAt, topic),
       ...discourseRefs(author.id, author.username),
       kind: 'club_topic',
       source: 'discourse',
@@ -202,11 +214,36 @@ function fromAnswer(payload: unknown): Mapped {
   };
 }
 
+/**
+ * A deleted answer counts nothing from then on: its retraction beats every version (NocoDB
+ * never gives a row id again), whether the delete webhook or the deletion sweep brought it.
+ */
+function fromAnswerDeleted(payload: unknown): Mapped {
+  const parsed = nocodbAnswerPayload.safeParse(payload);
+  if (!parsed.success) return invalid('NocoDB answers row is not valid', parsed.error);
+  const row = parsed.data.row;
+  if (!row.Student) return { type: 'skip', reason: 'a deleted answer of nobody' };
+  return {
+    type: 'events',
+    events: [{
+      key: `nocodb:answers:${row.Id}:deleted`,
+      personId: row.Student,
+      kind: 'exercise_answer',
+      occurredAt: iso(parseInstant((row.SubmittedAt ?? row.CreatedAt ?? row.UpdatedAt)!)),
+      source: 'nocodb',
+      subject: { id: `nocodb:answers:${row.Id}`, version: Number.MAX_SAFE_INTEGER, retract: true },
+      measures: {},
+      refs: { answerId: row.Id },
+    }],
+  };
+}
+
 const telegramTime = (t: number | string) => (typeof t === 'number' ? new Date(t * 1000) : parseInstant(t));
 
 /**
- * A note to the school's bot. An edit is a new version of the same note: versions are
- * ordered by Telegram's update id (it grows), or by the edit time when there is none.
+ * A note to the school's bot. An edit is a new version of the same note, ordered by its
+ * edit_date (Telegram's seconds): never by update_id, which Telegram may start afresh after
+ * a week without updates. Two edits within one second are one version: the first counted stays.
  */
 function fromTelegramNote(payload: unknown): Mapped {
   const parsed = telegramNotePayload.safeParse(payload);
@@ -215,7 +252,7 @@ function fromTelegramNote(payload: unknown): Mapped {
   const written = telegramTime(note.date);
   const edited = note.edited === true || note.edit_date !== undefined;
   const editedAt = note.edit_date !== undefined ? telegramTime(note.edit_date) : written;
-  const order = note.update_id ?? Math.floor(editedAt.getTime() / 1000);
+  const order = Math.floor(editedAt.getTime() / 1000);
   return {
     type: 'events',
     events: [{

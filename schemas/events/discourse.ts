@@ -11,8 +11,9 @@ export const discourseHeaders = z.object({
 const post = z.looseObject({
   id: z.number().int(),
   topic_id: z.number().int().optional(),
-  user_id: z.number().int().optional(),
-  username: z.string().optional(),
+  // Null when the author's account was deleted (Discourse keeps such posts).
+  user_id: z.number().int().nullish(),
+  username: z.string().nullish(),
   raw: z.string().optional(),
   cooked: z.string().optional(),
   created_at: z.string().optional(),

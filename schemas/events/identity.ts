@@ -45,7 +45,7 @@ export const crmRow = z.looseObject({ Id: rowId });
 /** One line of a bulk import CSV (scripts/import-students.ts); headers are matched case-insensitively. */
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v);
 export const importLine = z.object({
-  email: z.preprocess(blankToUndefined, z.email().max(320)).transform((e) => e.toLowerCase()),
+  email: z.preprocess(blankToUndefined, z.email({ pattern: z.regexes.unicodeEmail }).max(320)).transform((e) => e.toLowerCase()),
   name: z.preprocess(blankToUndefined, z.string().max(200).optional()),
   telegram_username: z.preprocess(
     (v) => (typeof blankToUndefined(v) === 'string' ? (blankToUndefined(v) as string).replace(/^@/, '') : undefined),

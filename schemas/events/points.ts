@@ -121,8 +121,9 @@ export const discoursePostPayload = z.object({
   post: z.looseObject({
     id: discourseId,
     topic_id: discourseId.optional(),
-    user_id: discourseId,
-    username: z.string().min(1),
+    /** Null once the author's account is deleted (Discourse keeps the post). */
+    user_id: discourseId.nullish(),
+    username: z.string().min(1).nullish(),
     raw: z.string().optional(),
     cooked: z.string().optional(),
     post_number: z.number().int().optional(),
@@ -151,8 +152,9 @@ export const discourseTopicPayload = z.object({
 });
 export type DiscourseTopicPayload = z.infer<typeof discourseTopicPayload>;
 
+/** Internationalised addresses (`анна@пример.рф`, or its punycode) are valid, as Discourse and Kratos take them. */
 export const discourseUserPayload = z.object({
-  user: z.looseObject({ id: discourseId, username: z.string().min(1), email: z.email().optional() }),
+  user: z.looseObject({ id: discourseId, username: z.string().min(1), email: z.email({ pattern: z.regexes.unicodeEmail }).optional() }),
 });
 
 /** A NocoDB row change as the inbox carries it (hooks/nocodb.ts). */
@@ -204,7 +206,7 @@ export const telegramNotePayload = z.object({
   text: z.string(),
   /** Telegram's unix seconds, or an ISO date-time: when the note was first sent. */
   date: z.union([z.number().int().positive(), z.iso.datetime({ offset: true })]),
-  /** An edit of the note: a new version of it (update ids grow, so they order versions). */
+  /** An edit of the note: a new version of it, ordered by edit_date (update ids are not stable). */
   edited: z.boolean().optional(),
   edit_date: z.union([z.number().int().positive(), z.iso.datetime({ offset: true })]).optional(),
 });

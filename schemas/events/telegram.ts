@@ -6,10 +6,21 @@ const chat = z.looseObject({ id: z.number().int(), type: z.string() });
 const message = z.looseObject({
   message_id: z.number().int(),
   from: user.optional(),
+  /** Set when a chat speaks, not a person: an anonymous group admin, a channel. */
+  sender_chat: z.looseObject({ id: z.number().int() }).optional(),
   chat,
   date: z.number().int(),
+  edit_date: z.number().int().optional(),
   text: z.string().optional(),
+  entities: z.array(z.looseObject({ type: z.string(), offset: z.number().int(), length: z.number().int() })).optional(),
+  is_automatic_forward: z.boolean().optional(),
+  forward_origin: z.unknown().optional(),
+  forward_from: z.unknown().optional(),
+  forward_from_chat: z.unknown().optional(),
+  forward_sender_name: z.string().optional(),
+  forward_date: z.number().int().optional(),
 });
+export type TelegramMessage = z.infer<typeof message>;
 
 export const telegramUpdate = z.looseObject({
   update_id: z.number().int(),
@@ -21,10 +32,34 @@ export type TelegramUpdate = z.infer<typeof telegramUpdate>;
 
 /** A note a student sends to the school's bot, as the points capability consumes it. */
 export interface TelegramNote {
+  /** Kept for the record only: Telegram may start update ids afresh after a week without updates. */
   update_id: number;
+  /** `<chat id>:<message id>`: stable for the message's life. */
   note_id: string;
   telegram_user_id: number;
   text: string;
   date: string;
   edited: boolean;
+  /** Unix seconds of the edit: what orders the versions of an edited note. */
+  edit_date?: number;
+}
+
+/** Telegram's service accounts: the channel that forwards into a linked group, and an anonymous group admin. */
+export const TELEGRAM_SERVICE_USERS = { channelForwarder: 777000, anonymousAdmin: 1087968824 } as const;
+
+/**
+ * Whether a message is a person's own note to the school's bot. The rule: written by a
+ * person (not a bot, not a chat speaking for itself: an anonymous admin, a channel) in
+ * their private chat with the bot, by themselves (not forwarded: another person wrote it),
+ * and not a command (`/start ref_...` talks to the bot, it notes nothing). Anything else is
+ * kept as `telegram.update`, counted by nobody.
+ */
+export function isOwnNote(m: TelegramMessage): m is TelegramMessage & { from: NonNullable<TelegramMessage['from']>; text: string } {
+  if (!m.text || !m.from || m.from.is_bot) return false;
+  if (m.from.id === TELEGRAM_SERVICE_USERS.channelForwarder || m.from.id === TELEGRAM_SERVICE_USERS.anonymousAdmin) return false;
+  if (m.chat.type !== 'private' || m.chat.id !== m.from.id || m.sender_chat) return false;
+  if (m.is_automatic_forward || m.forward_origin !== undefined || m.forward_from !== undefined || m.forward_from_chat !== undefined
+    || m.forward_sender_name !== undefined || m.forward_date !== undefined) return false;
+  const command = m.entities?.some((e) => e.type === 'bot_command' && e.offset === 0) || /^\/[A-Za-z0-9_]+(@\w+)?(\s|$)/.test(m.text);
+  return !command;
 }

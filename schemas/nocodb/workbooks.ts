@@ -35,7 +35,8 @@ export const answers = defineTable({
     Dispute: col.longText('The student\'s objection to the verdict, from their workbook page; staff answer it in the reviewers\' queue'),
     DisputedAt: col.dateTime(),
   },
-  hooks: ['insert', 'update'],
+  // delete: a deleted answer's points are taken back (points), also when the webhook is lost (hooks/nocodb-sweep.ts sweepDeletions).
+  hooks: ['insert', 'update', 'delete'],
 });
 
 export const workbookTables = [exercises, workbooks, answers];

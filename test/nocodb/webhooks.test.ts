@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createNocoApi, nocoRows, type NocoApi, type NocoRows } from '../../nocodb/client.ts';
 import { provisionBase } from '../../nocodb/provision.ts';
-import { sweepTable } from '../../hooks/nocodb-sweep.ts';
+import { sweepDeletions, sweepTable } from '../../hooks/nocodb-sweep.ts';
 import { NOCODB_SECRET_HEADER } from '../../hooks/nocodb.ts';
 import { schoolTables, type DefinedTable } from '../../schemas/nocodb/index.ts';
 import type { TableIds } from '../../nocodb/client.ts';
@@ -82,5 +82,25 @@ describe('NocoDB changes reach the inbox', function () {
     } finally {
       for (const h of hooks) await api.dbTableWebhook.update(h.id as string, { ...h, active: true } as never);
     }
+  });
+
+  it('brings a deletion whose webhook was lost to the inbox through the deletion sweep, with the row as last seen, once', async () => {
+    const [row] = await rows.insert('answers', [{ Answer: 'Удалю потом', Status: 'submitted', StudentIdentity: 'student-9' }]);
+    const [kept] = await rows.insert('answers', [{ Answer: 'Останется', Status: 'draft', StudentIdentity: 'student-9' }]);
+    await waitFor('the insert events', async () => (await inboxFor(row!.Id)).length === 1 && (await inboxFor(kept!.Id)).length === 1, 5_000);
+    await api.dbDataTableRow.delete(ids.tables.get('answers')!, [{ Id: row!.Id }] as never);
+    await waitFor('the delete webhook', async () => (await inboxFor(row!.Id)).some((e) => e.topic === 'nocodb.answers.delete'), 5_000);
+    // Lose it, as NocoDB's at-most-once webhooks may.
+    await db.pool.query(`delete from inbox_job where event_id in (select id from inbox_event where topic = 'nocodb.answers.delete' and payload->'row'->>'Id' = $1)`, [String(row!.Id)]);
+    await db.pool.query(`delete from inbox_event where topic = 'nocodb.answers.delete' and payload->'row'->>'Id' = $1`, [String(row!.Id)]);
+
+    const deps = { api, ids, db: db.pool, inbox: platform.inbox, log: testLog };
+    expect(await sweepDeletions(deps, answers)).to.equal(1);
+    const events = await inboxFor(row!.Id);
+    const swept = events.find((e) => e.topic === 'nocodb.answers.delete')!;
+    expect(swept.payload.via).to.equal('sweep');
+    expect(swept.payload.row, 'the row as last seen: whose answer it was').to.include({ StudentIdentity: 'student-9', Answer: 'Удалю потом' });
+    expect(await sweepDeletions(deps, answers), 'once').to.equal(0);
+    expect((await inboxFor(kept!.Id)).map((e) => e.topic), 'a row still there is left alone').to.deep.equal(['nocodb.answers.insert']);
   });
 });

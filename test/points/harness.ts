@@ -12,6 +12,9 @@ import { kratosWithHook, type KratosWithHook } from '../support/kratos-hook.ts';
 import { registerThroughStandin } from '../e2e/register.ts';
 import type { NewInboxEvent } from '../../kernel/inbox.ts';
 import { topicRegistry } from '../../schemas/topics.ts';
+import { hooksRouter } from '../../hooks/index.ts';
+import { schoolTables } from '../../schemas/nocodb/index.ts';
+import { testSecrets } from '../support/platform.ts';
 
 const topics = topicRegistry();
 
@@ -53,6 +56,16 @@ export interface PointsHarness {
    * and the pages at the root (`origin`), as service/platform.ts mounts them.
    */
   http(): Promise<{ url: string; origin: string; close(): Promise<void>; guarded: string[] }>;
+  /**
+   * The service's real webhook receivers (hooks/), with the test secrets, into this harness's
+   * inbox: `post` sends a delivery as its sender does; `drain` lets points handle what they
+   * accepted. NocoDB table ids map to tables by `tableById`.
+   */
+  receivers(tableById?: (id: string) => import('../../schemas/nocodb/index.ts').DefinedTable | undefined): Promise<{
+    post(path: string, headers: Record<string, string>, body: string): Promise<{ status: number; json: any }>;
+    drain(): Promise<BatchResult>;
+    close(): Promise<void>;
+  }>;
 }
 
 /** A NocoDB row change as hooks/nocodb.ts stores it: the operation and the route it came by, beside the row. */
@@ -106,6 +119,9 @@ export async function pointsHarness(label: string, opts: { defaultTimeZone?: str
     await acceptEvents(db.pool, routing, deliveries.map((d) => ({
       source: d.topic.split('.')[0]!, deliveryId: d.deliveryId ?? `d-${++sequence}-${randomUUID()}`, topic: d.topic, payload: asStored(d),
     })));
+    return drain();
+  };
+  const drain = async (): Promise<BatchResult> => {
     const { rows } = await db.pool.query<{ id: string }>(`select event_id::text as id from inbox_job where consumer = 'points' and status = 'pending' order by event_id`);
     const total: BatchResult = { done: 0, failed: 0, invalid: 0 };
     for (let i = 0; i < rows.length; i += 1000) {
@@ -163,6 +179,25 @@ export async function pointsHarness(label: string, opts: { defaultTimeZone?: str
       const { rows } = await db.pool.query(`select id::text, points, kind, to_char(day, 'YYYY-MM-DD') as day, note, compensates::text, role, rule_version, recompute_id::text
         from points_ledger where person_id = $1 order by id`, [personId]);
       return rows;
+    },
+    async receivers(tableById = (id: string) => schoolTables.find((t) => t.key === id)) {
+      const app = express();
+      app.use('/hooks', hooksRouter({ inbox: { accept: (events) => acceptEvents(db.pool, routing, events) }, secrets: testSecrets, tableById }));
+      app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+        if (isAppError(err)) res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
+        else res.status(500).json({ error: { code: 'INTERNAL', message: String(err) } });
+      });
+      const server = app.listen(0, '127.0.0.1');
+      await new Promise((r) => server.once('listening', r));
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      return {
+        async post(path, headers, body) {
+          const res = await fetch(`${origin}${path}`, { method: 'POST', headers, body });
+          return { status: res.status, json: await res.json().catch(() => undefined) };
+        },
+        drain,
+        close: () => new Promise<void>((r) => server.close(() => r())),
+      };
     },
     async http() {
       const app = express();

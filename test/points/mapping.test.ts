@@ -17,6 +17,15 @@ describe('points: counting characters', () => {
   it('drops an unclosed code fence to the end and counts emoji as one', () => {
     expect(writtenCharacters('hi 👋\n```\ncode')).to.equal(4);
   });
+
+  it('counts what a reader sees as one character as one: emoji sequences, flags, skin tones, combining accents', () => {
+    // family of four (7 code points), the Russian flag (2 regional indicators), toned thumbs-up (2), й as и + U+0306 (2)
+    expect(writtenCharacters('👨‍👩‍👧‍👦')).to.equal(1);
+    expect(writtenCharacters('🇷🇺')).to.equal(1);
+    expect(writtenCharacters('👍🏽')).to.equal(1);
+    expect(writtenCharacters('и\u0306')).to.equal(1);
+    expect(writtenCharacters('Ура 👨‍👩‍👧‍👦🇷🇺')).to.equal(6);
+  });
 });
 
 describe('points: mapping inbox payloads', () => {
