@@ -139,18 +139,25 @@ describe('identity: permissions through the service API', function () {
     expect((await h.call('POST', `/workbooks/${workbook}/review`, who.mentorY!.token)).status).to.equal(204);
   });
 
-  it('makes a mentor from NocoDB by picking the person: a Mentors row with People and Groups chosen, no id pasted, takes effect at the next sweep', async () => {
+  /** One round of what the sweeper does every NOCODB_SWEEP_SECONDS: rows changed since its cursor, by UpdatedAt. */
+  const sweepRound = async () => {
+    const deps = { api: h.api, ids: h.ids, db: h.db.pool, inbox: h.platform.inbox, log: testLog };
+    for (const table of tables.filter((t) => t.hooks?.length)) await sweepTable(deps, table);
+  };
+
+  it('makes a mentor from NocoDB by picking the person in a Mentors row: no id pasted, in effect after the next sweep (a link fires no webhook, but moves the UpdatedAt the sweep reads)', async () => {
     const gil = await h.signUp('Gil');
     const person = await h.personOf(gil.id);
+    // Staff add the row first and pick the person and the groups a while later, as in the grid.
     const mentor = await insert('mentors', { Name: 'Gil', Active: true });
+    await sweepRound();
+    await new Promise((r) => setTimeout(r, 2500));
+    await sweepRound(); // the row is old news now: only the links' UpdatedAt can bring it back
     await h.rows.link('mentors', 'People', mentor, [person.Id]);
     await h.rows.link('mentors', 'Groups', mentor, [row.groupY!]);
     expect(await h.can(gil.id, 'mentors', 'Group', `group-${row.groupY}`), 'links fire no webhook').to.equal(false);
-    // What the sweeper does every NOCODB_SWEEP_SECONDS: every table with webhooks.
     const started = Date.now();
-    for (const table of tables.filter((t) => t.hooks?.length)) {
-      await sweepTable({ api: h.api, ids: h.ids, db: h.db.pool, inbox: h.platform.inbox, log: testLog }, table);
-    }
+    await sweepRound();
     await h.waitForPermission('the picked mentor', gil.id, 'review', 'Workbook', `workbook-${row.wb_studentC}`, true);
     expect(Date.now() - started, 'one sweep round, then the sync').to.be.lessThan(10_000);
     expect((await h.call('POST', `${wb('studentC')}/review`, gil.token)).status).to.equal(204);
@@ -159,10 +166,20 @@ describe('identity: permissions through the service API', function () {
     // Un-picking the person takes it back the same way.
     const column = (await h.api.dbTable.read(h.ids.tables.get('mentors')!)).columns!.find((c) => c.title === 'People')!;
     await h.api.dbDataTableRow.nestedUnlink(h.ids.tables.get('mentors')!, column.id!, String(mentor) as never, [{ Id: person.Id }] as never);
-    for (const table of tables.filter((t) => t.hooks?.length)) {
-      await sweepTable({ api: h.api, ids: h.ids, db: h.db.pool, inbox: h.platform.inbox, log: testLog }, table);
-    }
+    await sweepRound();
     await h.waitForPermission('the mentor gone', gil.id, 'review', 'Workbook', `workbook-${row.wb_studentC}`, false);
+  });
+
+  it('puts a student picked in a group\'s Members into the group after the next sweep: an mm link moves the UpdatedAt of its rows', async () => {
+    const ida = await h.signUp('Ida');
+    const person = await h.personOf(ida.id);
+    const group = await insert('groups', { Title: 'Group of Ida', Mode: 'mentor_led' });
+    await sweepRound();
+    await new Promise((r) => setTimeout(r, 2500));
+    await sweepRound(); // the group and the person are old news now
+    await h.rows.link('groups', 'Members', group, [person.Id]);
+    await sweepRound();
+    await h.waitForPermission('Ida in her group', ida.id, 'view', 'Group', `group-${group}`, true);
   });
 
   it('done when: a registered student put in a group with a mentor in NocoDB has the workbook reviewed by that mentor and nobody else', async () => {
