@@ -7,6 +7,14 @@ import type { Capability } from '../../kernel/capability.ts';
 import { crmConsumer } from './crm-consumer.ts';
 import { nocoLinks } from './nocodb-links.ts';
 import { reconcileTuples, type ReconcileReport } from './reconcile.ts';
+import { inTransaction } from '../../kernel/db.ts';
+import { notFound } from '../../kernel/errors.ts';
+import { ROLES, type Role } from '../../ory/client.ts';
+import { personRow } from '../../schemas/events/identity.ts';
+import { syncSlices } from './keto-sync.ts';
+import { GRANTED_ROLES, type GrantedRole } from './objects.ts';
+import { revertRoleEdit } from './role-guard.ts';
+import { rolesSlice } from './slices.ts';
 import { routes } from './routes.ts';
 import { schoolState } from './school-state.ts';
 import { importStudents as runImport, type ImportReport } from './students-import.ts';
@@ -52,7 +60,7 @@ export interface IdentityCapability extends Capability {
 function wire(deps: IdentityDeps) {
   const log = deps.log.child({ capability: 'identity' });
   const links = nocoLinks(deps.noco.api, deps.noco.ids);
-  const state = schoolState({ nocodb: deps.nocodb, links, ...(deps.staffReviewGroup ? { staffReviewGroup: deps.staffReviewGroup } : {}) });
+  const state = schoolState({ nocodb: deps.nocodb, links, kratos: deps.ory.identities, ...(deps.staffReviewGroup ? { staffReviewGroup: deps.staffReviewGroup } : {}) });
   const views = nocoSharedViews(deps.noco.api, deps.noco.ids, deps.noco.publicUrl);
   return { ...deps, log, links, state, views };
 }
@@ -63,13 +71,34 @@ export function register(deps: IdentityCapabilityDeps): IdentityCapability {
   return {
     name: 'identity',
     consumers: [crmConsumer(w), ketoSyncConsumer(w), workbookLinkConsumer({ ...w, pageUrl: w.workbookPageUrl })],
-    routes: (router) => routes(router, { db: w.db, ory: w.ory, nocodb: w.nocodb, reconcile: doReconcile, workbookPageUrl: w.workbookPageUrl }),
+    routes: (router) => routes(router, { db: w.db, ory: w.ory, nocodb: w.nocodb, reconcile: doReconcile, workbookPageUrl: w.workbookPageUrl, grantRoles: (id, roles, by) => grantRoles(w, id, roles, by) }),
     async start() {
       await revokeWorkbookViews(w).catch((e) => w.log.warn({ err: (e as Error).message }, 'could not delete the old shared workbook views yet; each goes with its workbook\'s next change'));
     },
     reconcile: doReconcile,
     importStudents: (csv, opts) => runImport(w, csv, opts),
   };
+}
+
+/**
+ * An admin gives a person privileged roles: written to Kratos' metadata_admin (their other
+ * roles kept), then the person's Keto roles and their People.Roles follow at once.
+ */
+async function grantRoles(w: ReturnType<typeof wire>, identityId: string, roles: GrantedRole[], by: string): Promise<{ roles: GrantedRole[] }> {
+  const current = await w.ory.identities.get(identityId);
+  if (!current) throw notFound('IDENTITY_NOT_FOUND', 'no such identity');
+  const others = (Array.isArray((current.metadata_admin as { roles?: unknown } | null)?.roles) ? (current.metadata_admin as { roles: unknown[] }).roles : [])
+    .filter((r): r is Role => typeof r === 'string' && (ROLES as readonly string[]).includes(r) && !(GRANTED_ROLES as readonly string[]).includes(r));
+  const granted = [...new Set(roles)].sort();
+  await w.ory.identities.setRoles(identityId, [...others, ...granted]);
+  await inTransaction(w.db, (tx) => syncSlices(tx, w, [rolesSlice(identityId)]));
+  const people = await w.nocodb.list('people', { where: `(IdentityId,eq,${identityId})`, fields: 'Id,IdentityId,Roles' });
+  for (const p of people) {
+    const row = personRow.parse(p);
+    await revertRoleEdit(w, row, granted).catch(() => false);
+  }
+  w.log.info({ component: 'identity', identity: identityId, roles: granted, by }, 'privileged roles granted in Kratos');
+  return { roles: granted };
 }
 
 /** Compares NocoDB with Keto and repairs the drift (or only reports it): run it periodically. */

@@ -7,11 +7,15 @@ import { utcDay } from './desired.ts';
 import { diffTuples, isOwnedObject, MANAGED_NAMESPACES, showTuple, tupleKey } from './objects.ts';
 import type { SchoolState } from './school-state.ts';
 import { writeToKeto } from './keto-sync.ts';
+import { revertRoleEdit } from './role-guard.ts';
+import type { GrantedRole } from './objects.ts';
+import type { NocoRows } from '../../nocodb/client.ts';
 import { applyToMirror, lockTupleWrites, mirroredAll } from './tuple-mirror.ts';
 
 export interface ReconcileDeps {
   db: Pool;
-  ory: Pick<Ory, 'keto'>;
+  ory: Pick<Ory, 'keto' | 'identities'>;
+  nocodb: NocoRows;
   state: SchoolState;
   clock: () => Date;
   log: Logger;
@@ -32,6 +36,8 @@ export interface ReconcileReport {
   extra: string[];
   /** What the run changed; null for a dry run. */
   repaired: { written: number; deleted: number } | null;
+  /** People rows whose Roles named privileged roles Kratos does not give (or left out ones it does): written back. */
+  rolesWrittenBack: number;
 }
 
 const PAGE = 1000;
@@ -47,7 +53,7 @@ export async function reconcileTuples(deps: ReconcileDeps, opts: { dryRun: boole
   const startedAt = deps.clock();
   return inTransaction(deps.db, async (tx) => {
     await lockTupleWrites(tx);
-    const { tuples: desired, counts } = await deps.state.everything(utcDay(startedAt));
+    const { tuples: desired, counts, people } = await deps.state.everything(utcDay(startedAt));
     const mirror = await mirroredAll(tx);
     const mirrored = new Set(mirror.map(tupleKey));
     const inKeto = (await listKeto(deps.ory)).filter((t) => isOwnedObject(t) || mirrored.has(tupleKey(t)));
@@ -59,10 +65,17 @@ export async function reconcileTuples(deps: ReconcileDeps, opts: { dryRun: boole
       await applyToMirror(tx, diffTuples(desired, mirror));
       repaired = { written: missing.length, deleted: extra.length };
     }
+    let rolesWrittenBack = 0;
+    if (!opts.dryRun) {
+      for (const row of people.people) {
+        const known = (row.IdentityId ? people.rolesOf.get(row.IdentityId) ?? [] : []) as GrantedRole[];
+        if (await revertRoleEdit({ nocodb: deps.nocodb, ory: deps.ory, log: deps.log }, row, known)) rolesWrittenBack++;
+      }
+    }
     const report: ReconcileReport = {
       dryRun: opts.dryRun, startedAt: startedAt.toISOString(), finishedAt: deps.clock().toISOString(), nocodb: counts,
       desired: new Set(desired.map(tupleKey)).size, managedInKeto: inKeto.length,
-      missing: missing.map(showTuple).sort(), extra: extra.map(showTuple).sort(), repaired,
+      missing: missing.map(showTuple).sort(), extra: extra.map(showTuple).sort(), repaired, rolesWrittenBack,
     };
     const level = missing.length || extra.length ? 'warn' : 'info';
     deps.log[level]({ component: 'identity', dryRun: opts.dryRun, missing: missing.length, extra: extra.length }, 'permissions reconciled with NocoDB');

@@ -1,4 +1,5 @@
-import type { Request, Response, Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
+import { z as zod } from 'zod';
 import type { Pool } from 'pg';
 import type { z } from 'zod';
 import type { NocoRows } from '../../nocodb/client.ts';
@@ -8,7 +9,10 @@ import { reconcileQuery, rowIdParam } from '../../schemas/events/identity.ts';
 import { AppError, badRequest, notFound } from '../../kernel/errors.ts';
 import { crmLinkOf } from './contacts-store.ts';
 import { pickLang, text, type MessageKey } from './messages.ts';
-import { groupObject, subscriptionObject, workbookObject } from './objects.ts';
+import { GRANTED_ROLES, groupObject, subscriptionObject, workbookObject, type GrantedRole } from './objects.ts';
+
+const rolesParams = zod.object({ identityId: zod.uuid() });
+const rolesBody = zod.object({ roles: zod.array(zod.enum(GRANTED_ROLES)).max(GRANTED_ROLES.length) });
 import type { ReconcileReport } from './reconcile.ts';
 import { rolesSlice } from './slices.ts';
 import { mirroredSlice } from './tuple-mirror.ts';
@@ -20,6 +24,8 @@ export interface RoutesDeps {
   nocodb: NocoRows;
   reconcile: (opts: { dryRun: boolean }) => Promise<ReconcileReport>;
   workbookPageUrl: (workbookId: number) => string;
+  /** An admin grants privileged roles: Kratos first, then Keto and People.Roles at once. */
+  grantRoles: (identityId: string, roles: GrantedRole[], by: string) => Promise<{ roles: GrantedRole[] }>;
 }
 
 /**
@@ -35,6 +41,7 @@ export interface RoutesDeps {
  *   GET  /subscriptions/:id         Subscription#holders (the holder while it is active)
  *   GET  /contacts/:id              Contact:crm#view  (staff)
  *   POST /reconcile?dry_run=true    Report:operations#view (staff)
+ *   PUT  /people/:identityId/roles  Role:admin#members (admins): the privileged roles, in Kratos
  */
 export function routes(router: Router, deps: RoutesDeps): void {
   const session = requireSession(deps.ory);
@@ -67,6 +74,15 @@ export function routes(router: Router, deps: RoutesDeps): void {
   router.get('/groups/:id', session, may('Group', 'view', groupObject), row('groups'));
   router.get('/subscriptions/:id', session, may('Subscription', 'holders', subscriptionObject), row('subscriptions'));
   router.get('/contacts/:id', session, may('Contact', 'view', () => 'crm'), row('contacts'));
+
+  const admin = requirePermission(deps.ory, { namespace: 'Role', relation: 'members', object: () => 'admin' });
+  router.put('/people/:identityId/roles', session, admin, express.json({ limit: '4kb' }), async (req: Request, res: Response) => {
+    const params = rolesParams.safeParse(req.params);
+    if (!params.success) throw notFound('IDENTITY_NOT_FOUND', 'no such identity');
+    const body = rolesBody.safeParse(req.body);
+    if (!body.success) throw badRequest('REQUEST_INVALID', 'the body must be {"roles": [...]} of staff, admin, ambassador', issuesOf(body.error));
+    res.json(await deps.grantRoles(params.data.identityId, body.data.roles, req.identity!.id));
+  });
 
   router.post('/reconcile', session, staff, async (req: Request, res: Response) => {
     const { dry_run } = parse(reconcileQuery, req.query, 'invalidQuery', req);

@@ -7,6 +7,8 @@ import {
   type GroupState, type SchoolSnapshot, type SubscriptionState, type WorkbookState,
 } from './desired.ts';
 import type { NocoLinks } from './nocodb-links.ts';
+import type { Ory } from '../../ory/client.ts';
+import { kratosRoles } from './role-guard.ts';
 import type { Slice } from './slices.ts';
 
 /**
@@ -25,15 +27,21 @@ export interface SchoolState {
   workbooksOfPerson(personId: number): Promise<number[]>;
   workbooksOfGroup(groupId: number): Promise<number[]>;
   /** Every tuple NocoDB justifies now, for reconciliation. */
-  everything(today: string): Promise<{ tuples: RelationTuple[]; counts: Record<string, number> }>;
+  everything(today: string): Promise<{ tuples: RelationTuple[]; counts: Record<string, number>; people: PeopleRoles }>;
 }
 
 const PAGE = 1000;
+
+/** People rows as NocoDB shows their roles, and the privileged roles Kratos gives each identity. */
+export interface PeopleRoles {
+  people: { Id: number; IdentityId: string | null; Roles: string[] }[];
+  rolesOf: Map<string, string[]>;
+}
 /** Identity ids go into NocoDB where-clauses: only plain tokens (Kratos ids are UUIDs). */
 const SAFE_TOKEN = /^[A-Za-z0-9_.@-]{1,200}$/;
 
-export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks; staffReviewGroup?: string }): SchoolState {
-  const { nocodb, links } = deps;
+export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks; kratos: Pick<Ory['identities'], 'get' | 'list'>; staffReviewGroup?: string }): SchoolState {
+  const { nocodb, links, kratos } = deps;
 
   const read = async <S extends z.ZodType>(table: string, id: number, schema: S): Promise<z.infer<S> | null> => {
     try {
@@ -87,20 +95,35 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks; staffRev
     return row && { id, identity: row.IdentityId, status: row.Status, endsOn: row.EndsOn };
   }
 
+  /** Privileged roles come from Kratos' metadata_admin, never from People.Roles (role-guard.ts). */
   async function rolesOf(identity: string): Promise<string[]> {
     if (!SAFE_TOKEN.test(identity)) return [];
-    const people = await listAll('people', { where: `(IdentityId,eq,${identity})`, fields: 'Id,IdentityId,Roles' });
-    return [...new Set(people.flatMap((p) => personRow.parse(p).Roles))];
+    return kratosRoles((await kratos.get(identity))?.metadata_admin);
   }
 
-  async function readEverything(): Promise<{ state: SchoolSnapshot; counts: Record<string, number> }> {
-    const [people, groups, mentors, workbooks, subscriptions, guides] = await Promise.all([
+  async function kratosRolesOfAll(): Promise<Map<string, string[]>> {
+    const roles = new Map<string, string[]>();
+    let pageToken: string | undefined;
+    do {
+      const page = await kratos.list({ pageSize: 500, ...(pageToken ? { pageToken } : {}) });
+      for (const i of page.identities) {
+        const r = kratosRoles(i.metadata_admin);
+        if (r.length) roles.set(i.id, r);
+      }
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return roles;
+  }
+
+  async function readEverything(): Promise<{ state: SchoolSnapshot; counts: Record<string, number>; rows: PeopleRoles }> {
+    const [people, groups, mentors, workbooks, subscriptions, guides, roleOf] = await Promise.all([
       listAll('people', { fields: 'Id,IdentityId,Roles' }).then((rows) => rows.map((r) => personRow.parse(r))),
       listAll('groups', { fields: 'Id' }).then((rows) => rows.map((r) => groupRow.parse(r))),
       listAll('mentors').then((rows) => rows.map((r) => mentorRow.parse(r))),
       listAll('workbooks').then((rows) => rows.map((r) => workbookRow.parse(r))),
       listAll('subscriptions', { fields: 'Id,IdentityId,Status,EndsOn' }).then((rows) => rows.map((r) => subscriptionRow.parse(r))),
       listAll('guides', { fields: 'Id,Slug' }).then((rows) => rows.map((r) => guideRow.parse(r))),
+      kratosRolesOfAll(),
     ]);
     const slugOf = new Map(guides.map((g) => [g.Id, g.Slug]));
     const identityOf = new Map(people.map((p) => [p.Id, p.IdentityId]));
@@ -122,8 +145,10 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks; staffRev
         groups: groupStates,
         workbooks: workbooks.map((w) => ({ id: w.Id, owner: w.StudentIdentity ?? (w.people_id ? identityOf.get(w.people_id) ?? null : null), groupId: w.groups_id, guideSlug: w.guides_id ? slugOf.get(w.guides_id) ?? null : null })),
         subscriptions: subscriptions.map((x) => ({ id: x.Id, identity: x.IdentityId, status: x.Status, endsOn: x.EndsOn })),
-        people: people.filter((p) => p.IdentityId).map((p) => ({ identity: p.IdentityId!, roles: p.Roles })),
+        people: [...new Set([...people.map((p) => p.IdentityId).filter((id): id is string => !!id), ...roleOf.keys()])]
+          .map((identity) => ({ identity, roles: roleOf.get(identity) ?? [] })),
       },
+      rows: { people: people.map((p) => ({ Id: p.Id, IdentityId: p.IdentityId, Roles: p.Roles })), rolesOf: roleOf },
       counts: { people: people.length, groups: groups.length, mentors: mentors.length, workbooks: workbooks.length, subscriptions: subscriptions.length },
     };
   }
@@ -160,7 +185,7 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks; staffRev
 
     async everything(today) {
       const snapshot = await readEverything();
-      return { tuples: allTuples(snapshot.state, today, deps.staffReviewGroup), counts: snapshot.counts };
+      return { tuples: allTuples(snapshot.state, today, deps.staffReviewGroup), counts: snapshot.counts, people: snapshot.rows };
     },
   };
 }

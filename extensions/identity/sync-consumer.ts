@@ -7,6 +7,8 @@ import type { SchoolState } from './school-state.ts';
 import { objectSlice, rolesSlice, rowIdOf, type Slice } from './slices.ts';
 import { lockTupleWrites, mirroredObjectsOf } from './tuple-mirror.ts';
 import { InvalidPayload } from '../../kernel/errors.ts';
+import { personRow } from '../../schemas/events/identity.ts';
+import { revertRoleEdit, type RoleGuardDeps } from './role-guard.ts';
 import { issuesOf } from '../../kernel/validation.ts';
 
 /** The NocoDB tables whose changes move permissions. */
@@ -18,7 +20,7 @@ const TOPICS = SYNC_TABLES.flatMap((t) => (['insert', 'update', 'delete'] as con
  * is recomputed from NocoDB's current state. The payload only says which row changed: a
  * webhook and a sweep of the same change, or two webhooks in the wrong order, end the same.
  */
-export function ketoSyncConsumer(deps: SyncDeps): Consumer {
+export function ketoSyncConsumer(deps: SyncDeps & RoleGuardDeps): Consumer {
   return {
     name: 'identity-keto',
     topics: TOPICS,
@@ -27,6 +29,10 @@ export function ketoSyncConsumer(deps: SyncDeps): Consumer {
       if (!parsed.success) throw new InvalidPayload(issuesOf(parsed.error), 'NocoDB row event is not valid');
       await lockTupleWrites(tx);
       await syncSlices(tx, deps, await slicesFor(tx, deps.state, parsed.data));
+      if (parsed.data.table === 'people' && parsed.data.operation !== 'delete') {
+        const row = personRow.safeParse(parsed.data.row);
+        if (row.success) await revertRoleEdit(deps, { ...row.data, by: parsed.data.row.nc_updated_by ?? parsed.data.row.UpdatedBy });
+      }
     },
   };
 }

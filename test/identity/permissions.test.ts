@@ -25,7 +25,8 @@ describe('identity: permissions through the service API', function () {
     }
     const person: Record<string, number> = {};
     for (const [name, p] of Object.entries(who)) person[name] = (await h.personOf(p.id)).Id;
-    await h.rows.update('people', [{ Id: person.staff!, Roles: 'staff' }]);
+    // Staff are made by an admin in Kratos (Ory's console or admin API), never in NocoDB.
+    await h.standin.ory.identities.setRoles(who.staff!.id, ['staff']);
 
     row.groupX = await insert('groups', { Title: 'Group X', Mode: 'mentor_led' });
     row.groupY = await insert('groups', { Title: 'Group Y', Mode: 'mentor_led' });
@@ -180,6 +181,38 @@ describe('identity: permissions through the service API', function () {
     await h.rows.link('groups', 'Members', group, [person.Id]);
     await sweepRound();
     await h.waitForPermission('Ida in her group', ida.id, 'view', 'Group', `group-${group}`, true);
+  });
+
+  it('does not make anyone staff or admin for an edit of People.Roles in NocoDB: the row is written back to what Kratos says, and Keto never follows it', async () => {
+    const person = await h.personOf(who.studentA!.id);
+    await h.rows.update('people', [{ Id: person.Id, Roles: 'student,admin,staff' }]);
+    await waitFor('the row written back', async () => String((await h.rows.get('people', person.Id)).Roles ?? '') === 'student', 20_000);
+    expect(await h.can(who.studentA!.id, 'members', 'Role', 'admin'), 'never admin').to.equal(false);
+    expect(await h.can(who.studentA!.id, 'members', 'Role', 'staff'), 'never staff').to.equal(false);
+    expect((await h.call('GET', `/contacts/1`, who.studentA!.token)).status, 'no CRM').to.equal(403);
+    const report = await h.identity.reconcile({ dryRun: false });
+    expect(report.extra, 'nothing to take back either').to.deep.equal([]);
+  });
+
+  it('lets an admin grant staff through the service, in Kratos: Keto and People.Roles follow at once; a non-admin may not', async () => {
+    const admin = await h.signUp('Ada');
+    await h.standin.ory.identities.setRoles(admin.id, ['admin']);
+    await h.identity.reconcile({ dryRun: false });
+    const grant = async (token: string, roles: string[]) => {
+      const res = await fetch(`${h.platform.url}/api/identity/people/${who.outsider!.id}/roles`, {
+        method: 'PUT', headers: { 'x-session-token': token, 'content-type': 'application/json' }, body: JSON.stringify({ roles }),
+      });
+      return res.status;
+    };
+    expect(await grant(who.staff!.token, ['admin']), 'staff may not make admins').to.equal(403);
+    expect(await grant(admin.token, ['staff'])).to.equal(200);
+    expect(await h.can(who.outsider!.id, 'members', 'Role', 'staff')).to.equal(true);
+    const metadata = (await h.standin.ory.identities.get(who.outsider!.id))!.metadata_admin as { roles: string[] };
+    expect(metadata.roles).to.include('staff');
+    const person = await h.personOf(who.outsider!.id);
+    expect(String((await h.rows.get('people', person.Id)).Roles ?? '')).to.include('staff');
+    expect(await grant(admin.token, [])).to.equal(200);
+    expect(await h.can(who.outsider!.id, 'members', 'Role', 'staff'), 'taken back').to.equal(false);
   });
 
   it('done when: a registered student put in a group with a mentor in NocoDB has the workbook reviewed by that mentor and nobody else', async () => {
