@@ -2,8 +2,18 @@ import pg from 'pg';
 
 // bigint (int8) and numeric come back as strings by default; our money and counters fit
 // in a JS number only when we say so, so keep strings and convert where the meaning is known.
-export function createPool(url: string, max = 20): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+/**
+ * Bounded waits: a connection is given within `connectMs` or the request fails (503 where
+ * the caller maps it), a statement runs at most `statementMs`, and a transaction left idle
+ * (a caller waiting on something outside) is ended by PostgreSQL after `idleInTxMs`.
+ */
+export function createPool(url: string, max = 20, limits: { connectMs?: number; statementMs?: number; idleInTxMs?: number } = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url, max, idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: limits.connectMs ?? 10_000,
+    statement_timeout: limits.statementMs ?? 120_000,
+    idle_in_transaction_session_timeout: limits.idleInTxMs ?? 600_000,
+  });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', () => {});
   return pool;

@@ -24,12 +24,24 @@ export function oryConfigFrom(config: Config): OryConfig | undefined {
   return undefined;
 }
 
+/**
+ * The stand-in keeps identities and permissions in a file with no real security: in
+ * production (NODE_ENV=production) an incomplete Ory configuration is an error, never a
+ * silent stand-in.
+ */
+export function refuseStandinInProduction(config: Config, nodeEnv: string | undefined): void {
+  if (nodeEnv !== 'production') return;
+  const given = ['ORY_SDK_URL', 'ORY_API_KEY', 'KRATOS_PUBLIC_URL', 'KRATOS_ADMIN_URL', 'KETO_READ_URL', 'KETO_WRITE_URL'].filter((k) => (config as unknown as Record<string, unknown>)[k]);
+  throw new Error(`NODE_ENV=production needs Ory: set ORY_SDK_URL and ORY_API_KEY (Ory Network), or KRATOS_PUBLIC_URL, KRATOS_ADMIN_URL, KETO_READ_URL and KETO_WRITE_URL (self-hosted)${given.length ? `; given only ${given.join(', ')}` : ''}. The local Ory stand-in is for development and tests.`);
+}
+
 export async function startOry(opts: { config: Config; log: Logger; serviceUrl: string; kratosHookKey: string }): Promise<OryHandle> {
   const external = oryConfigFrom(opts.config);
   if (external) {
     const describe = external.mode === 'network' ? `Ory Network ${external.sdkUrl}` : `Kratos ${external.kratosPublicUrl}, Keto ${external.ketoReadUrl}`;
     return { ory: createOry(external), embedded: false, describe, stop: async () => {} };
   }
+  refuseStandinInProduction(opts.config, process.env.NODE_ENV);
   const port = opts.config.ORY_STANDIN_PORT;
   const hook = (flow: string) => ({ url: `${opts.serviceUrl}/hooks/kratos/${flow}`, apiKey: opts.kratosHookKey });
   const app = createOryStandin({

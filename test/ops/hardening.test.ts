@@ -1,0 +1,61 @@
+/**
+ * Issue 12's bounds and defaults, each as it would bite: the stand-in in production, a
+ * secret in a log line, a runaway statement, secrets or root in the image.
+ */
+import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { expect } from 'chai';
+import { createPool } from '../../kernel/db.ts';
+import { loadConfig } from '../../service/config.ts';
+import { createLogger } from '../../service/log.ts';
+import { refuseStandinInProduction } from '../../service/stack/ory.ts';
+import { freshDatabase } from '../support/stack.ts';
+
+describe('hardening: defaults that refuse or bound', () => {
+  it('refuses to start the Ory stand-in when NODE_ENV=production, saying which settings are missing', () => {
+    const incomplete = loadConfig({ DATA_DIR: '.data/test/hardening', KRATOS_PUBLIC_URL: 'https://auth.school.example' });
+    expect(() => refuseStandinInProduction(incomplete, 'production')).to.throw(/ORY_SDK_URL.*KETO_WRITE_URL.*given only KRATOS_PUBLIC_URL/s);
+    expect(() => refuseStandinInProduction(incomplete, 'development')).to.not.throw();
+    expect(() => refuseStandinInProduction(incomplete, undefined)).to.not.throw();
+  });
+
+  it('keeps credentials out of log lines', () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+    const log = createLogger('info', 'test', sink);
+    log.info({
+      req: { headers: { authorization: 'Bearer ory_st_secret', cookie: 'ory_kratos_session=abc', 'x-session-token': 'ory_st_2', 'x-hook-key': 'k3y', 'user-agent': 'curl' } },
+      password: 'hunter2', identity: { token: 'tok-secret-9' },
+    }, 'a request');
+    const line = lines.join('');
+    for (const secret of ['ory_st_secret', 'abc', 'ory_st_2', 'k3y', 'hunter2', 'tok-secret-9']) expect(line, secret).to.not.include(secret);
+    expect(line).to.include('[redacted]').and.include('curl');
+  });
+
+  it('ends a runaway statement at the pool\'s statement timeout instead of holding a connection', async function () {
+    this.timeout(30_000);
+    const db = await freshDatabase('hardening');
+    const pool = createPool(db.url, 1, { statementMs: 300, connectMs: 2000 });
+    try {
+      const started = Date.now();
+      const err = await pool.query('select pg_sleep(5)').then(() => null, (e: { code?: string }) => e);
+      expect(err?.code, 'canceling statement due to statement timeout').to.equal('57014');
+      expect(Date.now() - started).to.be.lessThan(3000);
+      expect((await pool.query('select 1 as one')).rows[0].one, 'the connection is usable again').to.equal(1);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('keeps .env out of git and the image, and runs the image as a non-root user', () => {
+    const gitignore = readFileSync('.gitignore', 'utf8').split('\n');
+    const dockerignore = readFileSync('.dockerignore', 'utf8').split('\n');
+    expect(gitignore).to.include('.env');
+    expect(dockerignore).to.include('.env');
+    const dockerfile = readFileSync('Dockerfile', 'utf8');
+    const user = /^USER\s+(\S+)/m.exec(dockerfile)?.[1];
+    expect(user, 'a USER line').to.be.a('string');
+    expect(user).to.not.match(/^(root|0)$/);
+    expect(dockerfile.indexOf('USER'), 'before the command runs').to.be.lessThan(dockerfile.indexOf('CMD'));
+  });
+});
