@@ -3,8 +3,7 @@ import express, { type Router } from 'express';
 import { kratosWebhook } from '../schemas/events/kratos.ts';
 import { unauthorized } from '../kernel/errors.ts';
 import type { Inbox } from '../kernel/inbox.ts';
-import { acknowledge, header, parseOr400 } from './respond.ts';
-import { safeEqual } from './signature.ts';
+import { acknowledge, parseOr400, requireSecret } from './respond.ts';
 
 export const KRATOS_KEY_HEADER = 'X-Hook-Key';
 
@@ -15,9 +14,8 @@ export const KRATOS_KEY_HEADER = 'X-Hook-Key';
  */
 export function kratosReceiver(deps: { inbox: Inbox; key: () => string }): Router {
   const router = express.Router();
-  router.post('/:flow', express.json({ limit: '1mb' }), async (req, res) => {
-    const given = header(req, KRATOS_KEY_HEADER);
-    if (!given || !safeEqual(given, deps.key())) throw unauthorized('WEBHOOK_KEY_INVALID', `missing or wrong ${KRATOS_KEY_HEADER}`);
+  const authenticated = requireSecret(KRATOS_KEY_HEADER, deps.key, () => unauthorized('WEBHOOK_KEY_INVALID', `missing or wrong ${KRATOS_KEY_HEADER}`));
+  router.post('/:flow', authenticated, express.json({ limit: '1mb' }), async (req, res) => {
     const flow = req.params.flow;
     if (flow !== 'registration' && flow !== 'settings') {
       res.status(404).json({ error: { code: 'HOOK_UNKNOWN', message: `no Kratos hook ${flow}` } });

@@ -4,8 +4,7 @@ import { nocodbWebhook, type NocodbRowEvent } from '../schemas/events/nocodb.ts'
 import type { DefinedTable } from '../schemas/nocodb/index.ts';
 import { unauthorized } from '../kernel/errors.ts';
 import type { Inbox, NewInboxEvent } from '../kernel/inbox.ts';
-import { acknowledge, header, parseOr400 } from './respond.ts';
-import { safeEqual } from './signature.ts';
+import { acknowledge, parseOr400, requireSecret } from './respond.ts';
 
 export const NOCODB_SECRET_HEADER = 'X-School-Hook-Secret';
 
@@ -57,9 +56,8 @@ export function isTestSample(rows: Record<string, unknown>[]): boolean {
  */
 export function nocodbReceiver(deps: { inbox: Inbox; secret: () => string; tableById: (tableId: string) => DefinedTable | undefined }): Router {
   const router = express.Router();
-  router.post('/', express.json({ limit: '5mb' }), async (req, res) => {
-    const given = header(req, NOCODB_SECRET_HEADER);
-    if (!given || !safeEqual(given, deps.secret())) throw unauthorized('WEBHOOK_SECRET_INVALID', `missing or wrong ${NOCODB_SECRET_HEADER}`);
+  const authenticated = requireSecret(NOCODB_SECRET_HEADER, deps.secret, () => unauthorized('WEBHOOK_SECRET_INVALID', `missing or wrong ${NOCODB_SECRET_HEADER}`));
+  router.post('/', authenticated, express.json({ limit: '5mb' }), async (req, res) => {
     const body = parseOr400(nocodbWebhook, req.body, 'NocoDB webhook');
     if (isTestSample(body.data.rows)) {
       res.status(200).json({ accepted: 0, duplicates: 0, ignored: 'the sample of NocoDB\'s "Test webhook" button: nothing stored' });

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { AcceptResult } from '../kernel/inbox.ts';
+import { safeEqual } from './signature.ts';
 
 /** The one validation of a request (kernel/validation.ts): a 400 naming the fields. */
 export { parseOr400 } from '../kernel/validation.ts';
@@ -12,4 +13,15 @@ export function acknowledge(res: Response, result: AcceptResult): void {
 export function header(req: Request, name: string): string | undefined {
   const v = req.headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * A receiver's shared secret in a header, checked before the body is read: a caller without
+ * it costs no parsing of a large body.
+ */
+export function requireSecret(name: string, secret: () => string, fail: () => Error): import('express').RequestHandler {
+  return (req, _res, next) => {
+    const given = header(req, name);
+    next(!given || !safeEqual(given, secret()) ? fail() : undefined);
+  };
 }

@@ -3,8 +3,7 @@ import express, { type Router } from 'express';
 import { isOwnNote, telegramUpdate, type TelegramNote } from '../schemas/events/telegram.ts';
 import { unauthorized } from '../kernel/errors.ts';
 import type { Inbox } from '../kernel/inbox.ts';
-import { acknowledge, header, parseOr400 } from './respond.ts';
-import { safeEqual } from './signature.ts';
+import { acknowledge, parseOr400, requireSecret } from './respond.ts';
 
 /**
  * The school bot's webhook (setWebhook with secret_token): Telegram sends the secret in
@@ -16,9 +15,8 @@ import { safeEqual } from './signature.ts';
  */
 export function telegramReceiver(deps: { inbox: Inbox; secret: () => string }): Router {
   const router = express.Router();
-  router.post('/', express.json({ limit: '1mb' }), async (req, res) => {
-    const given = header(req, 'X-Telegram-Bot-Api-Secret-Token');
-    if (!given || !safeEqual(given, deps.secret())) throw unauthorized('WEBHOOK_SECRET_INVALID', 'missing or wrong X-Telegram-Bot-Api-Secret-Token');
+  const authenticated = requireSecret('X-Telegram-Bot-Api-Secret-Token', deps.secret, () => unauthorized('WEBHOOK_SECRET_INVALID', 'missing or wrong X-Telegram-Bot-Api-Secret-Token'));
+  router.post('/', authenticated, express.json({ limit: '1mb' }), async (req, res) => {
     const update = parseOr400(telegramUpdate, req.body, 'Telegram update');
     const message = update.message ?? update.edited_message;
     if (message && isOwnNote(message)) {

@@ -9,7 +9,8 @@ import { createPool } from '../../kernel/db.ts';
 import { loadConfig } from '../../service/config.ts';
 import { createLogger } from '../../service/log.ts';
 import { refuseStandinInProduction } from '../../service/stack/ory.ts';
-import { freshDatabase } from '../support/stack.ts';
+import { freshDatabase, useRedis } from '../support/stack.ts';
+import { startTestPlatform } from '../support/platform.ts';
 
 describe('hardening: defaults that refuse or bound', () => {
   it('refuses to start the Ory stand-in when NODE_ENV=production, saying which settings are missing', () => {
@@ -57,5 +58,24 @@ describe('hardening: defaults that refuse or bound', () => {
     expect(user, 'a USER line').to.be.a('string');
     expect(user).to.not.match(/^(root|0)$/);
     expect(dockerfile.indexOf('USER'), 'before the command runs').to.be.lessThan(dockerfile.indexOf('CMD'));
+  });
+
+  it('checks a receiver\'s secret before reading its body: a stranger\'s large or broken body is a 401, not parsed', async function () {
+    this.timeout(60_000);
+    const db = await freshDatabase('hardening_hooks');
+    const platform = await startTestPlatform({ db: db.pool, redisUrl: (await useRedis()).url });
+    try {
+      const big = `{"x":"${'a'.repeat(6 * 1024 * 1024)}"}`;
+      for (const [path, header] of [['/hooks/nocodb', 'x-school-hook-secret'], ['/hooks/kratos/registration', 'x-hook-key'], ['/hooks/telegram', 'x-telegram-bot-api-secret-token']] as const) {
+        for (const body of [big, '{not json']) {
+          const res = await fetch(`${platform.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', [header]: 'wrong' }, body });
+          expect(res.status, `${path} with ${body.length} bytes`).to.equal(401);
+        }
+      }
+      const { rows } = await db.pool.query('select count(*)::int as n from inbox_event');
+      expect(rows[0].n).to.equal(0);
+    } finally {
+      await platform.close();
+    }
   });
 });
