@@ -86,7 +86,7 @@ export async function sweepDeletions(deps: { api: NocoApi; ids: TableIds; db: pg
 /** Sweeps every table with webhooks every `intervalSeconds` (kernel/loop.ts); a failing table is retried next round. */
 export function startSweeper(deps: Parameters<typeof sweepTable>[0] & { tables: DefinedTable[]; intervalSeconds: number }): Promise<Loop> {
   return startLoop({
-    name: 'nocodb.sweep', log: deps.log, intervalMs: deps.intervalSeconds * 1000, runAtStart: false,
+    name: 'nocodb.sweep', log: deps.log, intervalMs: deps.intervalSeconds * 1000, runAtStart: false, exclusive: deps.db,
     async run() {
       for (const table of deps.tables.filter((t) => t.hooks?.length)) {
         await sweepTable(deps, table).catch((e: Error) => deps.log.warn({ component: 'sweep', table: table.key, err: e.message }, 'sweep failed; will retry'));

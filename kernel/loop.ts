@@ -19,6 +19,36 @@ export interface LoopOptions {
   listen?: { db: pg.Pool; channel: string };
   /** The first round at once (default), or after the first interval. */
   runAtStart?: boolean;
+  /**
+   * Work that must run once however many instances of the service run on one PostgreSQL
+   * (the sweeps, reconciliation, forwarding to PostHog): a round runs only while this
+   * instance holds the PostgreSQL advisory lock named by the loop's name, taken for the
+   * round on a connection of its own (released when the round ends, or when the process
+   * dies: PostgreSQL ends the session). Another instance skips that round.
+   */
+  exclusive?: pg.Pool;
+}
+
+/** Runs `work` while holding the session advisory lock `name`; null when another session holds it. */
+export async function withExclusiveLock<T>(db: pg.Pool, name: string, work: () => Promise<T>): Promise<T | null> {
+  const client = await db.connect();
+  // The lock's connection may die while the round runs (PostgreSQL restarted): that must
+  // not crash the process; the lock is gone with it, and the connection is thrown away.
+  let lost: Error | undefined;
+  const onError = (e: Error) => { lost = e; };
+  client.on('error', onError);
+  try {
+    const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [`loop:${name}`]);
+    if (!rows[0]?.ok) return null;
+    try {
+      return await work();
+    } finally {
+      await client.query('select pg_advisory_unlock(hashtext($1))', [`loop:${name}`]).catch((e: Error) => { lost ??= e; });
+    }
+  } finally {
+    client.off('error', onError);
+    client.release(lost);
+  }
 }
 
 export interface Loop {
@@ -46,8 +76,15 @@ export async function startLoop(opts: LoopOptions): Promise<Loop> {
       again = true;
       return;
     }
+    const run = opts.exclusive
+      ? async () => {
+        const r = await withExclusiveLock(opts.exclusive!, name, opts.run);
+        if (r === null) log.debug({ loop: name }, 'another instance runs this round');
+        return r ?? undefined;
+      }
+      : opts.run;
     running = Promise.resolve()
-      .then(opts.run)
+      .then(run)
       .then((more) => { if (more === true) again = true; })
       .catch((e: unknown) => log.error({ loop: name, err: e instanceof Error ? e.message : String(e) }, 'background round failed; trying again later'))
       .finally(() => {

@@ -199,7 +199,7 @@ async function main() {
   // reconciliation repairs Keto from NocoDB at start and then periodically.
   // The identity capability logs each run's report itself.
   const reconciliation = await startLoop({
-    name: 'identity.reconcile', log, intervalMs: config.RECONCILE_MINUTES * 60_000,
+    name: 'identity.reconcile', log, intervalMs: config.RECONCILE_MINUTES * 60_000, exclusive: db,
     run: async () => { await loaded.identity.reconcile({ dryRun: false }); },
   });
   stoppers.push({ name: 'reconciliation', stop: reconciliation.stop });
@@ -208,7 +208,7 @@ async function main() {
   stoppers.push({ name: 'nocodb sweep', stop: sweeper.stop });
   // Deletions cannot be swept by time: compared with what NocoDB holds, with reconciliation's rhythm.
   const deletions = await startLoop({
-    name: 'nocodb.deletions', log, intervalMs: config.RECONCILE_MINUTES * 60_000,
+    name: 'nocodb.deletions', log, intervalMs: config.RECONCILE_MINUTES * 60_000, exclusive: db,
     run: async () => {
       for (const table of schoolTables.filter((t) => t.hooks?.includes('delete'))) {
         await sweepDeletions({ api, ids, db, inbox: platform.inbox, log }, table).catch((e: Error) => log.warn({ component: 'sweep', table: table.key, err: e.message }, 'deletion sweep failed; will retry'));

@@ -88,7 +88,7 @@ export async function forwardOnce(deps: ForwarderDeps): Promise<number> {
  */
 export async function startForwarder(deps: ForwarderDeps & { intervalMs: number }): Promise<Pick<Loop, 'stop'>> {
   const loop = await startLoop({
-    name: 'points.analytics', log: deps.log, intervalMs: deps.intervalMs, runAtStart: false,
+    name: 'points.analytics', log: deps.log, intervalMs: deps.intervalMs, runAtStart: false, exclusive: deps.db,
     run: async () => (await forwardOnce(deps)) === (deps.batchSize ?? 500),
   });
   return {

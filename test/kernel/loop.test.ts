@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { retryPlan, startLoop } from '../../kernel/loop.ts';
+import { retryPlan, startLoop, withExclusiveLock } from '../../kernel/loop.ts';
+import { createPool } from '../../kernel/db.ts';
 import { freshDatabase, testLog } from '../support/stack.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -52,5 +53,36 @@ describe('kernel: background loops', function () {
     const now = new Date('2026-01-01T00:00:00Z');
     const at = (n: number) => { const p = retryPlan(n, { maxAttempts: 4, backoffMs: 1000, now }); return p.dead ? 'dead' : p.at.getTime() - now.getTime(); };
     expect([1, 2, 3, 4].map(at)).to.deep.equal([1000, 2000, 4000, 'dead']);
+  });
+
+  it('runs an exclusive loop\'s rounds in one instance at a time on one PostgreSQL, and another instance takes over when the holder\'s session ends', async () => {
+    const db = await freshDatabase('loop_exclusive');
+    const instances = [createPool(db.url, 3), createPool(db.url, 3)];
+    const rounds: { who: number; start: number; end: number }[] = [];
+    const loops = await Promise.all(instances.map((pool, who) => startLoop({
+      name: 'nocodb.sweep.test', log: testLog, intervalMs: 30, exclusive: pool,
+      run: async () => {
+        const start = Date.now();
+        await sleep(120);
+        rounds.push({ who, start, end: Date.now() });
+      },
+    })));
+    await sleep(1500);
+    await Promise.all(loops.map((l) => l.stop()));
+    expect(rounds.length).to.be.greaterThan(4);
+    const sorted = [...rounds].sort((a, b) => a.start - b.start);
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.start, 'no two rounds at once across instances').to.be.at.least(sorted[i - 1]!.end);
+
+    // The holder's session ends (its process killed): PostgreSQL frees the lock, the other gets it.
+    let held = false;
+    const holding = withExclusiveLock(instances[0]!, 'reconcile.test', async () => {
+      held = true;
+      await db.pool.query(`select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and pid <> pg_backend_pid()`);
+      await sleep(200);
+    }).catch(() => 'ended');
+    while (!held) await sleep(10);
+    await holding;
+    expect(await withExclusiveLock(instances[1]!, 'reconcile.test', async () => 'ran'), 'taken over').to.equal('ran');
+    await Promise.all(instances.map((p) => p.end()));
   });
 });
