@@ -38,10 +38,14 @@ export function metricsHandler(metrics: Metrics): RequestHandler {
   };
 }
 
-/** Counts and times every /hooks request, by receiver (/hooks/<source>). */
+/** The receivers a /hooks label may name; any other path is counted as `/hooks/other`, so a caller cannot make series. */
+export const HOOK_ROUTES = ['nocodb', 'kratos', 'discourse', 'collector', 'telegram'] as const;
+
+/** Counts and times every /hooks request, by receiver (/hooks/<source>), from a fixed set of labels. */
 export function hookMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
-    const route = `${req.baseUrl}/${req.path.split('/')[1] ?? ''}`;
+    const first = req.path.split('/')[1] ?? '';
+    const route = `${req.baseUrl}/${(HOOK_ROUTES as readonly string[]).includes(first) ? first : 'other'}`;
     const end = metrics.ackSeconds.startTimer({ route });
     res.on('finish', () => {
       metrics.deliveries.inc({ route, status: String(res.statusCode) });

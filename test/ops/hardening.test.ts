@@ -60,7 +60,7 @@ describe('hardening: defaults that refuse or bound', () => {
     expect(dockerfile.indexOf('USER'), 'before the command runs').to.be.lessThan(dockerfile.indexOf('CMD'));
   });
 
-  it('checks a receiver\'s secret before reading its body: a stranger\'s large or broken body is a 401, not parsed', async function () {
+  it('checks a receiver\'s secret before reading its body: a stranger\'s large or broken body is a 401, not parsed; metric labels are a fixed set', async function () {
     this.timeout(60_000);
     const db = await freshDatabase('hardening_hooks');
     const platform = await startTestPlatform({ db: db.pool, redisUrl: (await useRedis()).url });
@@ -74,6 +74,11 @@ describe('hardening: defaults that refuse or bound', () => {
       }
       const { rows } = await db.pool.query('select count(*)::int as n from inbox_event');
       expect(rows[0].n).to.equal(0);
+      // Paths nobody routes make no metric series of their own.
+      for (let i = 0; i < 20; i++) await fetch(`${platform.url}/hooks/random-${i}-${Math.random()}`, { method: 'POST' });
+      const metrics = await (await fetch(`${platform.url}/metrics`)).text();
+      const routes = new Set([...metrics.matchAll(/route="([^"]+)"/g)].map((m) => m[1]));
+      expect([...routes].sort()).to.deep.equal(['/hooks/kratos', '/hooks/nocodb', '/hooks/other', '/hooks/telegram']);
     } finally {
       await platform.close();
     }
