@@ -17,6 +17,7 @@ import { replayDeadJobs, replayRequest } from './inbox/replay.ts';
 import { parseOr400 } from '../kernel/validation.ts';
 import { errorHandler } from './http/errors-middleware.ts';
 import { healthHandler, type HealthCheck } from './http/health.ts';
+import { crossSiteGuard } from './http/cross-site.ts';
 import { createMetrics, hookMetrics, metricsHandler } from './http/metrics.ts';
 import { routeTable, type RouteEntry } from './http/route-table.ts';
 
@@ -37,6 +38,8 @@ export interface PlatformOptions {
   runWorkers?: boolean;
   /** The topic table (schemas/topics.ts by default). */
   topics?: TopicRegistry;
+  /** PUBLIC_URL: the one origin cookie-authenticated changes may come from (crossSiteGuard). */
+  publicUrl?: string;
 }
 
 export interface Platform {
@@ -83,6 +86,7 @@ export function createPlatform(opts: PlatformOptions): Platform {
   app.get('/health', healthHandler(opts.health));
   app.get('/metrics', metricsHandler(metrics));
   app.use('/hooks', hookMetrics(metrics), hooksRouter({ inbox, secrets: opts.secrets, tableById: opts.tableById }));
+  app.use(crossSiteGuard(opts.publicUrl));
   for (const capability of opts.capabilities) {
     if (!capability.routes) continue;
     const router = express.Router();

@@ -83,4 +83,24 @@ describe('hardening: defaults that refuse or bound', () => {
       await platform.close();
     }
   });
+
+  it('refuses a change that a cookie alone authenticates when it comes from another site, before any route sees it', async function () {
+    this.timeout(60_000);
+    const db = await freshDatabase('hardening_csrf');
+    let changes = 0;
+    const capability = { name: 'probe', routes: (r: import('express').Router) => { r.post('/change', (_req, res) => { changes++; res.json({ ok: true }); }); } };
+    const platform = await startTestPlatform({ db: db.pool, redisUrl: (await useRedis()).url, capabilities: [capability] });
+    try {
+      const post = (headers: Record<string, string>) => fetch(`${platform.url}/api/probe/change`, { method: 'POST', headers: { 'content-type': 'text/plain', ...headers }, body: '' });
+      const own = new URL(platform.url).origin;
+      expect((await post({ cookie: 'ory_kratos_session=s', origin: 'https://evil.example' })).status, 'another site, with the cookie').to.equal(403);
+      expect((await post({ cookie: 'ory_kratos_session=s', referer: 'https://evil.example/page' })).status, 'another site by Referer').to.equal(403);
+      expect(changes).to.equal(0);
+      expect((await post({ cookie: 'ory_kratos_session=s', origin: own })).status, 'our own page').to.equal(200);
+      expect((await post({ 'x-session-token': 'ory_st_x', origin: 'https://evil.example' })).status, 'a token, which another site cannot send').to.equal(200);
+      expect((await fetch(`${platform.url}/api/probe/change`, { headers: { cookie: 'ory_kratos_session=s', origin: 'https://evil.example' } })).status, 'reads are not changes').to.equal(404);
+    } finally {
+      await platform.close();
+    }
+  });
 });
