@@ -24,8 +24,8 @@ export interface DayActivity extends KindTotals {
 
 export async function activityByDay(db: Pool, personId: string, from: string, to: string): Promise<DayActivity[]> {
   const { rows } = await db.query<{ day: string; role: string; kind: string } & KindTotals>(`
-    select to_char(day, 'YYYY-MM-DD') as day, role, kind, sum(actions)::int as actions, sum(characters)::int as characters,
-      sum(seconds)::int as seconds, sum(points)::int as points
+    select to_char(day, 'YYYY-MM-DD') as day, role, kind, sum(actions)::float8 as actions, sum(characters)::float8 as characters,
+      sum(seconds)::float8 as seconds, sum(points)::float8 as points
     from points_ledger where person_id = $1 and day between $2::date and $3::date
     group by day, role, kind order by day, role, kind`, [personId, from, to]);
   const days = new Map<string, DayActivity>();
@@ -61,8 +61,8 @@ export interface YearCalendar {
  */
 export async function yearCalendar(db: Pool, personId: string, year: number, timeZone: string, now: Date): Promise<YearCalendar> {
   const { rows } = await db.query<{ day: string; points: number; actions: number; own_points: number }>(`
-    select to_char(day, 'YYYY-MM-DD') as day, sum(points)::int as points, sum(actions) filter (where role = 'own')::int as actions,
-      coalesce(sum(points) filter (where role = 'own'), 0)::int as own_points
+    select to_char(day, 'YYYY-MM-DD') as day, sum(points)::float8 as points, sum(actions) filter (where role = 'own')::float8 as actions,
+      coalesce(sum(points) filter (where role = 'own'), 0)::float8 as own_points
     from points_ledger where person_id = $1 group by day order by day`, [personId]);
   const today = localDay(now, timeZone);
   const inYear = rows.filter((r) => r.day.startsWith(`${year}-`) && (r.points !== 0 || (r.actions ?? 0) !== 0));
@@ -76,7 +76,7 @@ export async function yearCalendar(db: Pool, personId: string, year: number, tim
 
 export async function balanceOf(db: Pool, personId: string): Promise<{ points: number; characters: number; seconds: number }> {
   const { rows } = await db.query<{ points: number; characters: number; seconds: number }>(`
-    select coalesce(sum(points), 0)::int as points, coalesce(sum(characters), 0)::int as characters, coalesce(sum(seconds), 0)::int as seconds
+    select coalesce(sum(points), 0)::float8 as points, coalesce(sum(characters), 0)::float8 as characters, coalesce(sum(seconds), 0)::float8 as seconds
     from points_ledger where person_id = $1`, [personId]);
   return rows[0]!;
 }

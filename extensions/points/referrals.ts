@@ -52,7 +52,7 @@ export interface Referred {
 export async function referralsOf(db: Pool | PoolClient, ambassadorId: string): Promise<Referred[]> {
   const { rows } = await db.query<{ person_id: string; display_name: string | null; linked_at: Date; points: number }>(`
     select r.person_id, p.display_name, r.linked_at,
-      coalesce((select sum(l.points) from points_ledger l where l.person_id = r.ambassador_id and l.role = 'ambassador' and l.from_person_id = r.person_id), 0)::int as points
+      coalesce((select sum(l.points) from points_ledger l where l.person_id = r.ambassador_id and l.role = 'ambassador' and l.from_person_id = r.person_id), 0)::float8 as points
     from points_referral r left join points_person p on p.person_id = r.person_id
     where r.ambassador_id = $1 order by r.linked_at, r.person_id`, [ambassadorId]);
   return rows.map((r) => ({ personId: r.person_id, displayName: r.display_name, linkedAt: r.linked_at, points: r.points }));

@@ -93,7 +93,7 @@ function csvField(value: string | number): string {
 /** Reads a statement: the period's bounds are local midnights in the person's zone. */
 export async function loadStatement(db: Pool, personId: string, from: string, to: string, timeZone: string): Promise<Statement> {
   const bounds = [personId, from, addDays(to, 1), timeZone];
-  const opening = await db.query<{ opening: number }>(`select coalesce(sum(points), 0)::int as opening from points_ledger
+  const opening = await db.query<{ opening: number }>(`select coalesce(sum(points), 0)::float8 as opening from points_ledger
     where person_id = $1 and recorded_at < ($2::date)::timestamp at time zone $3`, [personId, from, timeZone]);
   const { rows } = await db.query<{
     id: string; recorded_at: Date; day: string; role: 'own' | 'ambassador'; kind: string; rule_id: number | null; rule_version: number | null;

@@ -31,7 +31,7 @@ describe('points: the NocoDB grids agree with the API', () => {
   });
 
   it('points_statement: each line carries the balance after it, ending at the balance; reversals name their line', async () => {
-    const { rows } = await h.db.pool.query(`select line_id::int, points, balance, reverses_line::int, event_key, display_name from points_statement where person_id = $1 order by booked_at, line_id`, [ann]);
+    const { rows } = await h.db.pool.query(`select line_id::int, points, balance::float8 as balance, reverses_line::int, event_key, display_name from points_statement where person_id = $1 order by booked_at, line_id`, [ann]);
     const { points } = await balanceOf(h.db.pool, ann);
     expect(points).to.equal(15);
     let running = 0;
@@ -61,7 +61,7 @@ describe('points: the NocoDB grids agree with the API', () => {
     expect(days).to.deep.equal([{ points: 15, actions: 5 }]);
     await recordSchoolZone(h.db.pool, zone);
     const api = async (period: 'week' | 'month') => (await rating(h.db.pool, { period, by: 'points', now: h.clock.now, timeZone: zone, limit: 10 })).rows[0]?.value ?? 0;
-    const { rows: totals } = await h.db.pool.query(`select rank, points, points_this_week, points_this_month from points_totals where person_id = $1`, [ann]);
+    const { rows: totals } = await h.db.pool.query(`select rank, points::float8 as points, points_this_week::float8 as points_this_week, points_this_month::float8 as points_this_month from points_totals where person_id = $1`, [ann]);
     expect(totals).to.deep.equal([{ rank: 1, points: 15, points_this_week: await api('week'), points_this_month: await api('month') }]);
     // Independently of the API: the events were on today, the two days before and five days ago, 3 points each (two today).
     const today = localDay(h.clock.now, zone);
@@ -75,10 +75,25 @@ describe('points: the NocoDB grids agree with the API', () => {
     // As identity records NocoDB's Groups.Members link of group 7 (end to end: test/e2e/demo.test.ts).
     await h.db.pool.query(`insert into identity_keto_tuple (namespace, object, relation, subject)
       values ('Group', 'group-7', 'members', $1), ('Group', 'group-7', 'members', $2), ('Group', 'group-7', 'mentors', $3)`, [ann, bob, randomUUID()]);
-    const { rows } = await h.db.pool.query(`select group_id, rank, display_name, points from points_group_totals order by rank`);
+    const { rows } = await h.db.pool.query(`select group_id, rank, display_name, points::float8 as points from points_group_totals order by rank`);
     expect(rows).to.deep.equal([
       { group_id: 'group-7', rank: 1, display_name: 'Ann', points: 15 },
       { group_id: 'group-7', rank: 2, display_name: 'Bob', points: 3 },
     ]);
+  });
+
+  it('sums past 2^31 without failing: a person\'s total and the school\'s views keep the ledger\'s range', async () => {
+    const rich = await h.registerPerson({ name: 'Rich' });
+    // Eleven lines at the most one event can earn (about 2.1e8 points each: schemas/events/points.ts).
+    await h.db.pool.query(`insert into points_ledger (event_id, person_id, role, kind, day, points, actions, characters, seconds)
+      select 900000 + g, $1, 'own', 'club_post', '2025-03-01', 210000000, 1, 0, 0 from generate_series(1, 11) as g`, [rich]);
+    const total = 11 * 210_000_000;
+    expect(total).to.be.greaterThan(2 ** 31);
+    expect((await balanceOf(h.db.pool, rich)).points).to.equal(total);
+    const { rows } = await h.db.pool.query(`select points::float8 as points from points_totals where person_id = $1`, [rich]);
+    expect(rows[0].points).to.equal(total);
+    const { rows: statement } = await h.db.pool.query(`select max(balance)::float8 as balance from points_statement where person_id = $1`, [rich]);
+    expect(statement[0].balance).to.equal(total);
+    expect((await h.db.pool.query('select count(*)::int as n from points_days')).rows[0].n, 'the days view answers for everyone').to.be.greaterThan(0);
   });
 });
