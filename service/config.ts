@@ -28,6 +28,8 @@ const envSchema = z.object({
   NOCODB_BASE: z.string().default('School'),
   NOCODB_HOOK_SECRET: z.string().min(16).optional(),
   NOCODB_SWEEP_SECONDS: z.coerce.number().positive().default(5),
+  /** Shows /health's details and opens /metrics (Authorization: Bearer). Without it, only outside production. */
+  OPS_TOKEN: z.string().min(16).optional(),
   ORY_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
   NOCODB_PUBLIC_URL: optionalUrl,
   RECONCILE_MINUTES: z.coerce.number().positive().default(10),

@@ -169,7 +169,7 @@ async function main() {
 
   const platform = await step('starting the service (webhooks, workers, API)', async () => {
     const p = createPlatform({
-      db, redisUrl: redis.url, log, secrets, capabilities, publicUrl: serviceUrl,
+      db, redisUrl: redis.url, log, secrets, capabilities, publicUrl: serviceUrl, opsToken: config.OPS_TOKEN,
       tableById: (id) => schoolTables.find((t) => t.key === tableIdToKey.get(id)),
       health: {
         postgres: async () => { await db.query('select 1'); },

@@ -38,6 +38,8 @@ export interface PlatformOptions {
   runWorkers?: boolean;
   /** The topic table (schemas/topics.ts by default). */
   topics?: TopicRegistry;
+  /** OPS_TOKEN: shows /health's details and opens /metrics. */
+  opsToken?: string;
   /** PUBLIC_URL: the one origin cookie-authenticated changes may come from (crossSiteGuard). */
   publicUrl?: string;
 }
@@ -83,8 +85,8 @@ export function createPlatform(opts: PlatformOptions): Platform {
 
   const app = express();
   app.disable('x-powered-by');
-  app.get('/health', healthHandler(opts.health));
-  app.get('/metrics', metricsHandler(metrics));
+  app.get('/health', healthHandler(opts.health, { token: opts.opsToken }));
+  app.get('/metrics', metricsHandler(metrics, opts.opsToken));
   app.use('/hooks', hookMetrics(metrics), hooksRouter({ inbox, secrets: opts.secrets, tableById: opts.tableById }));
   app.use(crossSiteGuard(opts.publicUrl));
   for (const capability of opts.capabilities) {

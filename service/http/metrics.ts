@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { hasToken } from './health.ts';
 import type pg from 'pg';
 import client from 'prom-client';
 
@@ -31,8 +32,13 @@ export function createMetrics(db: pg.Pool): Metrics {
   return { registry, deliveries, ackSeconds, processed };
 }
 
-export function metricsHandler(metrics: Metrics): RequestHandler {
-  return async (_req, res) => {
+/** GET /metrics for Prometheus, with the operations token (OPS_TOKEN); in local development without one, open. */
+export function metricsHandler(metrics: Metrics, token?: string): RequestHandler {
+  return async (req, res) => {
+    if (!hasToken(req, token)) {
+      res.status(401).json({ error: { code: 'TOKEN_REQUIRED', message: 'metrics need Authorization: Bearer <OPS_TOKEN>' } });
+      return;
+    }
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   };

@@ -9,6 +9,8 @@ import { createPool } from '../../kernel/db.ts';
 import { loadConfig } from '../../service/config.ts';
 import { createLogger } from '../../service/log.ts';
 import { refuseStandinInProduction } from '../../service/stack/ory.ts';
+import { healthHandler } from '../../service/http/health.ts';
+import express from 'express';
 import { freshDatabase, useRedis } from '../support/stack.ts';
 import { startTestPlatform } from '../support/platform.ts';
 
@@ -101,6 +103,26 @@ describe('hardening: defaults that refuse or bound', () => {
       expect((await fetch(`${platform.url}/api/probe/change`, { headers: { cookie: 'ory_kratos_session=s', origin: 'https://evil.example' } })).status, 'reads are not changes').to.equal(404);
     } finally {
       await platform.close();
+    }
+  });
+
+  it('answers /health from one round of checks however many ask, and shows the components only with the operations token', async () => {
+    let rounds = 0;
+    const token = 'ops-token-for-the-test-0123';
+    const app = express();
+    app.get('/health', healthHandler({ postgres: async () => { rounds++; }, nocodb: async () => { throw new Error('internal detail: 10.0.0.5 refused'); } }, { token, cacheMs: 60_000 }));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/health`;
+    try {
+      const anonymous = await Promise.all(Array.from({ length: 30 }, () => fetch(url).then(async (r) => ({ status: r.status, body: await r.json() as any }))));
+      expect(rounds, 'one round for thirty probes').to.equal(1);
+      expect(anonymous[0]!.status).to.equal(503);
+      expect(JSON.stringify(anonymous[0]!.body), 'no internal detail for strangers').to.not.include('10.0.0.5');
+      const ops = await (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json() as any;
+      expect(ops.components.nocodb.error).to.include('refused');
+    } finally {
+      await new Promise((r) => server.close(r));
     }
   });
 });

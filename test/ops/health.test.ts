@@ -29,6 +29,7 @@ describe('GET /health', () => {
       expect(body.components.redis!.status).to.equal('up');
 
       await redis.stop();
+      await new Promise((r) => setTimeout(r, 2100)); // the checks' answer is kept 2 s (healthHandler)
       const down = await fetch(url);
       expect(down.status).to.equal(503);
       const downBody = await down.json() as { components: Record<string, { status: string }> };
