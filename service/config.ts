@@ -71,6 +71,7 @@ const envSchema = z.object({
   AI_CHECK_QUOTA_PER_DAY: z.coerce.number().int().min(0).optional(),
   AI_CHECK_MAX_ANSWER_CHARS: z.coerce.number().int().positive().optional(),
   AI_CHECK_REVIEW_GROUP: z.string().optional(),
+  AI_CHECK_MODEL_FREE: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   AI_CHECK_AUDIT_SHARE: z.coerce.number().min(0).max(1).optional(),
   AI_CHECK_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).optional(),
   AI_EMBEDDINGS_MODEL: z.string().optional(),

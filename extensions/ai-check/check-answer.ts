@@ -112,7 +112,10 @@ async function callModel(deps: CheckDeps, check: CheckRow, messages: ChatMessage
   try {
     completion = await deps.model!.complete(messages, { name: 'verdict', schema: verdictJsonSchema(maxScore) });
   } catch (e) {
-    await settleBudget(db, { key: admission.key, checkId: check.id, cost: 0, now: clock() });
+    // A call that failed or timed out may still be billed: it is booked at what was reserved
+    // for it (the most it could cost), never at 0.
+    await settleBudget(db, { key: admission.key, checkId: check.id, cost: admission.reserved, now: clock() });
+    await checks.addSpend(db, check.id, { promptTokens: 0, completionTokens: 0, costMicros: admission.reserved, currency: pricing.currency });
     throw e;
   }
   const usage = completion.usage;
@@ -133,7 +136,7 @@ async function decide(deps: CheckDeps, check: CheckRow, ctx: Context): Promise<D
   if (!version) return wait('GUIDE_NOT_INDEXED');
   const guide = { slug: exercise.guideSlug, versionId: version.versionId };
 
-  const cached = await checks.findCachedVerdict(db, exercise.id, check.answer_hash, guide.versionId, check.id);
+  const cached = await checks.findCachedVerdict(db, exercise.id, check.answer_hash, guide.versionId, check.id, check.student_id);
   if (cached) return { kind: 'verdict', verdict: { ...cached.verdict, by: 'cache' }, usedChunks: cached.usedChunks, cachedFrom: cached.id, guide };
 
   const r = settings.retrieval;
@@ -178,7 +181,9 @@ async function finish(deps: CheckDeps, check: CheckRow, ctx: Context, decision: 
   const needsReview = decision.kind === 'wait' || ctx.groupId !== null;
   // A self-learner's verdict is released at once; staff look again at some of them.
   const lowConfidence = !needsReview && aiVerdict?.confidence !== undefined && aiVerdict.confidence < settings.audit.minConfidence;
-  const audit = !needsReview && aiVerdict !== null && (lowConfidence || sampled(check.id, settings.audit.share));
+  // The same text as another student's answer to this exercise: a person looks at it.
+  const copy = (await checks.copiedFrom(db, check)) !== null;
+  const audit = !needsReview && aiVerdict !== null && (copy || lowConfidence || sampled(check.id, settings.audit.share));
   const reviewGroup = needsReview ? ctx.groupId ?? settings.staffReviewGroup : settings.staffReviewGroup;
   const reviewers = needsReview || audit ? await persons(people, await people.mentorsOf(reviewGroup)) : [];
   const ref = answerRef(settings.publicUrl, check, ctx);
@@ -206,14 +211,15 @@ async function finish(deps: CheckDeps, check: CheckRow, ctx: Context, decision: 
     }
     if (!needsReview && !audit) return;
     const kind = needsReview ? 'review' : 'audit';
-    const reviewId = await openReview(tx, check.id, reviewGroup, aiVerdict, now, kind, audit ? (lowConfidence ? 'low_confidence' : 'sampled') : null);
+    const note = copy ? 'possible_copy' : audit ? (lowConfidence ? 'low_confidence' : 'sampled') : null;
+    const reviewId = await openReview(tx, check.id, reviewGroup, aiVerdict, now, kind, note);
     const reason = decision.kind === 'wait' ? decision.reason : null;
     if (decision.kind === 'wait' && student) {
       await notifyPerson(tx, student, `check:${check.id}:waiting`, waitingNotice(student.language, ref, decision.reason, decision.params ?? {}), now);
     }
     const request = { ...ref, link: reviewLink(settings.publicUrl, reviewId), student: student?.name ?? check.student_id };
     for (const mentor of reviewers) {
-      await notifyPerson(tx, mentor, `check:${check.id}:review`, reviewRequest(mentor.language, request, aiVerdict, reason, kind, { lowConfidence }), now);
+      await notifyPerson(tx, mentor, `check:${check.id}:review`, reviewRequest(mentor.language, request, aiVerdict, reason, kind, { lowConfidence, copy }), now);
     }
   });
 }

@@ -160,16 +160,28 @@ export async function markWrittenBack(q: Queryable, id: string, writtenStatus: C
   return (rowCount ?? 0) > 0;
 }
 
-/** A verdict given before to the same text for the same exercise and guide version: a mentor's first. */
-export async function findCachedVerdict(q: Queryable, exerciseId: string, hash: string, guideVersionId: string, exceptId: string): Promise<{ id: string; verdict: Verdict; usedChunks: string[] } | null> {
+/**
+ * A verdict given before to the same student's same text for the same exercise and guide
+ * version: a mentor's first. Only the student's own: another student's copied answer is
+ * checked afresh (and its copy noticed: copiedFrom), never handed the original's verdict.
+ */
+export async function findCachedVerdict(q: Queryable, exerciseId: string, hash: string, guideVersionId: string, exceptId: string, studentId: string): Promise<{ id: string; verdict: Verdict; usedChunks: string[] } | null> {
   const { rows } = await q.query<{ id: string; verdict: Verdict; used_chunks: string[] }>(`
     select id::text, coalesce(case when status = 'reviewed' then final_verdict end, ai_verdict) as verdict, used_chunks
     from ai_check
-    where exercise_id = $1 and answer_hash = $2 and guide_version_id = $3 and id <> $4
+    where exercise_id = $1 and answer_hash = $2 and guide_version_id = $3 and id <> $4 and student_id = $5
       and (ai_verdict is not null or (status = 'reviewed' and final_verdict is not null))
-    order by (status = 'reviewed') desc, id desc limit 1`, [exerciseId, hash, guideVersionId, exceptId]);
+    order by (status = 'reviewed') desc, id desc limit 1`, [exerciseId, hash, guideVersionId, exceptId, studentId]);
   const row = rows[0];
   return row ? { id: row.id, verdict: row.verdict, usedChunks: row.used_chunks } : null;
+}
+
+/** Another student's earlier answer to the same exercise with the same text (equal up to whitespace): a possible copy. */
+export async function copiedFrom(q: Queryable, check: Pick<CheckRow, 'id' | 'exercise_id' | 'answer_hash' | 'student_id'>): Promise<string | null> {
+  const { rows } = await q.query<{ student_id: string }>(`select student_id from ai_check
+    where exercise_id = $1 and answer_hash = $2 and student_id <> $3 and id < $4 order by id limit 1`,
+  [check.exercise_id, check.answer_hash, check.student_id, check.id]);
+  return rows[0]?.student_id ?? null;
 }
 
 /** Answers to the same exercise that a mentor accepted or corrected: graded examples for the prompt. */

@@ -137,7 +137,13 @@ const KIND_SUBJECT: Record<ReviewKind, Record<Language, string>> = {
 };
 
 /** Why a released verdict is in the staff queue (audit) or what the student says (dispute). */
-function kindLine(lang: Language, kind: ReviewKind, why: { lowConfidence?: boolean; note?: string | null }): string | null {
+function kindLine(lang: Language, kind: ReviewKind, why: { lowConfidence?: boolean; copy?: boolean; note?: string | null }): string | null {
+  const copy = why.copy ? (lang === 'ru' ? 'Возможная копия: такой же ответ на это упражнение уже давал другой студент.' : 'A possible copy: another student gave the same answer to this exercise.') : null;
+  const line = kindOnly(lang, kind, why);
+  return [copy, line].filter(Boolean).join('\n') || null;
+}
+
+function kindOnly(lang: Language, kind: ReviewKind, why: { lowConfidence?: boolean; note?: string | null }): string | null {
   if (kind === 'audit') {
     const cause = why.lowConfidence
       ? (lang === 'ru' ? 'модель не уверена в оценке' : 'the model was not sure of its verdict')
@@ -150,7 +156,7 @@ function kindLine(lang: Language, kind: ReviewKind, why: { lowConfidence?: boole
 
 export function reviewRequest(
   lang: Language, ref: AnswerRef & { student: string }, ai: Verdict | null, reason: WaitReason | null,
-  kind: ReviewKind = 'review', why: { lowConfidence?: boolean; note?: string | null } = {},
+  kind: ReviewKind = 'review', why: { lowConfidence?: boolean; copy?: boolean; note?: string | null } = {},
 ): { subject: string; body: string } {
   const label = kind === 'dispute' ? (lang === 'ru' ? 'Оспариваемая оценка' : 'Disputed verdict') : (lang === 'ru' ? 'Оценка ИИ' : 'AI verdict');
   const proposal = ai
@@ -189,6 +195,7 @@ export const REVIEW_PAGE = {
   kindAudit: { ru: 'Выборочная проверка: студент учится самостоятельно и уже видит оценку ИИ.', en: 'Second look: a self-learner, who already sees the AI verdict.' },
   kindAuditUnsure: { ru: 'Модель не уверена в оценке; студент учится самостоятельно и уже видит её.', en: 'The model was not sure of its verdict; the self-learner already sees it.' },
   kindDispute: { ru: 'Студент оспаривает оценку', en: 'The student disputes the verdict' },
+  possibleCopy: { ru: 'Возможная копия: такой же ответ на это упражнение уже давал другой студент.', en: 'A possible copy: another student gave the same answer to this exercise.' },
   disputedVerdict: { ru: 'Оспариваемая оценка', en: 'Disputed verdict' },
   keep: { ru: 'Оставить оценку как есть', en: 'Keep the verdict' },
   forbidden: { ru: 'Эти ответы проверяют наставники группы.', en: 'These answers are reviewed by the group\'s mentors.' },

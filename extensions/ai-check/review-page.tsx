@@ -21,6 +21,7 @@ export function reviewsPage(cards: ReviewCard[], lang: Lang, decided: boolean): 
         <article id={`review-${r.id}`} aria-labelledby={`review-title-${r.id}`}>
           <h2 id={`review-title-${r.id}`}>{r.exerciseTitle ?? r.exerciseId}</h2>
           {r.guideTitle && <p class="muted">{t('guide')}: {r.guideTitle}</p>}
+          {r.note === 'possible_copy' && <p class="status">{t('possibleCopy')}</p>}
           {r.kind === 'audit' && <p class="status">{r.note === 'low_confidence' ? t('kindAuditUnsure') : t('kindAudit')}</p>}
           {r.kind === 'dispute' && <><p class="status">{t('kindDispute')}:</p><blockquote>{r.note ?? ''}</blockquote></>}
           <p>{t('student')}: <strong>{studentName}</strong></p>

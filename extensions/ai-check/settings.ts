@@ -87,6 +87,8 @@ export interface AiCheckEnv {
   AI_CHECK_QUOTA_PER_DAY?: number;
   AI_CHECK_MAX_ANSWER_CHARS?: number;
   AI_CHECK_REVIEW_GROUP?: string;
+  /** The model costs nothing (a free model): only then may both prices be 0. */
+  AI_CHECK_MODEL_FREE?: boolean;
   AI_CHECK_AUDIT_SHARE?: number;
   AI_CHECK_MIN_CONFIDENCE?: number;
   PUBLIC_URL?: string;
@@ -104,6 +106,10 @@ export const DEFAULT_RETRIEVAL = { limit: 6, ownSectionLimit: 3, maxExcerptChars
 export function settingsFromEnv(env: AiCheckEnv): AiCheckSettings {
   const apiKey = env.OPENROUTER_API_KEY;
   const model = env.AI_CHECK_MODEL;
+  // A price of 0 makes the monthly budget refuse nothing: a paid model needs its prices.
+  if (apiKey && model && !env.AI_CHECK_PRICE_INPUT_PER_1M && !env.AI_CHECK_PRICE_OUTPUT_PER_1M && env.AI_CHECK_MODEL_FREE !== true) {
+    throw new Error(`AI checks with ${model} need its prices (AI_CHECK_PRICE_INPUT_PER_1M, AI_CHECK_PRICE_OUTPUT_PER_1M, in ${env.AI_CHECK_CURRENCY ?? 'USD'} per 1M tokens), or AI_CHECK_MODEL_FREE=true for a free model: with prices of 0 the monthly budget would hold nothing`);
+  }
   return {
     provider: apiKey && model ? {
       baseURL: env.OPENROUTER_BASE_URL,

@@ -78,6 +78,25 @@ describe('ai-check: a second look at self-learners\' verdicts', () => {
     }
   });
 
+  it('checks another student\'s copy of an answer afresh (no verdict handed over from the cache) and shows it to staff as a possible copy', async () => {
+    await h.fx.person({ id: 'stu-copy', name: 'Костя', language: 'ru', telegram: '3002' });
+    const original = `${ANSWER} (оригинал)`;
+    await h.fx.answer({ id: '401', student: 'stu-solo', exercise: 'ex-bound', answer: original });
+    h.model.script.push(reply(0.95));
+    await deliverAnswerEvent(h, { Id: 401, Student: 'stu-solo', Exercise: 'ex-bound', Answer: original, Status: 'submitted' });
+    await h.capability.drain();
+    const calls = h.model.requests.length;
+    await h.fx.answer({ id: '402', student: 'stu-copy', exercise: 'ex-bound', answer: original });
+    h.model.script.push(reply(0.95));
+    await deliverAnswerEvent(h, { Id: 402, Student: 'stu-copy', Exercise: 'ex-bound', Answer: original, Status: 'submitted' });
+    await h.capability.drain();
+    expect(h.model.requests.length, 'checked afresh, not from the first student\'s verdict').to.equal(calls + 1);
+    expect(await checkOf(h, '402')).to.include({ status: 'checked', cached_from: null });
+    expect((await staffQueue()).find((r) => r.answerId === '402')).to.include({ kind: 'audit', note: 'possible_copy' });
+    expect(told('3900').at(-1)).to.include('A possible copy');
+    expect((await staffQueue()).map((r) => r.answerId), 'the original is no copy').to.not.include('401');
+  });
+
   it('samples about the share asked for, the same way for the same check', () => {
     const ids = Array.from({ length: 20_000 }, (_, i) => String(i + 1));
     const share = ids.filter((id) => sampled(id, 0.1)).length / ids.length;

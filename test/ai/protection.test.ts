@@ -117,6 +117,13 @@ describe('ai-check: protection and resilience', () => {
       const failed = await checkOf(h, r.id);
       expect(failed).to.include({ status: 'waiting_mentor', reason: 'AI_PROVIDER_UNAVAILABLE' });
       expect(h.model.script).to.have.length(0);
+      // The failed calls may be billed: each is booked at what was reserved for it, none at 0.
+      const { rows: booked } = await h.db.pool.query(`select kind, amount_micros::float8 as amount from ai_budget_ledger where check_id = $1 order by id`, [failed.id]);
+      const reserved = booked.filter((b) => b.kind === 'reserve');
+      expect(reserved.length, 'a reservation per attempt').to.be.greaterThan(0);
+      expect(booked.filter((b) => b.kind === 'release'), 'nothing handed back as if free').to.deep.equal([]);
+      expect(booked.reduce((sum, b) => sum + b.amount, 0), 'the month is charged the reserved maximum').to.equal(reserved.reduce((sum, b) => sum + b.amount, 0));
+      expect(failed.cost_micros).to.be.greaterThan(0);
 
       const letters = await call(h, 'GET', '/dead-letters', 'staff-1');
       expect(h.guardChecks.at(-1)).to.include({ relation: 'members', object: 'Role:staff' });

@@ -1,3 +1,4 @@
+import { settingsFromEnv } from '../../extensions/ai-check/settings.ts';
 import { expect } from 'chai';
 import { chunkGuide, slugify } from '../../extensions/ai-check/indexer/chunks.ts';
 import { diffEditions } from '../../extensions/ai-check/indexer/edition-diff.ts';
@@ -116,4 +117,14 @@ describe('ai-check rules (pure)', () => {
         .to.deep.equal({ status: 'checked', aiVerdict: verdict, mentorVerdict: mentor });
     });
   });
+
+describe('ai-check rules: money', () => {
+  it('refuses to run a paid model with prices of 0, which would make the budget hold nothing; a model declared free may', () => {
+    const env = { OPENROUTER_API_KEY: 'k', OPENROUTER_BASE_URL: 'https://openrouter.ai/api/v1', AI_CHECK_MODEL: 'openai/gpt-4o-mini', dataDir: '/tmp' };
+    expect(() => settingsFromEnv(env)).to.throw(/AI_CHECK_PRICE_INPUT_PER_1M.*AI_CHECK_MODEL_FREE/);
+    expect(settingsFromEnv({ ...env, AI_CHECK_PRICE_INPUT_PER_1M: 0.15, AI_CHECK_PRICE_OUTPUT_PER_1M: 0.6 }).provider!.pricing.inputPer1M).to.equal(0.15);
+    expect(settingsFromEnv({ ...env, AI_CHECK_MODEL_FREE: true }).provider).to.not.equal(null);
+    expect(settingsFromEnv({ OPENROUTER_BASE_URL: 'https://openrouter.ai/api/v1', dataDir: '/tmp' }).provider, 'no provider: nothing to price').to.equal(null);
+  });
+});
 });

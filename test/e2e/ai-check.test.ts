@@ -68,6 +68,7 @@ describe('AI homework checks, end to end on NocoDB', function () {
     for (const [k, v] of first.ids.tables) ids.tables.set(k, v);
     const config = loadConfig({
       DATA_DIR: `.data/test/e2e-ai-${process.pid}`, OPENROUTER_API_KEY: 'sk-test', OPENROUTER_BASE_URL: model.url, AI_CHECK_MODEL: 'school/test-grader',
+      AI_CHECK_PRICE_INPUT_PER_1M: '0.15', AI_CHECK_PRICE_OUTPUT_PER_1M: '0.6',
       AI_GUIDES_REPO: repo.root, TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_API_URL: telegram.url, SMTP_URL: smtp.url,
     });
     const loaded = loadCapabilities({
