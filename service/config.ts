@@ -80,6 +80,8 @@ const envSchema = z.object({
 
   INBOX_STALE_SECONDS: z.coerce.number().positive().default(120),
   INBOX_MAX_ATTEMPTS: z.coerce.number().int().positive().default(8),
+  /** Days a delivery every consumer is done with stays in the inbox (0: forever). */
+  INBOX_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(4),
 });
 

@@ -10,6 +10,7 @@ import { provisionBase } from '../nocodb/provision.ts';
 import { createApiToken, signIn, startEmbeddedNocodb, type NocodbHandle } from '../nocodb/server.ts';
 import { attachServiceTables } from '../nocodb/service-source.ts';
 import { startSweeper, sweepDeletions } from '../hooks/nocodb-sweep.ts';
+import { pruneInbox } from './inbox/retention.ts';
 import { NOCODB_SECRET_HEADER } from '../hooks/nocodb.ts';
 import { schoolTables } from '../schemas/nocodb/index.ts';
 import { loadCapabilities } from './capabilities.ts';
@@ -216,6 +217,14 @@ async function main() {
     },
   });
   stoppers.push({ name: 'nocodb deletion sweep', stop: deletions.stop });
+  const retention = await startLoop({
+    name: 'inbox.retention', log, intervalMs: 60 * 60_000, exclusive: db, runAtStart: false,
+    run: async () => {
+      const removed = await pruneInbox(db, { days: config.INBOX_RETENTION_DAYS });
+      if (removed) log.info({ component: 'inbox', removed, days: config.INBOX_RETENTION_DAYS }, 'old inbox deliveries removed');
+    },
+  });
+  stoppers.push({ name: 'inbox retention', stop: retention.stop });
 
   printStatus({
     serviceUrl, nocodbUrl: nocodb.url, credentialsFile: config.credentialsFile, report,

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { eventKey, insertEvents, type AcceptResult, type NewInboxEvent, type Routing } from './accept.ts';
 
 import type { Inbox } from '../../kernel/inbox.ts';
+import { AppError } from '../../kernel/errors.ts';
 
 export type { Inbox };
 
@@ -19,8 +20,13 @@ const MAX_GROUP = 5000;
  * after its events are committed; if the statement fails, every request in it fails and
  * nothing of it is stored. One request alone goes straight through.
  */
-export function createInbox(deps: { db: pg.Pool; routing: Routing; onAccepted?: () => void; maxInFlight?: number }): Inbox {
+export function createInbox(deps: { db: pg.Pool; routing: Routing; onAccepted?: () => void; maxInFlight?: number; maxWaitingEvents?: number }): Inbox {
   const queue: Waiting[] = [];
+  // Deliveries waiting for their insert are memory: past this many events a sender is told
+  // to come back (503 with Retry-After), which every sender here does, instead of the process
+  // growing until it falls over.
+  const maxWaiting = deps.maxWaitingEvents ?? 50_000;
+  let waiting = 0;
   let inFlight = 0;
   const maxInFlight = deps.maxInFlight ?? 2;
 
@@ -33,6 +39,7 @@ export function createInbox(deps: { db: pg.Pool; routing: Routing; onAccepted?: 
       group.push(w);
       size += w.events.length;
     }
+    waiting -= size;
     inFlight += 1;
     try {
       const inserted = await insertEvents(deps.db, deps.routing, group.flatMap((w) => w.events));
@@ -54,6 +61,10 @@ export function createInbox(deps: { db: pg.Pool; routing: Routing; onAccepted?: 
   return {
     accept(events) {
       if (events.length === 0) return Promise.resolve({ accepted: 0, duplicates: 0 });
+      if (waiting > 0 && waiting + events.length > maxWaiting) {
+        return Promise.reject(new AppError('INBOX_BUSY', 503, 'the inbox is busy: send it again shortly', { retryAfterSeconds: 5 }));
+      }
+      waiting += events.length;
       return new Promise<AcceptResult>((resolve, reject) => {
         queue.push({ events, resolve, reject });
         void flush();
