@@ -47,6 +47,22 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
   return r.data;
 }
 
+/** Runs at most `n` of the given tasks at once; the others wait their turn. */
+function concurrencyGate(n: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= n) await new Promise<void>((r) => waiting.push(r));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 export function routes(router: Router, deps: RoutesDeps): void {
   const { db, clock, guard } = deps;
   const person = (relation: 'view' | 'edit') => guard(relation, (req) => `Person:${String(req.params.personId)}`);
@@ -133,16 +149,27 @@ export function routes(router: Router, deps: RoutesDeps): void {
     timeZone: ianaTimeZone.optional(),
   });
 
-  // Ratings read the whole ledger: the same question within a minute gets the same answer.
-  const ratings = new Map<string, { at: number; value: Awaited<ReturnType<typeof rating>> }>();
+  // Ratings read the whole ledger. However many ask, and however they vary the question, the
+  // database computes few: one answer per period, measure, zone and group within a minute,
+  // always for the longest list (a shorter limit is a slice of it), the same zone for all
+  // time (it has no zone), one computation per question in flight (the others wait for it),
+  // and at most two computations at once.
+  const ratings = new Map<string, { at: number; value: Promise<Awaited<ReturnType<typeof rating>>> }>();
+  const gate = concurrencyGate(2);
   const cachedRating = async (opts: Parameters<typeof rating>[1]) => {
-    const key = JSON.stringify([opts.period, opts.by, opts.limit, opts.timeZone, opts.groupId ?? null]);
-    const hit = ratings.get(key);
-    if (hit && opts.now.getTime() - hit.at < RATING_TTL_MS && opts.now.getTime() >= hit.at) return hit.value;
-    const value = await rating(db, opts);
-    if (ratings.size > 500) ratings.clear();
-    ratings.set(key, { at: opts.now.getTime(), value });
-    return value;
+    const timeZone = opts.period === 'all' ? 'UTC' : opts.timeZone;
+    const key = JSON.stringify([opts.period, opts.by, timeZone, opts.groupId ?? null]);
+    const now = opts.now.getTime();
+    let hit = ratings.get(key);
+    if (!hit || now - hit.at >= RATING_TTL_MS || now < hit.at) {
+      if (ratings.size > 500) ratings.clear();
+      const value = gate(() => rating(db, { ...opts, timeZone, limit: 200 }));
+      hit = { at: now, value };
+      ratings.set(key, hit);
+      value.catch(() => ratings.delete(key));
+    }
+    const all = await hit.value;
+    return { ...all, rows: all.rows.slice(0, opts.limit) };
   };
 
   router.get('/ratings', deps.signedIn, async (req: Request, res: Response) => {

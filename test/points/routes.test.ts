@@ -83,6 +83,26 @@ describe('points: what students and staff see over HTTP', () => {
     expect(group.body.rows.map((r: any) => r.displayName)).to.deep.equal(['Gus']);
   });
 
+  it('answers a crowd of varied rating questions from few ledger scans: the limit and, for all time, the zone do not make new ones', async () => {
+    const pool = h.db.pool as unknown as { query: (...args: unknown[]) => Promise<unknown> };
+    const query = pool.query.bind(pool);
+    let scans = 0;
+    pool.query = (...args: unknown[]) => {
+      if (typeof args[0] === 'string' && args[0].includes('with totals as')) scans++;
+      return query(...args);
+    };
+    try {
+      const zones = ['Europe/Moscow', 'Asia/Vladivostok', 'America/New_York', 'UTC', 'Europe/Berlin'];
+      const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => get(`/ratings?period=all&by=characters&limit=${1 + (i % 30)}&timeZone=${zones[i % zones.length]}`)));
+      expect(answers.every((a) => a.status === 200)).to.equal(true);
+      expect(answers.find((a) => a.body.limit === 1)!.body.rows).to.have.length(1);
+      expect(answers.find((a) => a.body.limit === 30)!.body.rows.map((r: any) => r.displayName)).to.deep.equal(['Fay']);
+      expect(scans, 'one scan for sixty questions').to.equal(1);
+    } finally {
+      pool.query = query;
+    }
+  });
+
   it('lets staff start a recomputation and follow its progress', async () => {
     const res = await fetch(`${web.url}/recomputes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kinds: ['error_report'] }) });
     expect(res.status).to.equal(202);
