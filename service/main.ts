@@ -182,6 +182,7 @@ async function main() {
         },
       },
       staffGuard: objectGuard(ory.ory)('view', () => 'Report:operations'),
+      operatorGuard: objectGuard(ory.ory)('edit', () => 'Report:operations'),
       inboxStaleSeconds: config.INBOX_STALE_SECONDS, maxAttempts: config.INBOX_MAX_ATTEMPTS, concurrency: config.WORKER_CONCURRENCY,
     });
     stoppers.push({ name: 'workers and queues', stop: p.stop });

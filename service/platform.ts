@@ -29,8 +29,10 @@ export interface PlatformOptions {
   capabilities: Capability[];
   tableById: (tableId: string) => DefinedTable | undefined;
   health: Record<string, HealthCheck>;
-  /** Guards staff-only pages (bull-board). */
+  /** Guards staff-only pages (bull-board): looking. */
   staffGuard: RequestHandler;
+  /** Guards what changes the queues (bull-board's actions, replaying dead deliveries): Report:operations#edit, admins. Default: staffGuard. */
+  operatorGuard?: RequestHandler;
   inboxStaleSeconds: number;
   maxAttempts: number;
   concurrency: number;
@@ -104,8 +106,10 @@ export function createPlatform(opts: PlatformOptions): Platform {
   const board = new ExpressAdapter();
   board.setBasePath('/admin/queues');
   createBullBoard({ queues: [...queues.values()].map((q) => new BullAdapter(q)), serverAdapter: board });
-  app.use('/admin/queues', opts.staffGuard, board.getRouter());
-  app.post('/admin/inbox/replay', opts.staffGuard, express.json(), async (req, res) => {
+  const operator = opts.operatorGuard ?? opts.staffGuard;
+  // Looking at the queues is staff's; retrying, removing or replaying jobs is an operator's.
+  app.use('/admin/queues', opts.staffGuard, (req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : operator(req, res, next)), board.getRouter());
+  app.post('/admin/inbox/replay', operator, express.json(), async (req, res) => {
     const replayed = await replayDeadJobs(db, parseOr400(replayRequest, req.body, 'replay request'));
     if (replayed) dispatcher.nudge();
     res.json({ replayed });

@@ -125,4 +125,20 @@ describe('hardening: defaults that refuse or bound', () => {
       await new Promise((r) => server.close(r));
     }
   });
+
+  it('lets staff look at the queues but only an operator replay or change jobs', async function () {
+    this.timeout(60_000);
+    const db = await freshDatabase('hardening_operator');
+    const refuse: import('express').RequestHandler = (_req, res) => { res.status(403).json({ error: { code: 'PERMISSION_DENIED', message: 'operators only' } }); };
+    const platform = await startTestPlatform({ db: db.pool, redisUrl: (await useRedis()).url, operatorGuard: refuse });
+    try {
+      expect((await fetch(`${platform.url}/admin/queues`)).status, 'staff look').to.equal(200);
+      const replay = await fetch(`${platform.url}/admin/inbox/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(replay.status, 'replaying is an operator\'s').to.equal(403);
+      const clean = await fetch(`${platform.url}/admin/queues/api/queues/clean/failed`, { method: 'PUT' });
+      expect(clean.status, 'changing jobs too').to.equal(403);
+    } finally {
+      await platform.close();
+    }
+  });
 });

@@ -34,6 +34,8 @@ export async function startTestPlatform(opts: {
   runWorkers?: boolean;
   /** Guards the staff pages; by default everyone passes (tests of other things). */
   staffGuard?: RequestHandler;
+  /** Guards what changes the queues; by default the staff guard. */
+  operatorGuard?: RequestHandler;
   /** A port chosen beforehand (freePort), when the capabilities must know the service's address; default any. */
   port?: number;
 }): Promise<RunningPlatform> {
@@ -41,7 +43,7 @@ export async function startTestPlatform(opts: {
   const platform = createPlatform({
     db: opts.db, redisUrl: opts.redisUrl, log: testLog, secrets: testSecrets, capabilities,
     tableById: opts.tableById ?? ((id) => schoolTables.find((t) => t.key === id)),
-    health: {}, staffGuard: opts.staffGuard ?? allow, inboxStaleSeconds: opts.staleSeconds ?? 120, maxAttempts: 5, concurrency: 4,
+    health: {}, staffGuard: opts.staffGuard ?? allow, ...(opts.operatorGuard ? { operatorGuard: opts.operatorGuard } : {}), inboxStaleSeconds: opts.staleSeconds ?? 120, maxAttempts: 5, concurrency: 4,
     runWorkers: opts.runWorkers,
   });
   const server = http.createServer(platform.app);
