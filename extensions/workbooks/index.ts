@@ -78,21 +78,18 @@ export function register(deps: WorkbooksDeps): Capability {
     await storeView(deps.db, id, { ...view, answers: view.answers.map(({ history: _h, ...a }) => a) }, readAt);
     return view;
   };
-  const changed = (id: number) => invalidateViews(deps.db, [id], deps.clock());
-  const write = async (req: Request, res: Response, text: string, submit: boolean) => {
+  // A write to the workbook's rows makes its copy stale, also when the write failed half-way.
+  const thenStale = async <T>(req: Request, write: () => Promise<T>): Promise<T> => {
     try {
-      return await writeAnswer(deps, { workbookId: workbookId(req), answerId: answerId(req), studentId: identityOf(req, res), text, submit });
+      return await write();
     } finally {
-      await changed(workbookId(req));
+      await invalidateViews(deps.db, [workbookId(req)], deps.clock());
     }
   };
-  const dispute = async (req: Request, reason: string) => {
-    try {
-      return await disputeVerdict(deps, { workbookId: workbookId(req), answerId: answerId(req), reason });
-    } finally {
-      await changed(workbookId(req));
-    }
-  };
+  const write = (req: Request, res: Response, text: string, submit: boolean) =>
+    thenStale(req, () => writeAnswer(deps, { workbookId: workbookId(req), answerId: answerId(req), studentId: identityOf(req, res), text, submit }));
+  const dispute = (req: Request, reason: string) =>
+    thenStale(req, () => disputeVerdict(deps, { workbookId: workbookId(req), answerId: answerId(req), reason }));
   const viewsConsumer: Consumer = {
     name: 'workbooks-views',
     topics: VIEW_TOPICS,

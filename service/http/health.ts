@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { withTimeout } from '../inbox/queues.ts';
+import { safeEqual } from '../../hooks/signature.ts';
 
 export type HealthCheck = () => Promise<void>;
 
@@ -45,5 +45,5 @@ export function healthHandler(checks: Record<string, HealthCheck>, opts: { token
 export function hasToken(req: { get(name: string): string | undefined }, token: string | undefined): boolean {
   if (!token) return process.env.NODE_ENV !== 'production';
   const given = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1];
-  return !!given && given.length === token.length && timingSafeEqual(Buffer.from(given), Buffer.from(token));
+  return !!given && safeEqual(given, token);
 }

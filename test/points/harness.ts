@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express from 'express';
 import { register, type PointsCapability } from '../../extensions/points/index.ts';
 import type { Consumer } from '../../kernel/capability.ts';
-import { isAppError } from '../../kernel/errors.ts';
 import { requireSession } from '../../ory/guard.ts';
 import { acceptEvents } from '../../service/inbox/accept.ts';
 import { processBatch, type BatchResult } from '../../service/inbox/worker.ts';
@@ -13,6 +12,7 @@ import { registerThroughStandin } from '../e2e/register.ts';
 import type { NewInboxEvent } from '../../kernel/inbox.ts';
 import { topicRegistry } from '../../schemas/topics.ts';
 import { hooksRouter } from '../../hooks/index.ts';
+import { errorHandler } from '../../service/http/errors-middleware.ts';
 import { schoolTables } from '../../schemas/nocodb/index.ts';
 import { testSecrets } from '../support/platform.ts';
 
@@ -183,20 +183,14 @@ export async function pointsHarness(label: string, opts: { defaultTimeZone?: str
     async receivers(tableById = (id: string) => schoolTables.find((t) => t.key === id)) {
       const app = express();
       app.use('/hooks', hooksRouter({ inbox: { accept: (events) => acceptEvents(db.pool, routing, events) }, secrets: testSecrets, tableById }));
-      app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-        if (isAppError(err)) res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
-        else res.status(500).json({ error: { code: 'INTERNAL', message: String(err) } });
-      });
-      const server = app.listen(0, '127.0.0.1');
-      await new Promise((r) => server.once('listening', r));
-      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const { origin, close } = await serve(app);
       return {
         async post(path, headers, body) {
           const res = await fetch(`${origin}${path}`, { method: 'POST', headers, body });
           return { status: res.status, json: await res.json().catch(() => undefined) };
         },
         drain,
-        close: () => new Promise<void>((r) => server.close(() => r())),
+        close,
       };
     },
     async http() {
@@ -207,16 +201,18 @@ export async function pointsHarness(label: string, opts: { defaultTimeZone?: str
       const pages = express.Router();
       points.pages!(pages);
       app.use(pages);
-      app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-        if (isAppError(err)) res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
-        else res.status(500).json({ error: { code: 'INTERNAL', message: String(err) } });
-      });
-      const server = app.listen(0, '127.0.0.1');
-      await new Promise((r) => server.once('listening', r));
-      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      return { url: `${origin}/api/points`, origin, guarded, close: () => new Promise<void>((r) => server.close(() => r())) };
+      const { origin, close } = await serve(app);
+      return { url: `${origin}/api/points`, origin, guarded, close };
     },
   };
+}
+
+/** Listens on a free port with the service's own error handler (AppErrors as their HTTP errors). */
+async function serve(app: express.Express): Promise<{ origin: string; close(): Promise<void> }> {
+  app.use(errorHandler(testLog));
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
 /** Discourse's post webhook body. */
