@@ -17,6 +17,8 @@ const envSchema = z.object({
   PUBLIC_URL: optionalUrl,
 
   DATABASE_URL: optionalUrl,
+  /** What NocoDB's "Service data (read-only)" source connects as: a role that may only SELECT the staff views. */
+  NOCODB_SOURCE_DATABASE_URL: optionalUrl,
   PG_PORT: port(54329),
 
   REDIS_URL: optionalUrl,

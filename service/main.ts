@@ -9,6 +9,8 @@ import { createNocoApi, nocoRows } from '../nocodb/client.ts';
 import { provisionBase } from '../nocodb/provision.ts';
 import { createApiToken, signIn, startEmbeddedNocodb, type NocodbHandle } from '../nocodb/server.ts';
 import { attachServiceTables } from '../nocodb/service-source.ts';
+import { grantStaffViews } from './db/staff-views.ts';
+import { ensureComponentRoles, ROLE_NAMES, urlAs, type ComponentRoles } from './stack/roles.ts';
 import { startSweeper, sweepDeletions } from '../hooks/nocodb-sweep.ts';
 import { pruneInbox } from './inbox/retention.ts';
 import { NOCODB_SECRET_HEADER } from '../hooks/nocodb.ts';
@@ -90,6 +92,12 @@ async function main() {
     telegram: config.TELEGRAM_WEBHOOK_SECRET ?? creds.secrets.telegram,
   };
   const serviceUrl = config.PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}`;
+  const embeddedRoles: ComponentRoles = {
+    service: { name: ROLE_NAMES.service, password: creds.postgres.service },
+    nocodb: { name: ROLE_NAMES.nocodb, password: creds.postgres.nocodb },
+    reader: { name: ROLE_NAMES.reader, password: creds.postgres.reader },
+  };
+  let staffViews: string[] = [];
 
   const postgres: PostgresHandle = await step(config.DATABASE_URL ? 'connecting to PostgreSQL (DATABASE_URL)' : 'starting embedded PostgreSQL', async () => {
     if (config.DATABASE_URL) return externalPostgres(config.DATABASE_URL);
@@ -97,12 +105,19 @@ async function main() {
     takeOverSignals();
     stoppers.push({ name: 'postgres', stop: pg.stop });
     await ensureDatabase(pg.url, 'school');
+    await ensureDatabase(pg.url, 'nocodb');
+    await ensureComponentRoles(pg.url, { service: 'school', nocodb: 'nocodb' }, embeddedRoles);
     return pg;
   });
-  const databaseUrl = config.DATABASE_URL ?? postgres.urlFor('school');
+  // The embedded server: each component signs in as its own role, never as the superuser.
+  const databaseUrl = config.DATABASE_URL ?? urlAs(postgres.url, 'school', embeddedRoles.service);
+  const sourceUrl = config.NOCODB_SOURCE_DATABASE_URL ?? (postgres.embedded ? urlAs(postgres.url, 'school', embeddedRoles.reader) : undefined);
   const db = createPool(databaseUrl);
   stoppers.push({ name: 'database pool', stop: () => db.end() });
-  await step('applying database migrations', () => migrate(db, log));
+  await step('applying database migrations', async () => {
+    await migrate(db, log);
+    if (sourceUrl) staffViews = await grantStaffViews(db, decodeURIComponent(new URL(sourceUrl).username));
+  });
 
   const redis: RedisHandle = await step(config.REDIS_URL ? 'using Redis (REDIS_URL)' : 'starting embedded Redis (Debian redis-server)', async () => {
     if (config.REDIS_URL) return externalRedis(config.REDIS_URL);
@@ -116,9 +131,9 @@ async function main() {
       if (!config.NOCODB_TOKEN) throw new Error('NOCODB_URL needs NOCODB_TOKEN (an API token of a NocoDB user who may create tables)');
       return { url: config.NOCODB_URL, token: config.NOCODB_TOKEN, embedded: false };
     }
-    await ensureDatabase(postgres.url, 'nocodb');
+    if (!postgres.embedded) await ensureDatabase(postgres.url, 'nocodb');
     const handle: NocodbHandle = await startEmbeddedNocodb({
-      metaDbUrl: postgres.urlFor('nocodb'), port: config.NOCODB_PORT, dir: path.join(config.dataDir, 'nocodb'),
+      metaDbUrl: postgres.embedded ? urlAs(postgres.url, 'nocodb', embeddedRoles.nocodb) : postgres.urlFor('nocodb'), port: config.NOCODB_PORT, dir: path.join(config.dataDir, 'nocodb'),
       adminEmail: creds.nocodb.email, adminPassword: creds.nocodb.password, jwtSecret: creds.secrets.nocodbJwt, log,
     });
     stoppers.push({ name: 'nocodb', stop: handle.stop });
@@ -137,9 +152,8 @@ async function main() {
       hookTarget: { url: `${serviceUrl}/hooks/nocodb`, secretHeader: NOCODB_SECRET_HEADER, secret: secrets.nocodb },
     });
     const userApi = nocodb.embedded ? createNocoApi(nocodb.url, await signIn(nocodb.url, creds.nocodb.email, creds.nocodb.password), 'user-session') : undefined;
-    const { rows: serviceTables } = await db.query<{ table_name: string }>(
-      `select table_name from information_schema.tables where table_schema = 'public' and table_type in ('BASE TABLE', 'VIEW')`);
-    await attachServiceTables({ api, log, userApi }, { baseId: result.ids.baseId, databaseUrl, tables: serviceTables.map((t) => t.table_name) });
+    if (sourceUrl) await attachServiceTables({ api, log, userApi }, { baseId: result.ids.baseId, databaseUrl: sourceUrl, tables: staffViews });
+    else log.warn({ component: 'provision' }, 'the service tables are not shown in NocoDB: set NOCODB_SOURCE_DATABASE_URL to a role that may only SELECT the staff views (README, "Database roles")');
     return result;
   });
 

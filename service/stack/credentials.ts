@@ -17,6 +17,8 @@ export interface Credentials {
     telegram: string;
     nocodbJwt: string;
   };
+  /** Passwords of the embedded PostgreSQL's component roles (service/stack/roles.ts). */
+  postgres: { service: string; nocodb: string; reader: string };
 }
 
 const secret = () => randomBytes(24).toString('base64url');
@@ -37,6 +39,11 @@ export async function loadCredentials(file: string): Promise<Credentials> {
       collector: stored.secrets?.collector ?? secret(),
       telegram: stored.secrets?.telegram ?? secret(),
       nocodbJwt: stored.secrets?.nocodbJwt ?? secret(),
+    },
+    postgres: {
+      service: stored.postgres?.service ?? secret(),
+      nocodb: stored.postgres?.nocodb ?? secret(),
+      reader: stored.postgres?.reader ?? secret(),
     },
   };
   await saveCredentials(file, creds);

@@ -1,8 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { createNocoApi, type NocoApi } from '../../nocodb/client.ts';
 import { provisionBase } from '../../nocodb/provision.ts';
 import { attachServiceTables, SERVICE_SOURCE_ALIAS } from '../../nocodb/service-source.ts';
 import { acceptEvents } from '../../service/inbox/accept.ts';
+import { grantStaffViews } from '../../service/db/staff-views.ts';
+import { urlAs } from '../../service/stack/roles.ts';
 import { freshDatabase, testLog, useNocodb } from '../support/stack.ts';
 
 describe('service tables shown in NocoDB', function () {
@@ -14,9 +17,21 @@ describe('service tables shown in NocoDB', function () {
     const db = await freshDatabase('service_source');
     await acceptEvents(db.pool, () => [], [{ source: 'discourse', deliveryId: 'shown-1', topic: 'discourse.post_created', payload: { post: { id: 1 } } }]);
     const { ids } = await provisionBase({ api, log: testLog }, { baseTitle: 'School (source test)', tables: [] });
+    // NocoDB signs in as a reader that may SELECT the staff views alone (service/db/staff-views.ts).
+    const reader = { name: `reader_${randomBytes(3).toString('hex')}`, password: randomBytes(12).toString('hex') };
+    await db.pool.query(`create role ${reader.name} login password '${reader.password}'`);
+    const granted = await grantStaffViews(db.pool, reader.name);
+    const readerUrl = urlAs(db.url, new URL(db.url).pathname.slice(1), reader);
 
-    expect(await attachServiceTables({ api, log: testLog }, { baseId: ids.baseId, databaseUrl: db.url, tables: ['inbox_event', 'inbox_invalid', 'points_days', 'points_totals', 'points_statement', 'points_streaks'] })).to.equal('attached');
+    // An older start attached every table as the superuser: the next start attaches again as the reader.
+    expect(await attachServiceTables({ api, log: testLog }, { baseId: ids.baseId, databaseUrl: db.url, tables: granted })).to.equal('attached');
+    await waitForTable(api, ids.baseId, 'inbox_job', 'status');
+    expect(await attachServiceTables({ api, log: testLog }, { baseId: ids.baseId, databaseUrl: readerUrl, tables: granted })).to.equal('attached');
     const inbox = await waitForTable(api, ids.baseId, 'inbox_event');
+    await waitForTable(api, ids.baseId, 'ai_review_queue', 'review_id');
+    const source = ((await api.source.list(ids.baseId)) as { list: { id: string; alias: string | null }[] }).list.find((s) => s.alias === SERVICE_SOURCE_ALIAS)!;
+    const shown = ((await api.dbTable.list(ids.baseId)).list ?? []).filter((t) => t.source_id === source.id).map((t) => t.table_name).sort();
+    expect(shown, 'NocoDB shows the staff views and no plumbing (inbox_job, cursors, Keto tuples)').to.deep.equal(granted);
     const rows = await api.dbDataTableRow.list(inbox.id, { fields: 'delivery_id,topic' } as never);
     expect(rows.list).to.deep.equal([{ delivery_id: 'shown-1', topic: 'discourse.post_created' }]);
 
@@ -54,7 +69,7 @@ describe('service tables shown in NocoDB', function () {
     expect(lines.list).to.deep.equal([{ kind: 'club_post', points: 7, balance: 7 }, { kind: 'reading_heartbeat', points: 3, balance: 10 }]);
     await waitForTable(api, ids.baseId, 'points_streaks', 'active_days');
 
-    const again = await attachServiceTables({ api, log: testLog }, { baseId: ids.baseId, databaseUrl: db.url, tables: ['inbox_event', 'points_days', 'points_totals', 'points_statement', 'points_streaks'] });
+    const again = await attachServiceTables({ api, log: testLog }, { baseId: ids.baseId, databaseUrl: readerUrl, tables: granted });
     expect(again).to.equal('up to date');
     const sources = ((await api.source.list(ids.baseId)) as { list: { alias: string | null; is_data_readonly: boolean }[] }).list;
     expect(sources.filter((s) => s.alias === SERVICE_SOURCE_ALIAS).map((s) => s.is_data_readonly)).to.deep.equal([true]);

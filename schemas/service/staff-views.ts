@@ -1,0 +1,26 @@
+/**
+ * What NocoDB's "Service data (read-only)" source shows staff: exactly these tables and
+ * views of the service's database, the only ones its PostgreSQL reader role may SELECT
+ * (issue 12). Everything else there (inbox jobs, cursors, Keto tuples, cached workbook
+ * pages, prompts) is plumbing or private and stays out of NocoDB. A name that does not
+ * exist (yet) is skipped.
+ */
+export const STAFF_VIEWS: readonly string[] = [
+  // deliveries and what could not be handled
+  'inbox_event',
+  'inbox_invalid',
+  'ai_dead_letter',
+  // points
+  'points_totals',
+  'points_days',
+  'points_statement',
+  'points_streaks',
+  'points_group_totals',
+  'points_parked',
+  'points_alias_pending',
+  // homework checks
+  'ai_review_queue',
+  'ai_budget_ledger',
+  // account links waiting for a proof
+  'identity_pending_links',
+];
