@@ -22,6 +22,7 @@ import { loadStatement, statementCsv } from './statement.ts';
 export type { Guard } from '../../kernel/capability.ts';
 import type { Guard } from '../../kernel/capability.ts';
 import { issuesOf } from '../../kernel/validation.ts';
+import { rateLimit, type RateLimit } from '../../kernel/rate-limit.ts';
 
 export interface RoutesDeps {
   db: Pool;
@@ -32,7 +33,12 @@ export interface RoutesDeps {
   /** Zone of people without one, and of school-wide periods (ratings). */
   defaultTimeZone: string;
   onRecomputeScheduled?: (id: string) => void;
+  /** Per person, over days, calendars and statements: each is a scan of their ledger. */
+  costlyReads?: RateLimit;
 }
+
+/** A person at a page reloads a few times a minute; a script pulling every year's statement does not. */
+export const COSTLY_READS: RateLimit = { burst: 20, perMinute: 30 };
 
 const personParams = z.object({ personId: z.uuid() });
 const day = z.string().refine(isDay, 'expected a date YYYY-MM-DD');
@@ -67,6 +73,7 @@ export function routes(router: Router, deps: RoutesDeps): void {
   const { db, clock, guard } = deps;
   const person = (relation: 'view' | 'edit') => guard(relation, (req) => `Person:${String(req.params.personId)}`);
   const staff = guard('members', () => 'Role:staff');
+  const costly = rateLimit(deps.costlyReads ?? COSTLY_READS);
 
   const zoneOf = async (personId: string) => (await personTimeZone(db, personId)) ?? deps.defaultTimeZone;
   const personOf = (req: Request) => parse(personParams, req.params, 'person').personId;
@@ -76,7 +83,7 @@ export function routes(router: Router, deps: RoutesDeps): void {
     res.json({ personId, ...(await balanceOf(db, personId)) });
   });
 
-  router.get('/people/:personId/days', person('view'), async (req: Request, res: Response) => {
+  router.get('/people/:personId/days', person('view'), costly, async (req: Request, res: Response) => {
     const personId = personOf(req);
     const zone = await zoneOf(personId);
     const today = localDay(clock(), zone);
@@ -89,7 +96,7 @@ export function routes(router: Router, deps: RoutesDeps): void {
 
   const yearQuery = z.object({ year: z.coerce.number().int().min(2000).max(2100).optional(), lang: z.enum(['ru', 'en']).optional() });
 
-  router.get('/people/:personId/calendar', person('view'), async (req: Request, res: Response) => {
+  router.get('/people/:personId/calendar', person('view'), costly, async (req: Request, res: Response) => {
     const personId = personOf(req);
     const zone = await zoneOf(personId);
     const q = parse(yearQuery, req.query, 'query');
@@ -97,7 +104,7 @@ export function routes(router: Router, deps: RoutesDeps): void {
     res.json({ personId, ...(await yearCalendar(db, personId, year, zone, clock())) });
   });
 
-  router.get('/people/:personId/calendar.svg', person('view'), async (req: Request, res: Response) => {
+  router.get('/people/:personId/calendar.svg', person('view'), costly, async (req: Request, res: Response) => {
     const personId = personOf(req);
     const zone = await zoneOf(personId);
     const q = parse(yearQuery, req.query, 'query');
@@ -107,7 +114,7 @@ export function routes(router: Router, deps: RoutesDeps): void {
     res.type('image/svg+xml').set('Cache-Control', 'private, max-age=60').send(svg);
   });
 
-  router.get('/people/:personId/statement', person('view'), async (req: Request, res: Response) => {
+  router.get('/people/:personId/statement', person('view'), costly, async (req: Request, res: Response) => {
     const personId = personOf(req);
     const zone = await zoneOf(personId);
     const q = parse(z.object({ from: day.optional(), to: day.optional(), format: z.enum(['json', 'csv']).default('json'), lang: z.enum(['ru', 'en']).optional() }), req.query, 'query');

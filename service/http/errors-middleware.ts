@@ -8,7 +8,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (isAppError(err)) {
       if (err.status >= 500) log.warn({ code: err.code, path: req.path }, err.message);
       const retryAfter = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
-      if (err.status === 503 && typeof retryAfter === 'number') res.set('Retry-After', String(retryAfter));
+      if ((err.status === 503 || err.status === 429) && typeof retryAfter === 'number') res.set('Retry-After', String(retryAfter));
       res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
       return;
     }

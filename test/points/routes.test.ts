@@ -130,4 +130,16 @@ describe('points: what students and staff see over HTTP', () => {
     expect((await get(`/people/${fay}/days?from=2025-13-01`)).status).to.equal(400);
     expect(web.guarded).to.include(`Person:${fay}#view`).and.include('Role:staff#members').and.include('Group:group-7#view').and.include('signed in');
   });
+
+  it('slows a script pulling statements down: past a burst of 20 a person gets 429 with Retry-After, not another ledger scan', async () => {
+    let refused: Response | undefined;
+    for (let i = 0; i < 21 && !refused; i++) {
+      const res = await fetch(`${web.url}/people/${fay}/statement?from=2025-03-01&to=2025-03-31`);
+      if (res.status === 429) refused = res;
+      else expect(res.status).to.equal(200);
+    }
+    expect(refused, 'the 21st read at the latest is refused').to.not.equal(undefined);
+    expect(Number(refused!.headers.get('retry-after'))).to.be.within(1, 60);
+    expect(((await refused!.json()) as { error: { code: string } }).error.code).to.equal('RATE_LIMITED');
+  });
 });
