@@ -14,9 +14,25 @@ export function createPool(url: string, max = 20, limits: { connectMs?: number; 
     statement_timeout: limits.statementMs ?? 120_000,
     idle_in_transaction_session_timeout: limits.idleInTxMs ?? 600_000,
   });
-  // An idle client losing its connection (server restart) must not crash the process.
+  // A client losing its connection (server restart) must not crash the process: idle ones
+  // are the pool's 'error'; one checked out between two queries (a transaction waiting on its
+  // next step) emits on itself. Its next query fails, and the pool drops it when released.
   pool.on('error', () => {});
+  pool.on('connect', (client) => { client.on('error', () => {}); });
   return pool;
+}
+
+/**
+ * Whether `e` says PostgreSQL cannot be reached or went away (refused, reset, shutting down,
+ * a connection exception of class 08, a terminated connection), not that a statement was wrong.
+ */
+export function isDatabaseDown(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: unknown } | null;
+  const code = typeof err?.code === 'string' ? err.code : '';
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03'].includes(code)) return true;
+  if (code.startsWith('08')) return true;
+  const message = typeof err?.message === 'string' ? err.message : '';
+  return /Connection terminated|connection timeout|not queryable|timeout exceeded when trying to connect/i.test(message);
 }
 
 export async function inTransaction<T>(pool: pg.Pool, fn: (tx: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { isDatabaseDown } from '../../kernel/db.ts';
 import { isAppError } from '../../kernel/errors.ts';
 
 /** Turns any error into `{ error: { code, message, details } }` with the right status. */
@@ -17,6 +18,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (status && status >= 400 && status < 500) {
       const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : 'PAYLOAD_MALFORMED';
       res.status(status).json({ error: { code, message: (err as Error).message } });
+      return;
+    }
+    if (isDatabaseDown(err)) {
+      // PostgreSQL restarting or out of reach: nothing was stored; the sender sends it again.
+      log.warn({ path: req.path, err: (err as Error).message }, 'database unavailable');
+      res.set('Retry-After', '5').status(503).json({ error: { code: 'DATABASE_UNAVAILABLE', message: 'the database is not reachable right now: send it again shortly' } });
       return;
     }
     log.error({ err, path: req.path }, 'unhandled error');

@@ -1,12 +1,14 @@
+import net from 'node:net';
 import { expect } from 'chai';
 import { createNocoApi, nocoRows, type NocoApi, type NocoRows } from '../../nocodb/client.ts';
 import { provisionBase } from '../../nocodb/provision.ts';
-import { sweepDeletions, sweepTable } from '../../hooks/nocodb-sweep.ts';
+import { startSweeper, sweepDeletions, sweepTable } from '../../hooks/nocodb-sweep.ts';
 import { NOCODB_SECRET_HEADER } from '../../hooks/nocodb.ts';
 import { schoolTables, type DefinedTable } from '../../schemas/nocodb/index.ts';
 import type { TableIds } from '../../nocodb/client.ts';
 import { freshDatabase, testLog, useNocodb, useRedis, type TestDatabase } from '../support/stack.ts';
 import { startTestPlatform, testSecrets, waitFor, type RunningPlatform } from '../support/platform.ts';
+import { postDiscourse } from '../support/discourse.ts';
 
 describe('NocoDB changes reach the inbox', function () {
   this.timeout(180_000);
@@ -102,5 +104,47 @@ describe('NocoDB changes reach the inbox', function () {
     expect(swept.payload.row, 'the row as last seen: whose answer it was').to.include({ StudentIdentity: 'student-9', Answer: 'Удалю потом' });
     expect(await sweepDeletions(deps, answers), 'once').to.equal(0);
     expect((await inboxFor(kept!.Id)).map((e) => e.topic), 'a row still there is left alone').to.deep.equal(['nocodb.answers.insert']);
+  });
+
+  it('NocoDB down: other senders\' webhooks are still accepted, the service stays up, and the sweep catches up when NocoDB returns', async () => {
+    // NocoDB as the service reaches it, through a gate the test can close (its process and
+    // data stay, as with a NocoDB restart or a network cut).
+    const nocodb = await useNocodb();
+    const target = new URL(nocodb.url);
+    const open = new Set<net.Socket>();
+    const gate = () => net.createServer((client) => {
+      const upstream = net.connect(Number(target.port), target.hostname);
+      for (const s of [client, upstream]) { open.add(s); s.on('close', () => open.delete(s)); s.on('error', () => {}); }
+      client.pipe(upstream).pipe(client);
+    });
+    let server = gate();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const throughGate = createNocoApi(`http://127.0.0.1:${port}`, nocodb.token);
+    const sweeper = await startSweeper({ api: throughGate, ids, db: db.pool, inbox: platform.inbox, log: testLog, tables: [answers], intervalSeconds: 0.3 });
+    const hooks = (await api.dbTableWebhook.list(ids.tables.get('answers')!)).list ?? [];
+    try {
+      await new Promise<void>((r) => server.close(() => r()));
+      for (const s of open) s.destroy();
+      expect((await throughGate.dbTable.list(ids.baseId).catch((e: Error) => e)) instanceof Error, 'NocoDB is unreachable').to.equal(true);
+      // Webhooks are lost meanwhile too: only the sweep can bring what changes now.
+      for (const h of hooks) await api.dbTableWebhook.update(h.id as string, { ...h, active: false } as never);
+      const [row] = await rows.insert('answers', [{ Answer: 'written while the service could not reach NocoDB', Status: 'submitted', StudentIdentity: 'student-7' }]);
+      const club = await postDiscourse(platform.url, testSecrets.discourse, 'while-nocodb-down', 'post_created', { post: { id: 71, topic_id: 7, user_id: 3, username: 'ann', raw: 'Hello club' } });
+      expect(club.status, 'the club\'s webhook is accepted').to.equal(202);
+      await new Promise((r) => setTimeout(r, 1500)); // several sweep rounds fail
+      expect(await inboxFor(row!.Id)).to.have.length(0);
+      expect((await fetch(`${platform.url}/health`)).status, 'the service answers').to.be.below(600);
+
+      server = gate();
+      await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+      const events = await waitFor('the sweep to catch up', async () => { const e = await inboxFor(row!.Id); return e.length > 0 && e; }, 20_000);
+      expect(events.map((e) => [e.topic, e.payload.via])).to.deep.equal([['nocodb.answers.insert', 'sweep']]);
+    } finally {
+      await sweeper.stop();
+      for (const h of hooks) await api.dbTableWebhook.update(h.id as string, { ...h, active: true } as never);
+      server.close();
+      for (const s of open) s.destroy();
+    }
   });
 });
