@@ -37,6 +37,12 @@ export interface Consumer {
    * handles the batch one event at a time, so one bad event costs only itself.
    */
   handleBatch?(events: InboxEvent[], ctx: ConsumerContext): Promise<void>;
+  /**
+   * Its handling calls systems outside PostgreSQL (NocoDB, Keto, a provider) while the
+   * worker's transaction is open: it runs on the platform's pool for such work, so slow or
+   * hanging outside calls hold those connections and never the ones receivers and pages need.
+   */
+  callsOut?: boolean;
 }
 
 /** What a capability folder's index.ts hands to the service. */

@@ -114,6 +114,10 @@ async function main() {
   const sourceUrl = config.NOCODB_SOURCE_DATABASE_URL ?? (postgres.embedded ? urlAs(postgres.url, 'school', embeddedRoles.reader) : undefined);
   const db = createPool(databaseUrl);
   stoppers.push({ name: 'database pool', stop: () => db.end() });
+  // Consumers that call NocoDB or Keto inside their transaction wait on these, not on the
+  // connections the receivers and pages use (5 consumers x WORKER_CONCURRENCY could take all 20).
+  const outsideDb = createPool(databaseUrl, 8);
+  stoppers.push({ name: 'database pool (outside calls)', stop: () => outsideDb.end() });
   await step('applying database migrations', async () => {
     await migrate(db, log);
     if (sourceUrl) staffViews = await grantStaffViews(db, decodeURIComponent(new URL(sourceUrl).username));
@@ -184,7 +188,7 @@ async function main() {
 
   const platform = await step('starting the service (webhooks, workers, API)', async () => {
     const p = createPlatform({
-      db, redisUrl: redis.url, log, secrets, capabilities, publicUrl: serviceUrl, opsToken: config.OPS_TOKEN,
+      db, outsideDb, redisUrl: redis.url, log, secrets, capabilities, publicUrl: serviceUrl, opsToken: config.OPS_TOKEN,
       tableById: (id) => schoolTables.find((t) => t.key === tableIdToKey.get(id)),
       health: {
         postgres: async () => { await db.query('select 1'); },

@@ -23,6 +23,8 @@ import { routeTable, type RouteEntry } from './http/route-table.ts';
 
 export interface PlatformOptions {
   db: pg.Pool;
+  /** A pool of its own for consumers that call out inside their transaction (Consumer.callsOut). */
+  outsideDb?: pg.Pool;
   redisUrl: string;
   log: Logger;
   secrets: HookSecrets;
@@ -74,7 +76,7 @@ export function createPlatform(opts: PlatformOptions): Platform {
   const metrics = createMetrics(db);
   if (opts.runWorkers !== false) {
     startWorkers({
-      db, log, maxAttempts: opts.maxAttempts, concurrency: opts.concurrency, topics: registry,
+      db, outsideDb: opts.outsideDb, log, maxAttempts: opts.maxAttempts, concurrency: opts.concurrency, topics: registry,
       onBatch: (consumer, r) => {
         // A worker is free: what gathered in the inbox meanwhile goes out as the next batch.
         dispatcher.nudge();

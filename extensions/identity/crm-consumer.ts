@@ -11,6 +11,7 @@ import { issuesOf } from '../../kernel/validation.ts';
 export function crmConsumer(deps: CrmDeps): Consumer {
   return {
     name: 'identity-crm',
+    callsOut: true,
     topics: ['kratos.registration', 'kratos.settings'],
     async handle(event, { tx, log }) {
       const parsed = identityHookPayload.safeParse(event.payload);

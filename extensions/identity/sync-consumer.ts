@@ -23,6 +23,7 @@ const TOPICS = SYNC_TABLES.flatMap((t) => (['insert', 'update', 'delete'] as con
 export function ketoSyncConsumer(deps: SyncDeps & RoleGuardDeps): Consumer {
   return {
     name: 'identity-keto',
+    callsOut: true,
     topics: TOPICS,
     async handle(event, { tx, log }) {
       const parsed = nocodbRowPayload.safeParse(event.payload);

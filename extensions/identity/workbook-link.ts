@@ -32,6 +32,7 @@ export interface WorkbookLinkDeps {
 export function workbookLinkConsumer(deps: WorkbookLinkDeps): Consumer {
   return {
     name: 'identity-shares',
+    callsOut: true,
     topics: ['nocodb.workbooks.insert', 'nocodb.workbooks.update', 'nocodb.workbooks.delete'],
     async handle(event, { log }) {
       const parsed = nocodbRowPayload.safeParse(event.payload);

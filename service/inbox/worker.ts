@@ -43,6 +43,8 @@ export interface BatchResult {
 
 export interface WorkerDeps {
   db: pg.Pool;
+  /** The pool of consumers that call out (Consumer.callsOut); default `db`. */
+  outsideDb?: pg.Pool;
   log: Logger;
   maxAttempts: number;
   /** The topic table: a payload is checked against its topic's schema before the consumer runs. */
@@ -65,7 +67,8 @@ function payloadIssues(topics: TopicRegistry, event: InboxEvent): Issue[] | null
  * recorded. A process killed mid-batch commits nothing, and the rows stay pending.
  */
 export async function processBatch(deps: WorkerDeps, consumer: Consumer, eventIds: string[]): Promise<BatchResult> {
-  const { db, log, maxAttempts } = deps;
+  const { log, maxAttempts } = deps;
+  const db = consumer.callsOut && deps.outsideDb ? deps.outsideDb : deps.db;
   return inTransaction(db, async (tx) => {
     const result: BatchResult = { done: 0, failed: 0, invalid: 0 };
     const { rows } = await tx.query<Row>(LOCK_SQL, [consumer.name, eventIds]);

@@ -26,6 +26,7 @@ const allow: RequestHandler = (_req, _res, next) => next();
 /** The real service (express + inbox + bull workers) on an ephemeral port, with the given capabilities. */
 export async function startTestPlatform(opts: {
   db: pg.Pool;
+  outsideDb?: pg.Pool;
   redisUrl: string;
   capabilities?: Capability[];
   consumers?: Consumer[];
@@ -41,7 +42,7 @@ export async function startTestPlatform(opts: {
 }): Promise<RunningPlatform> {
   const capabilities = [...(opts.capabilities ?? []), ...(opts.consumers ? [{ name: 'test', consumers: opts.consumers }] : [])];
   const platform = createPlatform({
-    db: opts.db, redisUrl: opts.redisUrl, log: testLog, secrets: testSecrets, capabilities,
+    db: opts.db, outsideDb: opts.outsideDb, redisUrl: opts.redisUrl, log: testLog, secrets: testSecrets, capabilities,
     tableById: opts.tableById ?? ((id) => schoolTables.find((t) => t.key === id)),
     health: {}, staffGuard: opts.staffGuard ?? allow, ...(opts.operatorGuard ? { operatorGuard: opts.operatorGuard } : {}), inboxStaleSeconds: opts.staleSeconds ?? 120, maxAttempts: 5, concurrency: 4,
     runWorkers: opts.runWorkers,
