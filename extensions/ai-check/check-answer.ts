@@ -5,18 +5,19 @@ import { inTransaction } from '../../kernel/db.ts';
 import { isAppError } from '../../kernel/errors.ts';
 import { retryPlan } from '../../kernel/loop.ts';
 import type { AnswerStore, Exercise } from './answer-store.ts';
-import { reserveBudget, settleBudget } from './budget.ts';
+import { budgetMeter, isBudgetRefused, reserveBudget } from './budget.ts';
 import * as checks from './checks-store.ts';
 import type { CheckRow } from './checks-store.ts';
 import type { Clock } from '../../kernel/clock.ts';
 import { recordDeadLetter } from './dead-letters.ts';
 import { reviewRequest, verdictNotice, waitingNotice, type AnswerRef, type Language, type ReasonParams, type WaitReason } from './messages.ts';
-import type { ChatMessage, ChatModel, Embedder } from './openrouter.ts';
+import type { Embedder } from './embeddings.ts';
+import type { ChatMessage, ChatModel } from './openrouter.ts';
 import { notifyPerson } from './outbox.ts';
 import type { People, Person } from './people.ts';
-import { costMicros, estimateTokens } from './pricing.ts';
+import { costMicros, tokenCeiling } from './pricing.ts';
 import { buildMessages } from './prompt.ts';
-import { consumeQuota } from './quota.ts';
+import { consumeQuota, quotaAllows } from './quota.ts';
 import { searchGuides } from './retrieval.ts';
 import { openReview } from './reviews-store.ts';
 import type { AiCheckSettings } from './settings.ts';
@@ -81,11 +82,13 @@ interface Admission {
   reserved: number;
 }
 
-async function admit(deps: CheckDeps, check: CheckRow, state: { quotaCharged: boolean }, messages: ChatMessage[], call: number): Promise<Admission | Refusal> {
+async function admit(deps: CheckDeps, check: CheckRow, state: { quotaCharged: boolean }, messages: ChatMessage[], call: number, schema: Record<string, unknown>): Promise<Admission | Refusal> {
   const { settings, clock } = deps;
   const provider = settings.provider!;
   const now = clock();
-  const reserved = costMicros(provider.pricing, estimateTokens(messages.map((m) => m.content).join('\n')), provider.maxOutputTokens);
+  // Some providers count the response schema as prompt tokens: it is in the ceiling too.
+  const promptCeiling = tokenCeiling([...messages.map((m) => m.content), JSON.stringify(schema)]);
+  const reserved = costMicros(provider.pricing, promptCeiling, provider.maxOutputTokens);
   const key = `${check.id}:${check.attempts}:${call}`;
   try {
     await inTransaction(deps.db, async (tx) => {
@@ -105,24 +108,27 @@ async function admit(deps: CheckDeps, check: CheckRow, state: { quotaCharged: bo
   return { key, reserved };
 }
 
-async function callModel(deps: CheckDeps, check: CheckRow, messages: ChatMessage[], maxScore: number, admission: Admission) {
+/**
+ * One model call. Its first attempt was reserved by `admit`; each retry is reserved before it
+ * is sent (and refused, ending the call, when the budget cannot pay), and every attempt is
+ * settled to the usage the provider reports, or kept at its reservation when it failed.
+ */
+async function callModel(deps: CheckDeps, check: CheckRow, messages: ChatMessage[], schema: Record<string, unknown>, admission: Admission) {
   const { db, clock, settings } = deps;
   const pricing = settings.provider!.pricing;
-  let completion;
+  const meter = budgetMeter({
+    db, now: clock, budgetMicros: () => settings.limits.monthlyBudgetMicros, key: admission.key, checkId: check.id,
+    reserved: admission.reserved, cost: (u) => costMicros(pricing, u.promptTokens, u.completionTokens),
+    what: 'another attempt of the check', firstReserved: true,
+    booked: ({ cost, usage }) => checks.addSpend(db, check.id, {
+      promptTokens: usage?.promptTokens ?? 0, completionTokens: usage?.completionTokens ?? 0, costMicros: cost, currency: pricing.currency, calls: 0,
+    }),
+  });
   try {
-    completion = await deps.model!.complete(messages, { name: 'verdict', schema: verdictJsonSchema(maxScore) });
-  } catch (e) {
-    // A call that failed or timed out may still be billed: it is booked at what was reserved
-    // for it (the most it could cost), never at 0.
-    await settleBudget(db, { key: admission.key, checkId: check.id, cost: admission.reserved, now: clock() });
-    await checks.addSpend(db, check.id, { promptTokens: 0, completionTokens: 0, costMicros: admission.reserved, currency: pricing.currency });
-    throw e;
+    return await deps.model!.complete(messages, { name: 'verdict', schema }, meter);
+  } finally {
+    await checks.addSpend(db, check.id, { promptTokens: 0, completionTokens: 0, costMicros: 0, currency: pricing.currency });
   }
-  const usage = completion.usage;
-  const cost = usage ? costMicros(pricing, usage.promptTokens, usage.completionTokens) : admission.reserved;
-  await settleBudget(db, { key: admission.key, checkId: check.id, cost, now: clock() });
-  await checks.addSpend(db, check.id, { promptTokens: usage?.promptTokens ?? 0, completionTokens: usage?.completionTokens ?? 0, costMicros: cost, currency: pricing.currency });
-  return completion;
 }
 
 async function decide(deps: CheckDeps, check: CheckRow, ctx: Context): Promise<Decision> {
@@ -138,11 +144,16 @@ async function decide(deps: CheckDeps, check: CheckRow, ctx: Context): Promise<D
 
   const cached = await checks.findCachedVerdict(db, exercise.id, check.answer_hash, guide.versionId, check.id, check.student_id);
   if (cached) return { kind: 'verdict', verdict: { ...cached.verdict, by: 'cache' }, usedChunks: cached.usedChunks, cachedFrom: cached.id, guide };
+  // The query embedding is money too: a student past their quota gets no search.
+  if (check.quota_charged_at === null) {
+    const quota = await quotaAllows(db, check.student_id, settings.limits, deps.clock());
+    if (!quota.ok) return wait('QUOTA_EXCEEDED', { limit: quota.limit, window: quota.window, resetsAt: quota.resetsAt }, guide);
+  }
 
   const r = settings.retrieval;
   const excerpts = await searchGuides(db, {
     text: `${exercise.question}\n${check.answer_text}`, guides: [exercise.guideSlug], section: exercise.section,
-    limit: r.limit, ownSectionLimit: r.ownSectionLimit, embedder: deps.embedder,
+    limit: r.limit, ownSectionLimit: r.ownSectionLimit, embedder: deps.embedder, checkId: check.id,
   });
   if (excerpts.length === 0) return wait('GUIDE_NOT_INDEXED', null, guide);
   const examples = await checks.mentorGradedExamples(db, exercise.id, r.examples, check.answer_hash);
@@ -155,11 +166,19 @@ async function decide(deps: CheckDeps, check: CheckRow, ctx: Context): Promise<D
   });
 
   const state = { quotaCharged: check.quota_charged_at !== null };
+  const schema = verdictJsonSchema(exercise.maxScore);
   // One retry when the output fails validation; a second failure goes to a mentor.
   for (let call = 1; call <= 2; call++) {
-    const admission = await admit(deps, check, state, messages, call);
+    const admission = await admit(deps, check, state, messages, call, schema);
     if (admission instanceof Refusal) return call === 1 ? wait(admission.reason, admission.params, guide) : wait('MODEL_OUTPUT_INVALID', null, guide);
-    const completion = await callModel(deps, check, messages, exercise.maxScore, admission);
+    let completion;
+    try {
+      completion = await callModel(deps, check, messages, schema, admission);
+    } catch (e) {
+      // A retry the budget could not pay for: the answer waits, as when the first attempt could not be paid.
+      if (isBudgetRefused(e)) return wait('BUDGET_EXHAUSTED', null, guide);
+      throw e;
+    }
     const parsed = parseModelVerdict(completion.text, exercise.maxScore, excerpts.map((e) => e.id));
     if (parsed.ok) {
       return { kind: 'verdict', verdict: toVerdict(parsed.value, exercise.maxScore, 'ai'), usedChunks: parsed.value.used_chunks, cachedFrom: null, guide };

@@ -142,10 +142,11 @@ export async function recordDecision(tx: Queryable, id: string, d: DecisionRecor
 }
 
 /** Spending is recorded as soon as a call returns, even if the decision comes later. */
-export async function addSpend(q: Queryable, id: string, s: { promptTokens: number; completionTokens: number; costMicros: number; currency: string }): Promise<void> {
-  await q.query(`update ai_check set model_calls = model_calls + 1, prompt_tokens = prompt_tokens + $2,
+/** `calls`: model calls this adds (1 by default; 0 for a query embedding or an attempt that was retried). */
+export async function addSpend(q: Queryable, id: string, s: { promptTokens: number; completionTokens: number; costMicros: number; currency: string; calls?: number }): Promise<void> {
+  await q.query(`update ai_check set model_calls = model_calls + $6, prompt_tokens = prompt_tokens + $2,
       completion_tokens = completion_tokens + $3, cost_micros = cost_micros + $4, currency = $5 where id = $1`,
-  [id, s.promptTokens, s.completionTokens, s.costMicros, s.currency]);
+  [id, s.promptTokens, s.completionTokens, s.costMicros, s.currency, s.calls ?? 1]);
 }
 
 export async function markQuotaCharged(tx: Queryable, id: string, now: Date): Promise<void> {

@@ -11,7 +11,9 @@ import { systemClock, type Clock } from '../../kernel/clock.ts';
 import { answersConsumer } from './consumer.ts';
 import { editionChanges, indexDocsRepository, type IndexerDeps } from './indexer/index-guides.ts';
 import { mountMcp, type McpAuth } from './mcp.ts';
-import { createChatModel, createEmbedder } from './openrouter.ts';
+import { addSpend } from './checks-store.ts';
+import { meteredEmbedder } from './embeddings.ts';
+import { createChatModel, createEmbeddingClient } from './openrouter.ts';
 import type { People } from './people.ts';
 import { routes, type Guard, type IdentityOf } from './routes.ts';
 import { drainOutbox, type DrainResult, type Mailer, type SenderDeps } from './sender.ts';
@@ -62,7 +64,11 @@ export function register(deps: AiCheckDeps): AiCheckCapability {
   const clock = deps.clock ?? systemClock;
   const log = deps.log.child({ capability: 'ai-check' });
   const settings = deps.config;
-  const embedder = settings.embeddings ? createEmbedder(settings.embeddings, { log }) : null;
+  // Query and indexing embeddings are paid from the checks' monthly budget.
+  const embedder = settings.embeddings ? meteredEmbedder(createEmbeddingClient(settings.embeddings, { log }), {
+    db: deps.db, clock, pricing: settings.embeddings.pricing, budgetMicros: () => settings.limits.monthlyBudgetMicros,
+    chargeCheck: (checkId, costMicros, currency) => addSpend(deps.db, checkId, { promptTokens: 0, completionTokens: 0, costMicros, currency, calls: 0 }),
+  }) : null;
   const checkDeps: CheckDeps = {
     db: deps.db, log, clock, settings, answers: deps.answers, people: deps.people,
     model: settings.provider ? createChatModel(settings.provider, { log }) : null,

@@ -37,6 +37,19 @@ export async function consumeQuota(tx: pg.PoolClient, identityId: string, limits
   return { ok: true };
 }
 
+/**
+ * Whether a check would be admitted now, without counting it: asked before the search, whose
+ * query embedding costs money, so a student past their quota spends none. `consumeQuota`
+ * still decides, in the admitting transaction.
+ */
+export async function quotaAllows(db: pg.Pool, identityId: string, limits: QuotaLimits, now: Date): Promise<QuotaResult> {
+  const used = await quotaUsed(db, identityId, now);
+  for (const [window, limit] of [['day', limits.perDay], ['hour', limits.perHour]] as const) {
+    if (used[window] >= limit) return { ok: false, window, limit, resetsAt: windowEnd(windowStart(now, window), window) };
+  }
+  return { ok: true };
+}
+
 export async function quotaUsed(db: pg.Pool, identityId: string, now: Date): Promise<{ hour: number; day: number }> {
   const { rows } = await db.query<{ window_kind: 'hour' | 'day'; used: number }>(`select window_kind, used from ai_quota_counter
     where identity_id = $1 and ((window_kind = 'hour' and window_start = $2) or (window_kind = 'day' and window_start = $3))`,

@@ -1,13 +1,15 @@
 import type pg from 'pg';
+import { isBudgetRefused } from './budget.ts';
+import type { Embedder } from './embeddings.ts';
 import { slugify } from './indexer/chunks.ts';
-import type { Embedder } from './openrouter.ts';
 
 /**
  * Finds the guide passages relevant to a question or an answer, in the current version
  * of each guide: full-text search in the guide's language (any query word may match,
  * ranked by ts_rank over headings weighted above text), optionally fused with
  * embedding similarity (cosine in SQL) by reciprocal rank. An exercise's own section
- * comes first.
+ * comes first. The query's embedding is paid from the monthly budget (embeddings.ts); when
+ * the budget cannot pay for it, the search is full-text only.
  */
 export interface RetrievedChunk {
   id: string;
@@ -28,6 +30,8 @@ export interface SearchQuery {
   limit: number;
   ownSectionLimit?: number;
   embedder?: Embedder | null;
+  /** The check this search is for: the query embedding's cost is booked to it. */
+  checkId?: string | null;
 }
 
 const COLUMNS = `c.id, c.guide_slug as "guideSlug", g.current_version_id::text as "versionId", c.section_path as "sectionPath",
@@ -73,6 +77,16 @@ function fuse(lists: Row[][], k = 60): Row[] {
   return [...scores.values()].sort((a, b) => b.score - a.score).map((e) => ({ ...e.row, rank: e.score }));
 }
 
+async function queryVector(embedder: Embedder, text: string, checkId: string | null): Promise<number[] | null> {
+  try {
+    const [vector] = await embedder.embed([text], { checkId, what: 'the search query\'s embedding' });
+    return vector ?? null;
+  } catch (e) {
+    if (isBudgetRefused(e)) return null;
+    throw e;
+  }
+}
+
 export async function searchGuides(db: pg.Pool | pg.PoolClient, q: SearchQuery): Promise<RetrievedChunk[]> {
   if (q.guides.length === 0 || !q.text.trim()) return [];
   const pool = Math.max(q.limit * 4, 20);
@@ -84,7 +98,7 @@ export async function searchGuides(db: pg.Pool | pg.PoolClient, q: SearchQuery):
   matches.sort((a, b) => Number(b.rank) - Number(a.rank));
   const lists: Row[][] = [matches.slice(0, pool)];
   if (q.embedder) {
-    const [vector] = await q.embedder.embed([q.text]);
+    const vector = await queryVector(q.embedder, q.text, q.checkId ?? null);
     if (vector) lists.push((await db.query<Row>(VECTOR_SQL, [q.guides, vector, pool, q.embedder.model])).rows);
   }
   const ranked = lists.length > 1 ? fuse(lists) : lists[0]!;

@@ -32,6 +32,8 @@ export interface EmbeddingSettings {
   apiKey: string;
   model: string;
   timeoutMs: number;
+  /** Embeddings are booked in the same monthly budget as checks. */
+  pricing: { currency: string; inputPer1M: number };
 }
 
 export interface LimitSettings {
@@ -93,6 +95,10 @@ export interface AiCheckEnv {
   AI_CHECK_MIN_CONFIDENCE?: number;
   PUBLIC_URL?: string;
   AI_EMBEDDINGS_MODEL?: string;
+  /** Currency units (AI_CHECK_CURRENCY) per 1M input tokens of the embeddings model. */
+  AI_EMBEDDINGS_PRICE_PER_1M?: number;
+  /** The embeddings model costs nothing: only then may its price be 0. */
+  AI_EMBEDDINGS_MODEL_FREE?: boolean;
   AI_GUIDES_REPO?: string;
   AI_GUIDES_BRANCH?: string;
   dataDir: string;
@@ -109,6 +115,10 @@ export function settingsFromEnv(env: AiCheckEnv): AiCheckSettings {
   // A price of 0 makes the monthly budget refuse nothing: a paid model needs its prices.
   if (apiKey && model && !env.AI_CHECK_PRICE_INPUT_PER_1M && !env.AI_CHECK_PRICE_OUTPUT_PER_1M && env.AI_CHECK_MODEL_FREE !== true) {
     throw new Error(`AI checks with ${model} need its prices (AI_CHECK_PRICE_INPUT_PER_1M, AI_CHECK_PRICE_OUTPUT_PER_1M, in ${env.AI_CHECK_CURRENCY ?? 'USD'} per 1M tokens), or AI_CHECK_MODEL_FREE=true for a free model: with prices of 0 the monthly budget would hold nothing`);
+  }
+  // The same rule for embeddings: they are paid from the same budget.
+  if (apiKey && env.AI_EMBEDDINGS_MODEL && !env.AI_EMBEDDINGS_PRICE_PER_1M && env.AI_EMBEDDINGS_MODEL_FREE !== true) {
+    throw new Error(`embeddings with ${env.AI_EMBEDDINGS_MODEL} need their price (AI_EMBEDDINGS_PRICE_PER_1M, in ${env.AI_CHECK_CURRENCY ?? 'USD'} per 1M tokens), or AI_EMBEDDINGS_MODEL_FREE=true for a free model: with a price of 0 the monthly budget would not count them`);
   }
   return {
     provider: apiKey && model ? {
@@ -127,7 +137,10 @@ export function settingsFromEnv(env: AiCheckEnv): AiCheckSettings {
       },
     } : null,
     embeddings: apiKey && env.AI_EMBEDDINGS_MODEL
-      ? { baseURL: env.OPENROUTER_BASE_URL, apiKey, model: env.AI_EMBEDDINGS_MODEL, timeoutMs: env.AI_CHECK_TIMEOUT_MS ?? 30_000 }
+      ? {
+        baseURL: env.OPENROUTER_BASE_URL, apiKey, model: env.AI_EMBEDDINGS_MODEL, timeoutMs: env.AI_CHECK_TIMEOUT_MS ?? 30_000,
+        pricing: { currency: env.AI_CHECK_CURRENCY ?? 'USD', inputPer1M: env.AI_EMBEDDINGS_PRICE_PER_1M ?? 0 },
+      }
       : null,
     limits: {
       perHour: env.AI_CHECK_QUOTA_PER_HOUR ?? DEFAULT_LIMITS.perHour,

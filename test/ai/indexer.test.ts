@@ -6,10 +6,10 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { editionChanges, indexDocsRepository } from '../../extensions/ai-check/indexer/index-guides.ts';
 import { listVersions } from '../../extensions/ai-check/indexer/knowledge-store.ts';
-import { createEmbedder } from '../../extensions/ai-check/openrouter.ts';
 import { freshDatabase, testLog, type TestDatabase } from '../support/stack.ts';
 import { createGuideRepo, type GuideRepo } from './support/guides.ts';
 import { startModelServer, type ModelServer } from './support/model-server.ts';
+import { EMBEDDING_PRICING, testEmbedder } from './support/embedder.ts';
 
 const exec = promisify(execFile);
 
@@ -112,7 +112,7 @@ describe('ai-check: indexing the guides', () => {
     it('embeds each paragraph once, as float4[], and not again on re-index', async () => {
       const edb = await freshDatabase('ai_indexer_embed');
       await repo.writeEdition(1);
-      const embedder = createEmbedder({ baseURL: model.url, apiKey: 'k', model: 'test/embed', timeoutMs: 2000 }, { log: testLog });
+      const embedder = testEmbedder(edb.pool, model.url);
       await indexDocsRepository({ db: edb.pool, log: testLog, embedder }, location());
       const { rows } = await edb.pool.query(`select pg_typeof(embedding)::text as t, array_length(embedding, 1) as dims,
         count(*) filter (where embedding is null)::int as missing from ai_chunk group by 1, 2`);
@@ -123,6 +123,51 @@ describe('ai-check: indexing the guides', () => {
       expect(model.embeddingRequests).to.equal(calls + 1, 'one request, for the new paragraphs only');
       const cos = await edb.pool.query(`select ai_cosine(a.embedding, a.embedding) as self from ai_chunk a limit 1`);
       expect(cos.rows[0].self).to.be.closeTo(1, 1e-6);
+    });
+
+    const ledger = async (pool: TestDatabase['pool']) => (await pool.query<{ kind: string; amount: number; key: string }>(
+      `select kind, amount_micros::float8 as amount, entry_key as key from ai_budget_ledger order by id`)).rows;
+
+    it('books each embeddings request in the monthly budget at the tokens the provider reports, and a failed one at its reservation', async () => {
+      const edb = await freshDatabase('ai_indexer_embed_budget');
+      await repo.writeEdition(1);
+      const requests = model.embeddingRequests;
+      const usage = model.embeddingUsage.length;
+      await indexDocsRepository({ db: edb.pool, log: testLog, embedder: testEmbedder(edb.pool, model.url) }, location());
+      const reported = model.embeddingUsage.slice(usage);
+      expect(reported, 'one usage per request').to.have.length(model.embeddingRequests - requests);
+      const rows = await ledger(edb.pool);
+      expect(rows.filter((r) => r.kind === 'reserve'), 'a reservation before each request').to.have.length(reported.length);
+      const spent = rows.reduce((sum, r) => sum + r.amount, 0);
+      expect(spent, 'the month is charged what the provider reported').to.equal(reported.reduce((sum, t) => sum + Math.ceil(t * EMBEDDING_PRICING.inputPer1M), 0));
+      expect(spent).to.be.greaterThan(0);
+      for (const r of rows.filter((x) => x.kind === 'reserve')) {
+        const settled = rows.find((x) => x.key === r.key.replace(/^reserve:/, 'settle:'))!;
+        expect(r.amount + settled.amount, 'a reservation is the most a request can cost').to.be.at.most(r.amount);
+      }
+
+      model.embeddingScript.push({ kind: 'status', status: 400 });
+      await repo.writeEdition(2);
+      const failed = await indexDocsRepository({ db: edb.pool, log: testLog, embedder: testEmbedder(edb.pool, model.url) }, location()).catch((e: Error) => e);
+      expect(failed).to.be.instanceOf(Error).and.to.have.property('code', 'AI_PROVIDER_REFUSED');
+      const after = (await ledger(edb.pool)).slice(rows.length);
+      expect(after.map((r) => r.kind)).to.deep.equal(['reserve', 'settle']);
+      expect(after[1]!.amount, 'booked at its reservation, not 0').to.equal(0);
+      expect(after[0]!.amount).to.be.greaterThan(0);
+    });
+
+    it('sends nothing and keeps the indexed edition when the month\'s budget cannot pay for the new passages', async () => {
+      const edb = await freshDatabase('ai_indexer_embed_broke');
+      await repo.writeEdition(1);
+      await indexDocsRepository({ db: edb.pool, log: testLog, embedder: testEmbedder(edb.pool, model.url) }, location());
+      const before = await listVersions(edb.pool, 'systems-ru');
+      const requests = model.embeddingRequests;
+      await repo.writeEdition(2);
+      const refused = await indexDocsRepository({ db: edb.pool, log: testLog, embedder: testEmbedder(edb.pool, model.url, { budgetMicros: () => 0 }) }, location())
+        .catch((e: Error) => e);
+      expect(refused).to.be.instanceOf(Error).and.to.have.property('message').that.matches(/month's AI budget cannot pay for embedding \d+ new passages of guide systems-ru/);
+      expect(model.embeddingRequests, 'no request sent').to.equal(requests);
+      expect(await listVersions(edb.pool, 'systems-ru')).to.deep.equal(before);
     });
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { budgetMonth } from '../../extensions/ai-check/budget.ts';
 import { reasonText } from '../../extensions/ai-check/messages.ts';
-import { call, startHarness, type Harness, type HarnessOptions } from './support/harness.ts';
+import { call, PRICING, startHarness, type Harness, type HarnessOptions } from './support/harness.ts';
 import { answerRow, checkOf, drainUntil, outboxOf } from './support/flow.ts';
 
 const GOOD_EN = 'A stock is an accumulation you can count at a moment in time; it changes only through flows that fill or drain it.';
@@ -100,12 +100,21 @@ describe('ai-check: protection and resilience', () => {
       expect((await checkOf(h, r.id)).model_calls).to.equal(1);
     });
 
-    it('retries a call that timed out', async () => {
+    it('retries a call that timed out, booking the timed-out attempt at its reservation and the answered one at its usage', async () => {
       h.model.script.push({ kind: 'delay', ms: 1500 });
       const before = h.model.requests.length;
       const r = await check(h, 'Stocks give a system inertia because they change only through flows.', 'stu-ru');
       expect(r.body.check.status).to.equal('checked');
       expect(h.model.requests.length - before).to.equal(2);
+      const stored = await checkOf(h, r.id);
+      const { rows } = await h.db.pool.query(`select kind, amount_micros::float8 as amount from ai_budget_ledger where check_id = $1 order by id`, [stored.id]);
+      expect(rows.map((x) => x.kind), 'each attempt reserved before it was sent').to.deep.equal(['reserve', 'settle', 'reserve', 'settle']);
+      const [first, timedOut, second, answered] = rows.map((x) => x.amount as number);
+      expect(timedOut, 'the timed-out attempt is kept at its reservation').to.equal(0);
+      expect(second).to.equal(first);
+      expect(second! + answered!).to.equal(Math.ceil(stored.prompt_tokens * PRICING.inputPer1M + stored.completion_tokens * PRICING.outputPer1M));
+      expect(stored.cost_micros, 'the check costs both attempts').to.equal(first! + second! + answered!);
+      expect(stored.model_calls).to.equal(1);
     });
 
     it('keeps retrying a provider that fails with 500, then sends the answer to a mentor and leaves a dead letter staff can replay', async () => {
@@ -178,6 +187,24 @@ describe('ai-check: protection and resilience', () => {
       expect(rows[0].used).to.equal(1, 'the refused check did not use the quota');
       const { rows: spent } = await h.db.pool.query('select sum(amount_micros)::float8 as s from ai_budget_ledger');
       expect(spent[0].s).to.be.at.most(50_000);
+    });
+
+    it('reserves a retry before sending it, and sends none the budget cannot pay for', async () => {
+      const spent = async () => Number((await h.db.pool.query('select sum(amount_micros)::float8 as s from ai_budget_ledger')).rows[0].s);
+      // The first check's prompt again (another student, the same answer): the same reservation.
+      const { rows: [first] } = await h.db.pool.query(`select amount_micros::float8 as amount from ai_budget_ledger
+        where kind = 'reserve' and check_id is not null order by id limit 1`);
+      const budget = (await spent()) + first.amount + Math.floor(first.amount / 2);
+      h.settings.limits.monthlyBudgetMicros = budget;
+      h.model.script.push({ kind: 'status', status: 500 });
+      const requests = h.model.requests.length;
+      const r = await check(h, GOOD_EN, 'stu-wb');
+      expect(r.body.check).to.include({ status: 'waiting_mentor', reason: 'BUDGET_EXHAUSTED' });
+      expect(h.model.requests.length - requests, 'the retry was not sent').to.equal(1);
+      const { rows } = await h.db.pool.query(`select kind, amount_micros::float8 as amount from ai_budget_ledger
+        where check_id = $1 order by id`, [(await checkOf(h, r.id)).id]);
+      expect(rows).to.deep.equal([{ kind: 'reserve', amount: first.amount }, { kind: 'settle', amount: 0 }]);
+      expect(await spent()).to.be.at.most(budget);
     });
   });
 

@@ -3,11 +3,12 @@ import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { expect } from 'chai';
 import { indexDocsRepository } from '../../extensions/ai-check/indexer/index-guides.ts';
-import { createEmbedder } from '../../extensions/ai-check/openrouter.ts';
+import type { Embedder } from '../../extensions/ai-check/embeddings.ts';
 import { searchGuides, type RetrievedChunk } from '../../extensions/ai-check/retrieval.ts';
 import { freshDatabase, testLog, type TestDatabase } from '../support/stack.ts';
 import { createGuideRepo, EN_DYNAMICS, EN_INDEX, LABELLED_QUESTIONS, RU_BOUNDARIES, RU_ROLES, type GuideRepo } from './support/guides.ts';
 import { startModelServer, type ModelServer } from './support/model-server.ts';
+import { testEmbedder } from './support/embedder.ts';
 
 // Distractors: notes made of the guide's own words in random order, so that every query
 // word also appears in passages that do not answer it.
@@ -36,7 +37,7 @@ describe('ai-check: retrieval from the guides', () => {
     model = await startModelServer();
     await writeFile(path.join(repo.root, 'systems-ru', '99-zametki.md'), noise(RU_BOUNDARIES + RU_ROLES, 'Заметка', 60, 7));
     await writeFile(path.join(repo.root, 'modeling-en', '99-notes.md'), noise(EN_INDEX + EN_DYNAMICS, 'Note', 60, 11));
-    const embedder = createEmbedder({ baseURL: model.url, apiKey: 'k', model: 'test/embed', timeoutMs: 2000 }, { log: testLog });
+    const embedder = testEmbedder(db.pool, model.url);
     await indexDocsRepository({ db: db.pool, log: testLog, embedder }, { location: repo.root, cacheDir: path.join(tmpdir(), 'ai-cache') });
   });
   after(async () => {
@@ -44,7 +45,7 @@ describe('ai-check: retrieval from the guides', () => {
     await repo.remove();
   });
 
-  async function recallAt5(embedder: ReturnType<typeof createEmbedder> | null): Promise<number> {
+  async function recallAt5(embedder: Embedder | null): Promise<number> {
     let hits = 0;
     for (const { q, section } of LABELLED_QUESTIONS) {
       const results = await searchGuides(db.pool, { text: q, guides: ['systems-ru', 'modeling-en'], limit: 5, embedder });
@@ -60,10 +61,26 @@ describe('ai-check: retrieval from the guides', () => {
   });
 
   it('keeps that recall when full-text and embedding ranks are fused', async () => {
-    const embedder = createEmbedder({ baseURL: model.url, apiKey: 'k', model: 'test/embed', timeoutMs: 2000 }, { log: testLog });
+    const embedder = testEmbedder(db.pool, model.url);
     const recall = await recallAt5(embedder);
     console.log(`      recall@5, full-text + embeddings (reciprocal rank fusion): ${recall.toFixed(2)}`);
     expect(recall).to.be.at.least(0.7);
+  });
+
+  it('books the query\'s embedding in the monthly budget, and searches full-text only when the budget cannot pay for it', async () => {
+    const spent = async () => Number((await db.pool.query('select coalesce(sum(amount_micros), 0)::float8 as s from ai_budget_ledger')).rows[0].s);
+    const before = await spent();
+    const paid = await searchGuides(db.pool, { text: 'Как провести границу системы?', guides: ['systems-ru'], limit: 5, embedder: testEmbedder(db.pool, model.url) });
+    expect(paid.length).to.be.greaterThan(0);
+    expect(await spent(), 'the query embedding is counted').to.be.greaterThan(before);
+
+    const requests = model.embeddingRequests;
+    const after = await spent();
+    const broke = testEmbedder(db.pool, model.url, { budgetMicros: () => after });
+    const results = await searchGuides(db.pool, { text: 'Как провести границу системы?', guides: ['systems-ru'], limit: 5, embedder: broke });
+    expect(model.embeddingRequests, 'no embedding asked for').to.equal(requests);
+    expect(results.map((r) => r.id)).to.deep.equal((await searchGuides(db.pool, { text: 'Как провести границу системы?', guides: ['systems-ru'], limit: 5 })).map((r) => r.id));
+    expect(await spent()).to.equal(after);
   });
 
   it('puts the exercise\'s own section first, even when other passages rank higher', async () => {

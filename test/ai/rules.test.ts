@@ -4,7 +4,7 @@ import { chunkGuide, slugify } from '../../extensions/ai-check/indexer/chunks.ts
 import { diffEditions } from '../../extensions/ai-check/indexer/edition-diff.ts';
 import { similarity } from '../../extensions/ai-check/indexer/similarity.ts';
 import { retryAfterMs } from '../../extensions/ai-check/openrouter.ts';
-import { costMicros } from '../../extensions/ai-check/pricing.ts';
+import { costMicros, tokenCeiling } from '../../extensions/ai-check/pricing.ts';
 import { buildMessages } from '../../extensions/ai-check/prompt.ts';
 import { parseModelVerdict } from '../../extensions/ai-check/verdict.ts';
 import { answerUpdateFor } from '../../extensions/ai-check/writeback.ts';
@@ -96,6 +96,13 @@ describe('ai-check rules (pure)', () => {
       expect(costMicros({ currency: 'USD', inputPer1M: 0.15, outputPer1M: 0.6 }, 1, 0)).to.equal(1);
     });
 
+    it('reserves at least the UTF-8 bytes of a prompt, which no tokenizer exceeds, in any language', () => {
+      const ru = 'Граница системы проводится по функции.';
+      expect(tokenCeiling([ru])).to.be.at.least(Buffer.byteLength(ru));
+      expect(tokenCeiling([ru])).to.be.at.least(ru.length * 2);
+      expect(tokenCeiling(['a', 'b'])).to.be.greaterThan(tokenCeiling(['ab']), 'each message has its own markers');
+    });
+
     it('reads Retry-After as seconds, as an HTTP date, and OpenRouter\'s retry-after-ms', () => {
       expect(retryAfterMs(new Headers({ 'retry-after': '2' }))).to.equal(2000);
       expect(retryAfterMs(new Headers({ 'retry-after-ms': '150' }))).to.equal(150);
@@ -125,6 +132,14 @@ describe('ai-check rules: money', () => {
     expect(settingsFromEnv({ ...env, AI_CHECK_PRICE_INPUT_PER_1M: 0.15, AI_CHECK_PRICE_OUTPUT_PER_1M: 0.6 }).provider!.pricing.inputPer1M).to.equal(0.15);
     expect(settingsFromEnv({ ...env, AI_CHECK_MODEL_FREE: true }).provider).to.not.equal(null);
     expect(settingsFromEnv({ OPENROUTER_BASE_URL: 'https://openrouter.ai/api/v1', dataDir: '/tmp' }).provider, 'no provider: nothing to price').to.equal(null);
+  });
+
+  it('refuses to run embeddings without their price, which the budget would not count; a free embeddings model may', () => {
+    const env = { OPENROUTER_API_KEY: 'k', OPENROUTER_BASE_URL: 'https://openrouter.ai/api/v1', AI_CHECK_MODEL: 'openai/gpt-4o-mini', AI_CHECK_MODEL_FREE: true, AI_EMBEDDINGS_MODEL: 'openai/text-embedding-3-small', dataDir: '/tmp' };
+    expect(() => settingsFromEnv(env)).to.throw(/AI_EMBEDDINGS_PRICE_PER_1M.*AI_EMBEDDINGS_MODEL_FREE/);
+    expect(settingsFromEnv({ ...env, AI_EMBEDDINGS_PRICE_PER_1M: 0.02, AI_CHECK_CURRENCY: 'EUR' }).embeddings!.pricing).to.deep.equal({ currency: 'EUR', inputPer1M: 0.02 });
+    expect(settingsFromEnv({ ...env, AI_EMBEDDINGS_MODEL_FREE: true }).embeddings!.pricing.inputPer1M).to.equal(0);
+    expect(settingsFromEnv({ ...env, AI_EMBEDDINGS_MODEL: undefined }).embeddings, 'no embeddings model: nothing to price').to.equal(null);
   });
 });
 });

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { inTransaction } from '../../../kernel/db.ts';
 import { notFound } from '../../../kernel/errors.ts';
-import type { Embedder } from '../openrouter.ts';
+import type { Embedder } from '../embeddings.ts';
 import { chunkGuide, sha256 } from './chunks.ts';
 import { openDocsRepository } from './docs-repository.ts';
 import { diffEditions, type SectionDiff } from './edition-diff.ts';
@@ -12,7 +12,11 @@ import * as store from './knowledge-store.ts';
 export interface IndexerDeps {
   db: pg.Pool;
   log: Logger;
-  /** Only when embeddings are configured; chunks are then embedded once, when first stored. */
+  /**
+   * Only when embeddings are configured; chunks are then embedded once, when first stored,
+   * paid from the monthly budget: when it cannot pay, the guide is not re-indexed (BudgetRefused)
+   * and retrieval keeps the version indexed before.
+   */
   embedder?: Embedder | null;
 }
 
@@ -48,7 +52,7 @@ export async function indexGuide(deps: IndexerDeps, guide: GuideFolder, source: 
   const fresh = chunks.filter((c) => !known.has(c.id));
   const embeddings = new Map<string, number[]>();
   if (embedder && fresh.length) {
-    const vectors = await embedder.embed(fresh.map((c) => `${c.heading}\n\n${c.content}`));
+    const vectors = await embedder.embed(fresh.map((c) => `${c.heading}\n\n${c.content}`), { what: `embedding ${fresh.length} new passages of guide ${manifest.slug}` });
     fresh.forEach((c, i) => embeddings.set(c.id, vectors[i]!));
   }
 

@@ -41,6 +41,8 @@ export interface HarnessOptions {
   providerOverrides?: Partial<ProviderSettings>;
   limits?: Partial<LimitSettings>;
   embeddings?: boolean;
+  /** Per 1M tokens; 0.5 unless given. */
+  embeddingPricePer1M?: number;
   /** Self-learners' verdicts staff look at again; none by default in tests. */
   audit?: Partial<AiCheckSettings['audit']>;
 }
@@ -64,7 +66,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       baseURL: model.url, apiKey: 'test-key', model: 'test/grader', temperature: 0, maxOutputTokens: 300,
       timeoutMs: 2_000, maxRetries: 2, maxBackoffMs: 3_000, pricing: PRICING, ...opts.providerOverrides,
     },
-    embeddings: opts.embeddings ? { baseURL: model.url, apiKey: 'test-key', model: 'test/embed', timeoutMs: 2_000 } : null,
+    embeddings: opts.embeddings ? { baseURL: model.url, apiKey: 'test-key', model: 'test/embed', timeoutMs: 2_000, pricing: { currency: 'USD', inputPer1M: opts.embeddingPricePer1M ?? 0.5 } } : null,
     limits: { perHour: 20, perDay: 50, monthlyBudgetMicros: 1_000_000, maxAnswerChars: 2_000, ...opts.limits },
     jobs: { maxAttempts: 3, leaseMs: 30_000, pollMs: 200, backoffMs: 30 },
     staffReviewGroup: 'reviewers',

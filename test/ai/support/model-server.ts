@@ -3,7 +3,8 @@
  * speaking the wire format the `openai` SDK and OpenRouter use. By default it grades like a
  * simple teacher: an answer sharing enough words with the guide excerpts is accepted. A test
  * can script the next responses: an HTTP error, a 429 with Retry-After, a delay past the
- * client's timeout, or output that is not valid JSON.
+ * client's timeout, or output that is not valid JSON; hold chat requests until it lets them
+ * go; and have the usage reported at the most a call could be.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -29,7 +30,18 @@ export interface ModelServer {
   url: string;
   requests: ChatRequest[];
   embeddingRequests: number;
+  /** The prompt tokens each embeddings answer reported, in order. */
+  embeddingUsage: number[];
   script: Behaviour[];
+  /** The next embeddings responses: only `status` is played there. */
+  embeddingScript: Behaviour[];
+  /**
+   * Holds every chat (or embeddings) request until `release()`; `held` counts those waiting.
+   * A test sees how many calls were let through at once before any of them is settled.
+   */
+  hold(what?: 'chat' | 'embeddings'): { held: () => number; release: () => void };
+  /** `worst`: report the most tokens a call could be (UTF-8 bytes of the messages, and max_tokens). */
+  usage: 'realistic' | 'worst';
   close(): Promise<void>;
 }
 
@@ -72,11 +84,29 @@ function embed(text: string, dims = 64): number[] {
 export async function startModelServer(): Promise<ModelServer> {
   const app = express();
   app.use(express.json({ limit: '2mb' }));
-  const state: ModelServer = { url: '', requests: [], embeddingRequests: 0, script: [], close: async () => {} };
+  type Gate = { waiting: number; open: Promise<void> };
+  const gates: { chat: Gate | null; embeddings: Gate | null } = { chat: null, embeddings: null };
+  const pass = async (what: 'chat' | 'embeddings') => {
+    const g = gates[what];
+    if (!g) return;
+    g.waiting++;
+    await g.open;
+  };
+  const state: ModelServer = {
+    url: '', requests: [], embeddingRequests: 0, embeddingUsage: [], script: [], embeddingScript: [], usage: 'realistic',
+    close: async () => {},
+    hold(what = 'chat') {
+      let release!: () => void;
+      const g: Gate = { waiting: 0, open: new Promise<void>((resolve) => { release = resolve; }) };
+      gates[what] = g;
+      return { held: () => g.waiting, release: () => { gates[what] = null; release(); } };
+    },
+  };
 
   app.post('/v1/chat/completions', async (req, res) => {
     const body = { ...(req.body as Omit<ChatRequest, 'authorization'>), authorization: req.headers.authorization };
     state.requests.push(body);
+    await pass('chat');
     const behaviour = state.script.shift();
     if (behaviour?.kind === 'status') {
       res.status(behaviour.status).json({ error: { message: `scripted ${behaviour.status}`, type: 'server_error', code: behaviour.status } });
@@ -88,11 +118,14 @@ export async function startModelServer(): Promise<ModelServer> {
       return;
     }
     if (behaviour?.kind === 'delay') await new Promise((r) => setTimeout(r, behaviour.ms));
-    if (res.destroyed || req.destroyed) return;
+    // The client gave up (timed out) meanwhile. (req.destroyed is no sign: a request is destroyed once its body is read.)
+    if (res.destroyed || !res.socket || res.socket.destroyed) return;
     const content = behaviour?.kind === 'invalid-json' ? 'Sure! The verdict is: accepted, 5 points.'
       : behaviour?.kind === 'reply' ? behaviour.content : grade(body);
-    const promptTokens = Math.ceil(body.messages.reduce((n, m) => n + m.content.length, 0) / 4);
-    const completionTokens = Math.ceil(content.length / 4);
+    const worst = state.usage === 'worst';
+    const promptTokens = worst ? body.messages.reduce((n, m) => n + Buffer.byteLength(m.content), 0)
+      : Math.ceil(body.messages.reduce((n, m) => n + m.content.length, 0) / 4);
+    const completionTokens = worst ? (body as { max_tokens?: number }).max_tokens ?? Math.ceil(content.length / 4) : Math.ceil(content.length / 4);
     res.json({
       id: `chatcmpl-${state.requests.length}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body.model,
       choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
@@ -100,16 +133,24 @@ export async function startModelServer(): Promise<ModelServer> {
     });
   });
 
-  app.post('/v1/embeddings', (req, res) => {
+  app.post('/v1/embeddings', async (req, res) => {
     state.embeddingRequests++;
+    await pass('embeddings');
+    const behaviour = state.embeddingScript.shift();
+    if (behaviour?.kind === 'status') {
+      res.status(behaviour.status).json({ error: { message: `scripted ${behaviour.status}`, type: 'server_error', code: behaviour.status } });
+      return;
+    }
     const input = (req.body as { input: string | string[]; model: string; encoding_format?: 'float' | 'base64' });
     const texts = Array.isArray(input.input) ? input.input : [input.input];
     // As OpenAI does: base64 of little-endian float32 when asked for it, a list of numbers otherwise.
     const encode = (v: number[]) => (input.encoding_format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v);
+    const tokens = Math.ceil(texts.join(' ').length / 4);
+    state.embeddingUsage.push(tokens);
     res.json({
       object: 'list', model: input.model,
       data: texts.map((t, index) => ({ object: 'embedding', index, embedding: encode(embed(t)) })),
-      usage: { prompt_tokens: texts.join(' ').length / 4, total_tokens: texts.join(' ').length / 4 },
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
     });
   });
 
