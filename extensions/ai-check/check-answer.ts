@@ -18,17 +18,21 @@ import type { People, Person } from './people.ts';
 import { costMicros, tokenCeiling } from './pricing.ts';
 import { buildMessages } from './prompt.ts';
 import { consumeQuota, quotaAllows } from './quota.ts';
+import { feedbackQuotesReference } from './reference-quotes.ts';
 import { searchGuides } from './retrieval.ts';
 import { openReview } from './reviews-store.ts';
 import type { AiCheckSettings } from './settings.ts';
 import { parseModelVerdict, toVerdict, verdictJsonSchema, type Verdict } from './verdict.ts';
+import type { ModelVerdict } from '../../schemas/events/ai-check.ts';
 import { answerUpdateFor } from './writeback.ts';
 
 /**
  * The check job: one leased ai_check row at a time. A queued check gets a decision (an AI
  * verdict, or a reason to wait for a mentor), recorded with its review and notifications
  * in one transaction; then the result is written back to the answer row. Limits come
- * before money: the cache, the quota, then the budget; the model is called last.
+ * before money: the cache, the quota, then the budget; the model is called last. A verdict
+ * whose feedback quotes the reference answer (or another student's graded answer) is not
+ * released to a self-learner: it waits for staff like a mentor-led group's verdict.
  */
 export interface CheckDeps {
   db: pg.Pool;
@@ -54,7 +58,7 @@ interface Context {
 type Guide = { slug: string; versionId: string } | null;
 
 type Decision =
-  | { kind: 'verdict'; verdict: Verdict; usedChunks: string[]; cachedFrom: string | null; guide: Guide }
+  | { kind: 'verdict'; verdict: Verdict; usedChunks: string[]; cachedFrom: string | null; guide: Guide; quotesReference: boolean }
   | { kind: 'wait'; reason: WaitReason; params: ReasonParams | null; guide: Guide };
 
 const wait = (reason: WaitReason, params: ReasonParams | null = null, guide: Guide = null): Decision => ({ kind: 'wait', reason, params, guide });
@@ -142,23 +146,29 @@ async function decide(deps: CheckDeps, check: CheckRow, ctx: Context): Promise<D
   if (!version) return wait('GUIDE_NOT_INDEXED');
   const guide = { slug: exercise.guideSlug, versionId: version.versionId };
 
+  const r = settings.retrieval;
+  const reference = exercise.referenceAnswer ?? null;
+  const examples = await checks.mentorGradedExamples(db, exercise.id, r.examples, check.answer_hash);
   const cached = await checks.findCachedVerdict(db, exercise.id, check.answer_hash, guide.versionId, check.id, check.student_id);
-  if (cached) return { kind: 'verdict', verdict: { ...cached.verdict, by: 'cache' }, usedChunks: cached.usedChunks, cachedFrom: cached.id, guide };
+  if (cached) {
+    // A mentor's own words stand; a model's are checked again (they may have been held back before).
+    const quotesReference = cached.verdict.by !== 'mentor'
+      && feedbackQuotesReference(cached.verdict.feedback, { reference, examples }, { answer: check.answer_text, question: exercise.question, excerpts: [] });
+    return { kind: 'verdict', verdict: { ...cached.verdict, by: 'cache' }, usedChunks: cached.usedChunks, cachedFrom: cached.id, guide, quotesReference };
+  }
   // The query embedding is money too: a student past their quota gets no search.
   if (check.quota_charged_at === null) {
     const quota = await quotaAllows(db, check.student_id, settings.limits, deps.clock());
     if (!quota.ok) return wait('QUOTA_EXCEEDED', { limit: quota.limit, window: quota.window, resetsAt: quota.resetsAt }, guide);
   }
 
-  const r = settings.retrieval;
   const excerpts = await searchGuides(db, {
     text: `${exercise.question}\n${check.answer_text}`, guides: [exercise.guideSlug], section: exercise.section,
     limit: r.limit, ownSectionLimit: r.ownSectionLimit, embedder: deps.embedder, checkId: check.id,
   });
   if (excerpts.length === 0) return wait('GUIDE_NOT_INDEXED', null, guide);
-  const examples = await checks.mentorGradedExamples(db, exercise.id, r.examples, check.answer_hash);
   let messages = buildMessages({
-    exercise: { id: exercise.id, title: exercise.title, question: exercise.question, maxScore: exercise.maxScore, referenceAnswer: exercise.referenceAnswer ?? null },
+    exercise: { id: exercise.id, title: exercise.title, question: exercise.question, maxScore: exercise.maxScore, referenceAnswer: reference },
     language: ctx.language,
     excerpts: excerpts.map((e) => ({ id: e.id, section: e.heading, text: e.content.slice(0, r.maxExcerptChars) })),
     examples,
@@ -167,6 +177,11 @@ async function decide(deps: CheckDeps, check: CheckRow, ctx: Context): Promise<D
 
   const state = { quotaCharged: check.quota_charged_at !== null };
   const schema = verdictJsonSchema(exercise.maxScore);
+  const verdictOf = (v: ModelVerdict): Decision => ({
+    kind: 'verdict', verdict: toVerdict(v, exercise.maxScore, 'ai'), usedChunks: v.used_chunks, cachedFrom: null, guide,
+    quotesReference: feedbackQuotesReference(v.feedback, { reference, examples },
+      { answer: check.answer_text, question: exercise.question, excerpts: excerpts.map((e) => e.content) }),
+  });
   // One retry when the output fails validation; a second failure goes to a mentor.
   for (let call = 1; call <= 2; call++) {
     const admission = await admit(deps, check, state, messages, call, schema);
@@ -180,9 +195,7 @@ async function decide(deps: CheckDeps, check: CheckRow, ctx: Context): Promise<D
       throw e;
     }
     const parsed = parseModelVerdict(completion.text, exercise.maxScore, excerpts.map((e) => e.id));
-    if (parsed.ok) {
-      return { kind: 'verdict', verdict: toVerdict(parsed.value, exercise.maxScore, 'ai'), usedChunks: parsed.value.used_chunks, cachedFrom: null, guide };
-    }
+    if (parsed.ok) return verdictOf(parsed.value);
     log.warn({ component: 'ai-check', check: check.id, call, err: parsed.error.slice(0, 500) }, 'model output failed validation');
     messages = [...messages, { role: 'system', content: `Your previous reply was rejected (${parsed.error.slice(0, 300)}). Reply with the JSON object only.` }];
   }
@@ -197,7 +210,9 @@ async function finish(deps: CheckDeps, check: CheckRow, ctx: Context, decision: 
   const { db, clock, settings, people } = deps;
   const now = clock();
   const aiVerdict = decision.kind === 'verdict' ? decision.verdict : null;
-  const needsReview = decision.kind === 'wait' || ctx.groupId !== null;
+  // Feedback that hands over the reference answer is never released without a person.
+  const quotesReference = decision.kind === 'verdict' && decision.quotesReference;
+  const needsReview = decision.kind === 'wait' || ctx.groupId !== null || quotesReference;
   // A self-learner's verdict is released at once; staff look again at some of them.
   const lowConfidence = !needsReview && aiVerdict?.confidence !== undefined && aiVerdict.confidence < settings.audit.minConfidence;
   // The same text as another student's answer to this exercise: a person looks at it.
@@ -230,7 +245,7 @@ async function finish(deps: CheckDeps, check: CheckRow, ctx: Context, decision: 
     }
     if (!needsReview && !audit) return;
     const kind = needsReview ? 'review' : 'audit';
-    const note = copy ? 'possible_copy' : audit ? (lowConfidence ? 'low_confidence' : 'sampled') : null;
+    const note = quotesReference ? 'feedback_quotes_reference' : copy ? 'possible_copy' : audit ? (lowConfidence ? 'low_confidence' : 'sampled') : null;
     const reviewId = await openReview(tx, check.id, reviewGroup, aiVerdict, now, kind, note);
     const reason = decision.kind === 'wait' ? decision.reason : null;
     if (decision.kind === 'wait' && student) {
@@ -238,7 +253,7 @@ async function finish(deps: CheckDeps, check: CheckRow, ctx: Context, decision: 
     }
     const request = { ...ref, link: reviewLink(settings.publicUrl, reviewId), student: student?.name ?? check.student_id };
     for (const mentor of reviewers) {
-      await notifyPerson(tx, mentor, `check:${check.id}:review`, reviewRequest(mentor.language, request, aiVerdict, reason, kind, { lowConfidence, copy }), now);
+      await notifyPerson(tx, mentor, `check:${check.id}:review`, reviewRequest(mentor.language, request, aiVerdict, reason, kind, { lowConfidence, copy, quotesReference }), now);
     }
   });
 }

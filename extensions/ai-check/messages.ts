@@ -136,12 +136,20 @@ const KIND_SUBJECT: Record<ReviewKind, Record<Language, string>> = {
   dispute: { ru: 'Студент оспаривает оценку', en: 'A student disputes a verdict' },
 };
 
-/** Why a released verdict is in the staff queue (audit) or what the student says (dispute). */
-function kindLine(lang: Language, kind: ReviewKind, why: { lowConfidence?: boolean; copy?: boolean; note?: string | null }): string | null {
+const QUOTES_REFERENCE = {
+  ru: 'Отзыв ИИ повторяет эталонный ответ (или ответ другого студента), поэтому студент его не видел. Дайте оценку с отзывом своими словами.',
+  en: 'The AI\'s feedback repeats the reference answer (or another student\'s answer), so the student has not seen it. Give the verdict with feedback in your own words.',
+} as const;
+
+/** Why a verdict is in the queue (audit, held feedback, a copy) or what the student says (dispute). */
+function kindLine(lang: Language, kind: ReviewKind, why: ReviewWhy): string | null {
+  const quotes = why.quotesReference ? QUOTES_REFERENCE[lang] : null;
   const copy = why.copy ? (lang === 'ru' ? 'Возможная копия: такой же ответ на это упражнение уже давал другой студент.' : 'A possible copy: another student gave the same answer to this exercise.') : null;
   const line = kindOnly(lang, kind, why);
-  return [copy, line].filter(Boolean).join('\n') || null;
+  return [quotes, copy, line].filter(Boolean).join('\n') || null;
 }
+
+type ReviewWhy = { lowConfidence?: boolean; copy?: boolean; quotesReference?: boolean; note?: string | null };
 
 function kindOnly(lang: Language, kind: ReviewKind, why: { lowConfidence?: boolean; note?: string | null }): string | null {
   if (kind === 'audit') {
@@ -156,7 +164,7 @@ function kindOnly(lang: Language, kind: ReviewKind, why: { lowConfidence?: boole
 
 export function reviewRequest(
   lang: Language, ref: AnswerRef & { student: string }, ai: Verdict | null, reason: WaitReason | null,
-  kind: ReviewKind = 'review', why: { lowConfidence?: boolean; copy?: boolean; note?: string | null } = {},
+  kind: ReviewKind = 'review', why: ReviewWhy = {},
 ): { subject: string; body: string } {
   const label = kind === 'dispute' ? (lang === 'ru' ? 'Оспариваемая оценка' : 'Disputed verdict') : (lang === 'ru' ? 'Оценка ИИ' : 'AI verdict');
   const proposal = ai
@@ -196,6 +204,7 @@ export const REVIEW_PAGE = {
   kindAuditUnsure: { ru: 'Модель не уверена в оценке; студент учится самостоятельно и уже видит её.', en: 'The model was not sure of its verdict; the self-learner already sees it.' },
   kindDispute: { ru: 'Студент оспаривает оценку', en: 'The student disputes the verdict' },
   possibleCopy: { ru: 'Возможная копия: такой же ответ на это упражнение уже давал другой студент.', en: 'A possible copy: another student gave the same answer to this exercise.' },
+  quotesReference: QUOTES_REFERENCE,
   disputedVerdict: { ru: 'Оспариваемая оценка', en: 'Disputed verdict' },
   keep: { ru: 'Оставить оценку как есть', en: 'Keep the verdict' },
   forbidden: { ru: 'Эти ответы проверяют наставники группы.', en: 'These answers are reviewed by the group\'s mentors.' },

@@ -39,7 +39,9 @@ export function systemInstructions(language: 'ru' | 'en', maxScore: number): str
     `Write "feedback" in ${LANGUAGE[language]}. Accept an answer that shows the idea of the guide in the student's own words;`,
     'ask for more work when it misses or contradicts the guide, or does not answer the question.',
     'The exercise\'s "reference_answer", when present, is the author\'s model answer: another word of the guide, not the only right wording.',
-    'Graded examples, when present, show how the school\'s mentors grade this exercise.',
+    'Graded examples, when present, show how the school\'s mentors grade this exercise; their "student_answer" is another student\'s work.',
+    'Do not quote or paraphrase the reference answer in "feedback", nor any graded example\'s answer: the student has not seen them',
+    'and must find the idea in the guide themselves. Name what is missing and point to the guide\'s section instead.',
   ].join('\n');
 }
 

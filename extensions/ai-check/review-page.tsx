@@ -22,6 +22,7 @@ export function reviewsPage(cards: ReviewCard[], lang: Lang, decided: boolean): 
           <h2 id={`review-title-${r.id}`}>{r.exerciseTitle ?? r.exerciseId}</h2>
           {r.guideTitle && <p class="muted">{t('guide')}: {r.guideTitle}</p>}
           {r.note === 'possible_copy' && <p class="status">{t('possibleCopy')}</p>}
+          {r.note === 'feedback_quotes_reference' && <p class="status">{t('quotesReference')}</p>}
           {r.kind === 'audit' && <p class="status">{r.note === 'low_confidence' ? t('kindAuditUnsure') : t('kindAudit')}</p>}
           {r.kind === 'dispute' && <><p class="status">{t('kindDispute')}:</p><blockquote>{r.note ?? ''}</blockquote></>}
           <p>{t('student')}: <strong>{studentName}</strong></p>

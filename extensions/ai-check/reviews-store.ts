@@ -16,7 +16,7 @@ export interface ReviewRow {
   status: ReviewStatus;
   /** review: waits before the student sees a verdict; audit: a released verdict looked at again; dispute: the student disputes it. */
   kind: ReviewKind;
-  /** An audit's cause (low_confidence, sampled); the student's words, for a dispute. */
+  /** Why it is here: low_confidence, sampled, possible_copy, feedback_quotes_reference; the student's words, for a dispute. */
   note: string | null;
   aiVerdict: Verdict | null;
   finalVerdict: Verdict | null;

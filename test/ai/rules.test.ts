@@ -5,7 +5,8 @@ import { diffEditions } from '../../extensions/ai-check/indexer/edition-diff.ts'
 import { similarity } from '../../extensions/ai-check/indexer/similarity.ts';
 import { retryAfterMs } from '../../extensions/ai-check/openrouter.ts';
 import { costMicros, tokenCeiling } from '../../extensions/ai-check/pricing.ts';
-import { buildMessages } from '../../extensions/ai-check/prompt.ts';
+import { buildMessages, systemInstructions } from '../../extensions/ai-check/prompt.ts';
+import { feedbackQuotesReference } from '../../extensions/ai-check/reference-quotes.ts';
 import { parseModelVerdict } from '../../extensions/ai-check/verdict.ts';
 import { answerUpdateFor } from '../../extensions/ai-check/writeback.ts';
 import type { CheckRow } from '../../extensions/ai-check/checks-store.ts';
@@ -87,6 +88,46 @@ describe('ai-check rules (pure)', () => {
       const last = messages[messages.length - 1]!;
       expect(last.role).to.equal('user');
       expect(JSON.parse(last.content).student_answer).to.equal(answer);
+    });
+
+    it('tells the model not to quote or paraphrase the reference answer or graded examples\' answers, and never asks it to quote anything', () => {
+      for (const lang of ['ru', 'en'] as const) {
+        const text = systemInstructions(lang, 5);
+        expect(text).to.include('Do not quote or paraphrase the reference answer in "feedback", nor any graded example\'s answer');
+        const asks = text.split('\n').filter((line) => /\b(quote|cite|repeat|copy)\b/i.test(line));
+        expect(asks, 'every line that speaks of quoting forbids it').to.deep.equal(asks.filter((line) => line.startsWith('Do not quote')));
+      }
+    });
+  });
+
+  describe('feedback that hands over the reference answer', () => {
+    const REFERENCE = 'Границу системы проводят по её функции: внутрь попадает всё, что работает на эту функцию, а снаружи остаётся окружение, с которым система обменивается.';
+    const known = { answer: 'Граница там, где кончается система.', question: 'Как провести границу системы?', excerpts: ['Система отличается от окружения своей функцией.'] };
+    const secret = { reference: REFERENCE, examples: [] };
+
+    it('finds the reference answer quoted, even with other word endings', () => {
+      expect(feedbackQuotesReference(`Почти верно. Правильно так: ${REFERENCE}`, secret, known)).to.equal(true);
+      expect(feedbackQuotesReference('Верный ответ: границу системы проводят по её функции, внутрь попадает всё, что работает на её функцию.', secret, known)).to.equal(true);
+    });
+
+    it('lets ordinary advice through, and what the student has anyway (their answer, the question, the guide)', () => {
+      expect(feedbackQuotesReference('Назовите функцию системы и объясните, что остаётся снаружи. Перечитайте раздел «Границы системы».', secret, known)).to.equal(false);
+      const guide = 'внутрь попадает всё, что работает на эту функцию, а снаружи остаётся окружение';
+      expect(feedbackQuotesReference(`В руководстве сказано: ${guide}.`, secret, { ...known, excerpts: [guide] })).to.equal(false);
+      expect(feedbackQuotesReference(`Вы написали: «${REFERENCE}» — это верно.`, secret, { ...known, answer: REFERENCE })).to.equal(false);
+    });
+
+    it('finds another student\'s graded answer quoted', () => {
+      const other = 'Я провожу границу по функции: всё, что помогает системе выполнять её функцию, я отношу внутрь.';
+      const examples = [{ answer: other, verdict: { verdict: 'accepted' as const, score: 5, maxScore: 5, feedback: 'Хорошо', by: 'mentor' as const } }];
+      expect(feedbackQuotesReference(`Можно ответить так: ${other}`, { reference: null, examples }, known)).to.equal(true);
+      expect(feedbackQuotesReference('Хорошо, но назовите функцию.', { reference: null, examples }, known)).to.equal(false);
+    });
+
+    it('finds a short reference answer quoted whole, and does not check one under four words', () => {
+      expect(feedbackQuotesReference('Ответ: запас меняется только потоками.', { reference: 'Запас меняется только потоками', examples: [] }, known)).to.equal(true);
+      expect(feedbackQuotesReference('Это запас и поток.', { reference: 'Запас и поток', examples: [] }, known)).to.equal(false);
+      expect(feedbackQuotesReference('Anything at all.', { reference: null, examples: [] }, known)).to.equal(false);
     });
   });
 

@@ -10,7 +10,7 @@ import type { AnswerStatus } from '../../../schemas/events/ai-check.ts';
 export async function createTestTables(db: pg.Pool): Promise<void> {
   await db.query(`
     create table test_exercises (id text primary key, guide text not null, section text, title text not null,
-      question text not null, max_points int not null, guide_title text);
+      question text not null, max_points int not null, guide_title text, reference_answer text);
     create table test_answers (id text primary key, student text not null, exercise text not null, answer text not null,
       status text not null, ai_verdict jsonb, mentor_verdict jsonb, workbook text);
     create table test_answer_writes (n bigserial primary key, answer_id text not null, update jsonb not null);
@@ -33,10 +33,13 @@ export class PgAnswerStore implements AnswerStore {
   }
 
   async getExercise(id: string): Promise<Exercise | null> {
-    const { rows } = await this.db.query<{ id: string; guide: string; section: string | null; title: string; question: string; max_points: number; guide_title: string | null }>(
+    const { rows } = await this.db.query<{ id: string; guide: string; section: string | null; title: string; question: string; max_points: number; guide_title: string | null; reference_answer: string | null }>(
       'select * from test_exercises where id = $1', [id]);
     const r = rows[0];
-    return r ? { id: r.id, guideSlug: r.guide, guideTitle: r.guide_title, section: r.section, title: r.title, question: r.question, maxScore: r.max_points } : null;
+    return r ? {
+      id: r.id, guideSlug: r.guide, guideTitle: r.guide_title, section: r.section, title: r.title, question: r.question, maxScore: r.max_points,
+      referenceAnswer: r.reference_answer,
+    } : null;
   }
 
   async updateAnswer(id: string, update: AnswerUpdate): Promise<void> {
@@ -77,7 +80,7 @@ export class PgPeople implements People {
 export interface Fixtures {
   person(p: { id: string; name?: string; language?: 'ru' | 'en'; telegram?: string | null; email?: string | null; group?: string | null }): Promise<void>;
   mentor(groupId: string, mentorId: string): Promise<void>;
-  exercise(e: { id: string; guide: string; guideTitle?: string; section?: string | null; title?: string; question: string; maxPoints?: number }): Promise<void>;
+  exercise(e: { id: string; guide: string; guideTitle?: string; section?: string | null; title?: string; question: string; maxPoints?: number; referenceAnswer?: string }): Promise<void>;
   answer(a: { id: string; student: string; exercise: string; answer: string; status?: AnswerStatus; workbook?: string }): Promise<void>;
 }
 
@@ -91,8 +94,9 @@ export function fixtures(db: pg.Pool): Fixtures {
       await db.query('insert into test_group_mentors values ($1, $2)', [groupId, mentorId]);
     },
     async exercise(e) {
-      await db.query('insert into test_exercises values ($1, $2, $3, $4, $5, $6, $7)',
-        [e.id, e.guide, e.section ?? null, e.title ?? e.id, e.question, e.maxPoints ?? 5, e.guideTitle ?? null]);
+      await db.query(`insert into test_exercises (id, guide, section, title, question, max_points, guide_title, reference_answer)
+        values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [e.id, e.guide, e.section ?? null, e.title ?? e.id, e.question, e.maxPoints ?? 5, e.guideTitle ?? null, e.referenceAnswer ?? null]);
     },
     async answer(a) {
       await db.query('insert into test_answers (id, student, exercise, answer, status, workbook) values ($1, $2, $3, $4, $5, $6)',
