@@ -77,6 +77,8 @@ const envSchema = z.object({
   AI_CHECK_AUDIT_SHARE: z.coerce.number().min(0).max(1).optional(),
   AI_CHECK_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).optional(),
   AI_EMBEDDINGS_MODEL: z.string().optional(),
+  AI_EMBEDDINGS_PRICE_PER_1M: z.coerce.number().min(0).optional(),
+  AI_EMBEDDINGS_MODEL_FREE: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   AI_GUIDES_REPO: z.string().optional(),
   AI_GUIDES_BRANCH: z.string().optional(),
 

@@ -89,7 +89,9 @@ export function register(deps: AiCheckDeps): AiCheckCapability {
 
   return {
     name: 'ai-check',
-    consumers: [answersConsumer({
+    // It reads the answer in NocoDB, and a staff decision runs its check at once: outside
+    // calls while the worker's transaction is open, so on the pool for those (callsOut).
+    consumers: [{ ...answersConsumer({
       clock,
       exerciseOf: async (id) => (await deps.answers.getAnswer(id))?.exerciseId ?? null,
       staffDecision: async (id, row) => {
@@ -97,7 +99,7 @@ export function register(deps: AiCheckDeps): AiCheckCapability {
         if (review) await runCheckNow(checkDeps, review.checkId);
       },
       dispute: (tx, id, row) => disputeFromNocodb(checkDeps, tx, id, row),
-    })],
+    }), callsOut: true }],
     routes: (router: Router) => {
       mountMcp(router, checkDeps, deps.auth);
       routes(router, {
