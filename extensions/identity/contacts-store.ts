@@ -12,6 +12,8 @@ export interface CrmLink {
 export interface StoredCrmLink extends CrmLink {
   /** The identity's updated_at when its traits were last copied; null when unknown. */
   traitsAt: Date | null;
+  /** What made the rows first: `import` when the school's import created the identity. */
+  source: CrmSource;
 }
 
 /** One CRM writer per identity at a time (hook deliveries, a settings change, an import line). */
@@ -29,8 +31,8 @@ export async function rememberCrmLink(tx: PoolClient, link: CrmLink, source: Crm
 }
 
 export async function crmLinkOf(db: Pool | PoolClient, identityId: string): Promise<StoredCrmLink | null> {
-  const { rows } = await db.query<{ contact_id: number; person_id: number; traits_at: Date | null }>(
-    'select contact_id, person_id, traits_at from identity_contact where identity_id = $1', [identityId]);
+  const { rows } = await db.query<{ contact_id: number; person_id: number; traits_at: Date | null; source: CrmSource }>(
+    'select contact_id, person_id, traits_at, source from identity_contact where identity_id = $1', [identityId]);
   const r = rows[0];
-  return r ? { identityId, contactId: r.contact_id, personId: r.person_id, traitsAt: r.traits_at } : null;
+  return r ? { identityId, contactId: r.contact_id, personId: r.person_id, traitsAt: r.traits_at, source: r.source } : null;
 }

@@ -17,7 +17,7 @@ import { revertRoleEdit } from './role-guard.ts';
 import { rolesSlice } from './slices.ts';
 import { routes } from './routes.ts';
 import { schoolState } from './school-state.ts';
-import { importStudents as runImport, type ImportReport } from './students-import.ts';
+import { importStudents as runImport, settlePendingGrants, type ImportOptions, type ImportReport } from './students-import.ts';
 import { ketoSyncConsumer } from './sync-consumer.ts';
 import { revokeWorkbookViews, workbookLinkConsumer } from './workbook-link.ts';
 
@@ -30,7 +30,8 @@ import { revokeWorkbookViews, workbookLinkConsumer } from './workbook-link.ts';
  * IdentityId, contacts-store.ts). nocodb.groups|mentors|workbooks|subscriptions|people ->
  * sync-consumer.ts (which slices moved) -> keto-sync.ts (school-state.ts reads NocoDB,
  * desired.ts says which tuples, tuple-mirror.ts remembers what was written) -> Keto.
- * reconcile.ts repairs everything at once; students-import.ts imports a CSV;
+ * reconcile.ts repairs everything at once; students-import.ts imports a CSV (a line whose
+ * e-mail an identity has not verified waits in pending-grants.ts until it is, issue 12);
  * workbook-link.ts points Workbooks.ShareUrl at the workbook's page (and deletes the
  * NocoDB shared views an earlier version made: they leaked every student's answers);
  * routes.ts is the guarded API at /api/identity. Object ids: objects.ts.
@@ -54,7 +55,7 @@ export interface IdentityCapabilityDeps extends IdentityDeps {
 
 export interface IdentityCapability extends Capability {
   reconcile(opts: { dryRun: boolean }): Promise<ReconcileReport>;
-  importStudents(csv: string, opts?: { concurrency?: number; onProgress?: (done: number, total: number) => void }): Promise<ImportReport>;
+  importStudents(csv: string, opts?: ImportOptions): Promise<ImportReport>;
 }
 
 function wire(deps: IdentityDeps) {
@@ -67,7 +68,7 @@ function wire(deps: IdentityDeps) {
 
 export function register(deps: IdentityCapabilityDeps): IdentityCapability {
   const w = { ...wire(deps), workbookPageUrl: deps.workbookPageUrl };
-  const doReconcile = (opts: { dryRun: boolean }) => reconcileTuples(w, opts);
+  const doReconcile = (opts: { dryRun: boolean }) => reconcileAll(w, opts);
   return {
     name: 'identity',
     consumers: [crmConsumer(w), ketoSyncConsumer(w), workbookLinkConsumer({ ...w, pageUrl: w.workbookPageUrl })],
@@ -101,9 +102,19 @@ async function grantRoles(w: ReturnType<typeof wire>, identityId: string, roles:
   return { roles: granted };
 }
 
+/**
+ * Gives the import lines whose address was verified since (Kratos calls no hook then), then
+ * compares NocoDB with Keto and repairs the drift; a dry run only reports the drift.
+ */
+async function reconcileAll(w: ReturnType<typeof wire>, opts: { dryRun: boolean }): Promise<ReconcileReport> {
+  const pendingImports = opts.dryRun ? undefined : await settlePendingGrants(w);
+  const report = await reconcileTuples(w, opts);
+  return pendingImports ? { ...report, pendingImports } : report;
+}
+
 /** Compares NocoDB with Keto and repairs the drift (or only reports it): run it periodically. */
 export function reconcile(deps: IdentityDeps, opts: { dryRun: boolean }): Promise<ReconcileReport> {
-  return reconcileTuples(wire(deps), opts);
+  return reconcileAll(wire(deps), opts);
 }
 
 /** The CSV import of existing students (scripts/import-students.ts). */
@@ -112,7 +123,7 @@ export function importStudents(deps: IdentityDeps, csv: string, opts?: Parameter
 }
 
 export type { ReconcileReport } from './reconcile.ts';
-export type { ImportReport } from './students-import.ts';
+export type { ImportOptions, ImportReport } from './students-import.ts';
 export { groupObject, workbookObject, subscriptionObject } from './objects.ts';
 export { SHARE_URL_COLUMN } from './workbook-link.ts';
 export { peopleDirectory, type PersonCard } from './people-directory.ts';

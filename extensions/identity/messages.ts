@@ -22,4 +22,8 @@ export const importProblem = {
   invalid: (details: string) => ({ ru: `строка не прошла проверку: ${details}`, en: `the line is not valid: ${details}` }),
   unknownGroup: (group: string) => ({ ru: `нет группы «${group}» в NocoDB`, en: `no group "${group}" in NocoDB` }),
   failed: (reason: string) => ({ ru: `не удалось: ${reason}`, en: `failed: ${reason}` }),
+  unverified: () => ({
+    ru: 'этот адрес зарегистрировал человек, который его ещё не подтвердил: группа будет выдана, когда адрес подтвердят (видно в identity_pending_links)',
+    en: 'someone registered this address and has not verified it yet: the group is given once the address is verified (see identity_pending_links)',
+  }),
 };

@@ -25,12 +25,31 @@ export const kratosTraits = z.strictObject({
 });
 export type KratosTraits = z.infer<typeof kratosTraits>;
 
+/**
+ * An address Kratos verifies (identity.verifiable_addresses[]): `verified` turns true only
+ * when its owner entered the code or followed the link Kratos sent there (or recovered the
+ * account through it).
+ */
+export const kratosVerifiableAddress = z.looseObject({ value: z.string(), verified: z.boolean(), via: z.string().optional() });
+
+/**
+ * The e-mail addresses of an identity its owner has proven, lower-cased: the only e-mails
+ * an external account or a school's grant may be attached through (issue 12). A malformed
+ * list proves nothing.
+ */
+export function verifiedEmails(identity: { verifiable_addresses?: unknown }): Set<string> {
+  const list = z.array(kratosVerifiableAddress).safeParse(identity.verifiable_addresses ?? []);
+  if (!list.success) return new Set();
+  return new Set(list.data.filter((a) => a.verified && (a.via ?? 'email') === 'email').map((a) => a.value.trim().toLowerCase()));
+}
+
 /** An identity as Kratos puts it in a web hook body (metadata_admin never: kratos#3894). */
 export const kratosIdentity = z.looseObject({
   id: z.uuid(),
   schema_id: z.string().optional(),
   state: z.string().optional(),
   traits: kratosTraits,
+  verifiable_addresses: z.array(kratosVerifiableAddress).optional().catch(undefined),
   metadata_public: z.unknown().optional(),
   created_at: z.string().optional(),
   updated_at: z.string().optional(),

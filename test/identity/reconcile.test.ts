@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { reconcile, type ImportReport } from '../../extensions/identity/index.ts';
 import type { RelationTuple } from '../../ory/client.ts';
+import { registerThroughStandin } from '../e2e/register.ts';
+import { verifyAddress } from '../support/verify-address.ts';
 import { dayFromToday, identityHarness, type IdentityHarness } from './harness.ts';
 
 const member = (group: number, subject: string): RelationTuple => ({ namespace: 'Group', object: `group-${group}`, relation: 'members', subject_id: subject });
@@ -142,7 +144,35 @@ describe('identity: reconciliation and import', function () {
         memberships: { added: 0 }, tuples: { written: 0, deleted: 0 },
       });
       expect(report.failed).to.have.length(2);
+      expect(report.waiting).to.deep.equal([]);
       expect(await state()).to.deep.equal(before);
+    });
+
+    it('gives nothing to an identity whose owner has not verified the address: the line waits, staff see it, and the group follows the verification', async () => {
+      const second = await insert('groups', { Title: 'Поток 2' });
+      // Someone registered Fay's address before the school imported her, and never confirmed it.
+      const email = `import.fay.${randomUUID().slice(0, 6)}@school.test`;
+      const first = await registerThroughStandin(h.standin.url, 'Fay', { email });
+      await h.personOf(first.id);
+      const line = `email,name,group\n${email},Фая Импортова,Поток 2`;
+      const report = await h.identity.importStudents(line);
+      expect(report).to.deep.include({ identities: { created: 0, existing: 1 }, memberships: { added: 0 }, failed: [] });
+      expect(report.waiting.map((w) => [w.line, w.email])).to.deep.equal([[2, email]]);
+      expect(report.waiting[0]!.problem.en).to.match(/has not verified it yet/);
+      expect(await h.can(first.id, 'view', 'Group', `group-${second}`), 'no group for an unverified address').to.equal(false);
+      const waiting = async () => (await h.db.pool.query(`select kind, value, waiting_for from identity_pending_links where identity_id = $1`, [first.id])).rows;
+      expect(await waiting()).to.deep.equal([{ kind: 'group_from_import', value: `${email} → Поток 2`, waiting_for: 'email_verification' }]);
+
+      expect((await h.identity.reconcile({ dryRun: false })).pendingImports, 'still unverified').to.deep.equal({ granted: 0, waiting: 1 });
+      expect(await h.can(first.id, 'view', 'Group', `group-${second}`)).to.equal(false);
+
+      // Whoever reads Fay's mail confirms the address: that is the student the school's list names.
+      await verifyAddress(h.standin.url, email);
+      expect((await h.identity.reconcile({ dryRun: false })).pendingImports).to.deep.equal({ granted: 1, waiting: 0 });
+      expect(await h.can(first.id, 'view', 'Group', `group-${second}`)).to.equal(true);
+      expect(await waiting()).to.deep.equal([]);
+      const again = await h.identity.importStudents(line);
+      expect(again).to.deep.include({ memberships: { added: 0 }, waiting: [], failed: [] });
     });
   });
 });
