@@ -7,6 +7,8 @@ import { defaultRules, pointsRulesTable } from '../../schemas/nocodb/points-rule
 import { startForwarder, type PostHogLike } from './analytics.ts';
 import { PEOPLE_TOPICS, pointsConsumer, RULE_TOPICS } from './consumer.ts';
 import { CANONICAL_TOPICS } from './events.ts';
+import { startLoop } from '../../kernel/loop.ts';
+import { CLAIMS_PER_ROUND, linksOf, linkTelegram, settleEmailClaims, settleFromSession, type KratosIdentities, type PersonLinks, type TelegramLinkOutcome } from './links.ts';
 import { pages } from './page-routes.ts';
 import { runPendingRecomputes, startRecomputeLoop } from './recompute.ts';
 import { routes, type Guard } from './routes.ts';
@@ -22,6 +24,12 @@ import { routes, type Guard } from './routes.ts';
  * specification the tests hold settle-store.ts to; counted one at a time (batchIngestion
  * false, and a thing that changed hands) an event takes ingest.ts -> settle.ts + rules.ts
  * -> ledger.ts instead, to the same lines (tested).
+ *
+ * Who is who (issue 12, links.ts): an external account (an e-mail, a club account, a
+ * Telegram id) becomes a person's only through a proof: a verified e-mail (registration.ts
+ * reads it from Kratos' hook body; a loop asks Kratos about e-mails verified later), a club
+ * account with such an e-mail, a Telegram login. Claims wait (claims-store.ts), shown to
+ * staff in identity_pending_links (schemas/migrations/0212).
  *
  * Off that path: a rule change (rule-mirror.ts) schedules a job that recompute.ts runs
  * (recompute-store.ts, with settle-store.ts's statement for whole people); routes.ts
@@ -55,6 +63,26 @@ export interface PointsDeps {
   analyticsIntervalMs?: number;
   /** Count runs of activity events set-based (default); false counts them one by one (the tests compare both). */
   batchIngestion?: boolean;
+  /**
+   * Kratos' identities (the admin API): an e-mail verified after registration fires no hook,
+   * so waiting e-mail claims are looked up here. Without it they link at the person's next
+   * profile change only.
+   */
+  identities?: KratosIdentities;
+  /** How often waiting e-mail claims are looked at (each less often the longer it waits). Default 60 s. */
+  claimsIntervalMs?: number;
+}
+
+/** Linking a person's external accounts by proof (the account pages use it). */
+export interface PointsLinks {
+  /** A Telegram account whose owner signed in with Telegram (a checked Login Widget payload; `nonce` its hash, good once). */
+  telegram(personId: string, telegramId: string, nonce: string): Promise<TelegramLinkOutcome>;
+  /** A person's links and waiting claims. */
+  of(personId: string): Promise<PersonLinks>;
+  /** Looks at the waiting e-mail claims that are due now (the loop's round), or at one person's now. */
+  settleClaims(personId?: string): Promise<{ checked: number; linked: number }>;
+  /** The signed-in person's identity as their session shows it: a waiting e-mail it shows verified links now. */
+  fromSession(identity: { id: string; traits?: unknown; verifiable_addresses?: unknown }): Promise<number>;
 }
 
 /** Every inbox topic the points consumer takes. */
@@ -63,6 +91,7 @@ export const POINTS_TOPICS: readonly string[] = [...CANONICAL_TOPICS, ...PEOPLE_
 export interface PointsCapability extends Capability {
   /** Runs pending recomputations now, until none is left (tests, scripts). */
   recomputeNow(): Promise<number>;
+  links: PointsLinks;
 }
 
 export function register(deps: PointsDeps): PointsCapability {
@@ -71,7 +100,12 @@ export function register(deps: PointsDeps): PointsCapability {
   const runner = { db: deps.db, log, clock: deps.clock, parallel: deps.recomputeParallel ?? 2 };
   let loop: Loop | undefined;
   let forwarder: Pick<Loop, 'stop'> | undefined;
+  let claimsLoop: Loop | undefined;
   const nudge = () => loop?.nudge();
+  const context = () => ({ defaultTimeZone, now: deps.clock() });
+  const settleClaims = async (personId?: string) => (deps.identities
+    ? settleEmailClaims({ ...context(), db: deps.db, log, identities: deps.identities }, { personId })
+    : { checked: 0, linked: 0 });
   return {
     name: 'points',
     consumers: [pointsConsumer({ clock: deps.clock, defaultTimeZone, onRecomputeScheduled: nudge, batch: deps.batchIngestion })],
@@ -84,15 +118,29 @@ export function register(deps: PointsDeps): PointsCapability {
       await recordSchoolZone(deps.db, defaultTimeZone);
       loop = await startRecomputeLoop({ ...runner, intervalMs: deps.recomputeIntervalMs ?? 5000 });
       if (deps.posthog) forwarder = await startForwarder({ db: deps.db, log, posthog: deps.posthog, intervalMs: deps.analyticsIntervalMs ?? 30_000 });
+      if (deps.identities) {
+        claimsLoop = await startLoop({
+          name: 'points.claims', log, intervalMs: deps.claimsIntervalMs ?? 60_000, exclusive: deps.db,
+          run: async () => (await settleClaims()).checked >= CLAIMS_PER_ROUND,
+        });
+      }
     },
     async stop() {
       // The PostHog client is the caller's (shared): flushed by the forwarder, not shut down here.
       await loop?.stop();
       await forwarder?.stop();
+      await claimsLoop?.stop();
       loop = undefined;
       forwarder = undefined;
+      claimsLoop = undefined;
     },
     recomputeNow: () => runPendingRecomputes(runner),
+    links: {
+      telegram: (personId, telegramId, nonce) => linkTelegram(deps.db, { personId, telegramId, nonce }, context()),
+      of: (personId) => linksOf(deps.db, personId),
+      settleClaims,
+      fromSession: (identity) => settleFromSession({ ...context(), db: deps.db, log }, identity),
+    },
   };
 }
 
@@ -105,3 +153,4 @@ export async function recordSchoolZone(db: Pool, timeZone: string): Promise<void
 export { createPostHog, type PostHogLike } from './analytics.ts';
 export { pointsRulesTable, defaultRules } from '../../schemas/nocodb/points-rules.ts';
 export type { Guard } from './routes.ts';
+export type { KratosIdentities, PersonLinks, TelegramLinkOutcome } from './links.ts';

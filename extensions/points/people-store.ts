@@ -189,15 +189,18 @@ export interface LinkResult {
   taken: string[];
 }
 
+/** How a link was proven (schemas/migrations/0212): only these make an external account a person's. */
+export type Proof = 'verified_email' | 'club_email' | 'telegram_login';
+
 /**
- * Links aliases to a person. An alias someone else already has stays theirs: traits are
- * editable by their owner, so claiming another person's account must not move its points.
+ * Links proven aliases to a person (links.ts decides what is proven). An alias someone
+ * else already has stays theirs: its points must not move by anyone's say-so.
  */
-export async function linkAliases(tx: PoolClient, personId: string, refs: ExternalRef[]): Promise<LinkResult> {
+export async function linkAliases(tx: PoolClient, personId: string, refs: ExternalRef[], proof: Proof): Promise<LinkResult> {
   if (refs.length === 0) return { linked: [], taken: [] };
-  await tx.query(`insert into points_person_alias (source, external_id, person_id)
-    select * , $3::uuid from unnest($1::text[], $2::text[]) on conflict (source, external_id) do nothing`,
-  [refs.map((r) => r.source), refs.map((r) => r.id), personId]);
+  await tx.query(`insert into points_person_alias (source, external_id, person_id, proof)
+    select s, e, $3::uuid, $4 from unnest($1::text[], $2::text[]) as r(s, e) on conflict (source, external_id) do nothing`,
+  [refs.map((r) => r.source), refs.map((r) => r.id), personId, proof]);
   const { rows } = await tx.query<{ ref: string; person_id: string }>(`
     select a.source || ':' || a.external_id as ref, a.person_id from points_person_alias a
     join unnest($1::text[], $2::text[]) as r(source, external_id) on a.source = r.source and a.external_id = r.external_id`,

@@ -1,24 +1,24 @@
 import type { z } from 'zod';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
-import { kratosWebhook } from '../../schemas/events/kratos.ts';
+import { kratosWebhook, verifiedEmails } from '../../schemas/events/kratos.ts';
 import { discourseUserPayload, isIanaTimeZone, type ExternalRef } from '../../schemas/events/points.ts';
-import { record, type CountingContext } from './ingest.ts';
+import type { CountingContext } from './ingest.ts';
 import { lockForCounting } from './ledger.ts';
-import {
-  addPendingAliases, aliasesOf, findPerson, linkAliases, markResolved, parkedFor, refText, takePendingAliases, upsertPerson, type Person,
-} from './people-store.ts';
+import { addClaims, markClaimsLinked, withdrawClaims } from './claims-store.ts';
+import { attach, recordParked } from './links.ts';
+import { addPendingAliases, aliasesOf, findPerson, linkAliases, refText, upsertPerson, type Person } from './people-store.ts';
 import { recomputeScope } from './settle-store.ts';
 import { linkReferral, type LinkOutcome } from './referrals.ts';
-import type { Group } from './rules.ts';
 import { settleGroups } from './settle.ts';
 import { issuesOf } from '../../kernel/validation.ts';
 
 /**
- * A person appears (kratos.registration) or changes their profile (kratos.settings): their
- * accounts become aliases, their parked activity is counted, and a referral code links
- * them to their ambassador. A Discourse account appears (discourse.user_created): it is
- * linked to the person with its e-mail, or waits for them.
+ * A person appears (kratos.registration) or changes their profile (kratos.settings): the
+ * accounts they prove become their aliases (links.ts), what they only claim waits, their
+ * parked activity is counted, and a referral code links them to their ambassador. A
+ * Discourse account appears (discourse.user_created): it is linked to the person whose
+ * verified e-mail it has, or waits for them.
  */
 
 export type PeopleOutcome =
@@ -27,24 +27,45 @@ export type PeopleOutcome =
 
 const issues = (e: z.ZodError) => issuesOf(e);
 
+/**
+ * What a profile proves and what it only claims: its e-mail is proven once Kratos shows it
+ * verified; a Telegram id typed into the traits and a club user name typed at registration
+ * are claims (anyone can type anyone's), linked only by their proofs.
+ */
+export function profileRefs(email: string, verified: boolean, telegramId: number | undefined, clubUsername: string | undefined): { proven: ExternalRef[]; claimed: ExternalRef[] } {
+  const mail: ExternalRef = { source: 'email', id: email.trim().toLowerCase() };
+  const claimed: ExternalRef[] = verified ? [] : [mail];
+  if (telegramId) claimed.push({ source: 'telegram', id: String(telegramId) });
+  if (clubUsername) claimed.push({ source: 'discourse_username', id: clubUsername.toLowerCase() });
+  return { proven: verified ? [mail] : [], claimed };
+}
+
 export async function onIdentity(tx: PoolClient, payload: unknown, ctx: CountingContext & { log: Logger; registration: boolean }): Promise<PeopleOutcome> {
   const parsed = kratosWebhook.safeParse(payload);
   if (!parsed.success) return { type: 'invalid', reason: 'Kratos identity payload is not valid', details: issues(parsed.error) };
   // Traits are what Kratos keeps (the time zone among them); the registration form's
   // transient_payload carries what only this moment needs: a referral code, a club name.
-  const { identity: { traits }, transient_payload: hints } = parsed.data;
-  const id = parsed.data.identity.id.toLowerCase();
+  const { identity, transient_payload: hints } = parsed.data;
+  const { traits } = identity;
+  const id = identity.id.toLowerCase();
   const zone = traits.time_zone && isIanaTimeZone(traits.time_zone) ? traits.time_zone : undefined;
   const name = [traits.name?.first, traits.name?.last].filter(Boolean).join(' ').trim();
   await lockForCounting(tx, [id]);
   await upsertPerson(tx, { personId: id, timeZone: zone, displayName: name || undefined, registered: ctx.registration }, ctx.defaultTimeZone);
 
-  const refs: ExternalRef[] = [{ source: 'email', id: traits.email.trim().toLowerCase() }];
-  if (traits.telegram?.id) refs.push({ source: 'telegram', id: String(traits.telegram.id) });
-  if (hints?.discourse_username) refs.push({ source: 'discourse_username', id: hints.discourse_username.toLowerCase() });
-  refs.push(...await takePendingAliases(tx, refs.map(refText)));
-  const { taken } = await linkAliases(tx, id, refs);
-  if (taken.length) ctx.log.warn({ component: 'points', person: id, taken }, 'accounts already belong to another person; left with them');
+  const email = traits.email.trim().toLowerCase();
+  const { proven, claimed } = profileRefs(email, verifiedEmails(identity).has(email), traits.telegram?.id, hints?.discourse_username);
+  // A changed e-mail or Telegram id withdraws the claim of the old one.
+  await withdrawClaims(tx, id, 'email', [email]);
+  await withdrawClaims(tx, id, 'telegram', traits.telegram?.id ? [String(traits.telegram.id)] : []);
+  const claimedIn = ctx.registration ? 'registration' : 'settings';
+  await addClaims(tx, id, claimed, claimedIn);
+  const { taken } = await attach(tx, id, proven, 'verified_email');
+  if (taken.length) {
+    ctx.log.warn({ component: 'points', person: id, taken }, 'accounts already belong to another person; left with them');
+    // A verified e-mail that is someone else's link waits as a claim, for staff to see.
+    await addClaims(tx, id, proven.filter((r) => taken.includes(refText(r))), claimedIn);
+  }
 
   const code = hints?.referral_code;
   const referral = ctx.registration && code ? await linkReferral(tx, id, code) : undefined;
@@ -68,24 +89,6 @@ async function currentZone(tx: PoolClient, personId: string): Promise<string> {
   return rows[0]!.time_zone;
 }
 
-/** Moves a person's parked events into the ledger's events; returns the days to settle. */
-async function recordParked(tx: PoolClient, person: Person, refs: string[], ctx: CountingContext): Promise<{ counted: number; groups: Group[] }> {
-  const parked = await parkedFor(tx, refs);
-  const groups: Group[] = [];
-  let counted = 0;
-  for (const p of parked) {
-    const { externalRef: _ref, alternateRefs: _alt, ...event } = p.event;
-    const r = await record(tx, { ...event, personId: person.personId }, person, p.inboxEventId);
-    if (r) {
-      // Several parked events may share a day: settle each day once, read after all inserts.
-      groups.push(r.known.group, ...r.groups);
-      counted += 1;
-    }
-  }
-  await markResolved(tx, parked.map((p) => p.key), person.personId);
-  return { counted, groups };
-}
-
 export async function onDiscourseUser(tx: PoolClient, payload: unknown, ctx: CountingContext & { log: Logger }): Promise<PeopleOutcome> {
   const parsed = discourseUserPayload.safeParse(payload);
   if (!parsed.success) return { type: 'invalid', reason: 'Discourse user payload is not valid', details: issues(parsed.error) };
@@ -101,8 +104,10 @@ export async function onDiscourseUser(tx: PoolClient, payload: unknown, ctx: Cou
     await addPendingAliases(tx, refText(emailRef), accounts.map(refText));
     return { type: 'applied', parkedCounted: 0, aliasesTaken: [] };
   }
+  // The person was found by their e-mail link, which only a verified address makes.
   await lockForCounting(tx, [person.personId]);
-  const { linked, taken } = await linkAliases(tx, person.personId, accounts);
+  const { linked, taken } = await linkAliases(tx, person.personId, accounts, 'club_email');
+  await markClaimsLinked(tx, person.personId, linked);
   const { counted, groups } = await recordParked(tx, person, linked, ctx);
   await settleGroups(tx, groups, ctx.now);
   return { type: 'applied', parkedCounted: counted, aliasesTaken: taken };

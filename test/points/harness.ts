@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { register, type PointsCapability } from '../../extensions/points/index.ts';
-import type { Consumer } from '../../kernel/capability.ts';
+import type { Capability, Consumer } from '../../kernel/capability.ts';
 import { requireSession } from '../../ory/guard.ts';
 import { acceptEvents } from '../../service/inbox/accept.ts';
 import { processBatch, type BatchResult } from '../../service/inbox/worker.ts';
@@ -15,6 +15,8 @@ import { hooksRouter } from '../../hooks/index.ts';
 import { errorHandler } from '../../service/http/errors-middleware.ts';
 import { schoolTables } from '../../schemas/nocodb/index.ts';
 import { testSecrets } from '../support/platform.ts';
+import { verifyAddress } from '../support/verify-address.ts';
+import type { Harness as StandinHarness } from '../ory/standin-harness.ts';
 
 const topics = topicRegistry();
 
@@ -49,6 +51,15 @@ export interface PointsHarness {
    */
   signUp(opts: Registrant): Promise<{ id: string; hook: NewInboxEvent; token: string }>;
   deliverHook(hook: NewInboxEvent): Promise<void>;
+  /**
+   * The person verifies their e-mail (the stand-in's verification flow with the code it
+   * mailed) and points looks at the waiting e-mail claims, as its loop does.
+   */
+  verifyEmail(personId: string, email: string): Promise<void>;
+  /** The person proves their Telegram account (what a checked Login Widget payload does; test/points/verified-links.test.ts goes through HTTP). */
+  proveTelegram(personId: string, telegramId: number | string): Promise<void>;
+  /** The Ory stand-in people register with (its web hook goes to the real receiver). */
+  standin(): Promise<StandinHarness>;
   balance(personId: string): Promise<number>;
   lines(personId: string): Promise<{ id: string; points: number; kind: string; day: string; note: string | null; compensates: string | null; role: string; rule_version: number | null; recompute_id: string | null }[]>;
   /**
@@ -80,6 +91,8 @@ function asStored(d: Delivery): unknown {
  */
 export interface Registrant {
   email?: string;
+  /** Verifies the e-mail after the registration (verifyEmail): only a verified address links club accounts (issue 12). */
+  verified?: boolean;
   telegramId?: number;
   timeZone?: string;
   name?: string;
@@ -101,6 +114,7 @@ export async function pointsHarness(label: string, opts: { defaultTimeZone?: str
   const ory = () => (kratos ??= kratosWithHook());
   const points = register({
     db: db.pool, log: testLog, clock: () => clock.now, defaultTimeZone: opts.defaultTimeZone ?? 'UTC', batchIngestion: opts.batchIngestion,
+    identities: { get: async (id) => (await ory()).standin.ory.identities.get(id) },
     guard: (relation, object) => async (req, _res, next) => {
       guarded.push(`${await object(req)}#${relation}`);
       next();
@@ -154,8 +168,18 @@ export async function pointsHarness(label: string, opts: { defaultTimeZone?: str
     if (r.failed) throw new Error(`registration failed: ${await lastError()}`);
   };
 
+  const verifyEmail: PointsHarness['verifyEmail'] = async (personId, email) => {
+    await verifyAddress((await ory()).standin.url, email);
+    await points.links.settleClaims(personId);
+  };
+
   return {
-    db, points, consumer, clock, deliver,
+    db, points, consumer, clock, deliver, verifyEmail,
+    async proveTelegram(personId, telegramId) {
+      const r = await points.links.telegram(personId, String(telegramId), `test-proof-${randomUUID()}`);
+      if (r.type !== 'linked' && r.type !== 'already') throw new Error(`Telegram ${telegramId} was not linked to ${personId}: ${r.type}`);
+    },
+    standin: async () => (await ory()).standin,
     async invalid() {
       const { rows } = await db.pool.query(`select e.topic, j.issues from inbox_job j join inbox_event e on e.id = j.event_id where j.status = 'invalid' order by e.id`);
       return rows;
@@ -169,6 +193,10 @@ export async function pointsHarness(label: string, opts: { defaultTimeZone?: str
     async registerPerson(p) {
       const { id, hook } = await signUp(p);
       await deliverHook(hook);
+      if (p.verified) {
+        if (!p.email) throw new Error('registerPerson: verified needs the e-mail to verify');
+        await verifyEmail(id, p.email);
+      }
       return id;
     },
     async balance(personId) {
@@ -194,17 +222,28 @@ export async function pointsHarness(label: string, opts: { defaultTimeZone?: str
       };
     },
     async http() {
-      const app = express();
-      const router = express.Router();
-      points.routes!(router);
-      app.use('/api/points', router);
-      const pages = express.Router();
-      points.pages!(pages);
-      app.use(pages);
-      const { origin, close } = await serve(app);
+      const { origin, close } = await serveCapabilities([points]);
       return { url: `${origin}/api/points`, origin, guarded, close };
     },
   };
+}
+
+/** Capabilities as service/platform.ts mounts them: routes at /api/<name>, pages at the root; on a free port. */
+export async function serveCapabilities(capabilities: Capability[]): Promise<{ origin: string; close(): Promise<void> }> {
+  const app = express();
+  for (const c of capabilities) {
+    if (!c.routes) continue;
+    const router = express.Router();
+    c.routes(router);
+    app.use(`/api/${c.name}`, router);
+  }
+  for (const c of capabilities) {
+    if (!c.pages) continue;
+    const router = express.Router();
+    c.pages(router);
+    app.use(router);
+  }
+  return serve(app);
 }
 
 /** Listens on a free port with the service's own error handler (AppErrors as their HTTP errors). */
