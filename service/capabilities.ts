@@ -54,6 +54,8 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
     db, log, clock, guard, signedIn: requireSession(ory), defaultTimeZone: config.SCHOOL_TIME_ZONE,
     signInUrl: (path) => ory.selfService.browserUrl('login', `${publicUrl}${path}`),
     posthog: createPostHog({ apiKey: config.POSTHOG_KEY, host: config.POSTHOG_HOST }),
+    // An e-mail verified after registration fires no hook: its waiting claims are looked up in Kratos.
+    identities: ory.identities,
   });
   const tableId = (key: string) => tableIdOf(deps.noco.ids, key);
   const aiCheck = registerAiCheck({
@@ -86,6 +88,13 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
       },
     },
   });
-  const account = registerAccount({ ory, publicUrl });
+  const account = registerAccount({
+    ory, publicUrl, clock, log,
+    // Kratos sends a person who verified their address to `/`: their verified e-mail links there.
+    onStart: points.links.fromSession,
+    // A Telegram account links by the Login Widget's signature (issue 12). The widget on
+    // /account/telegram also needs the bot's user name (botUsername), which config has no setting for yet.
+    ...(config.TELEGRAM_BOT_TOKEN ? { telegram: { botToken: config.TELEGRAM_BOT_TOKEN, link: points.links.telegram, of: points.links.of } } : {}),
+  });
   return { all: [identity, points, aiCheck, workbooks, account], identity };
 }

@@ -14,6 +14,7 @@ import type { WebhookTarget } from '../../ory/standin/index.ts';
 import { freshDatabase, testLog, useNocodb, useRedis } from '../support/stack.ts';
 import { startTestPlatform, testSecrets, waitFor, type RunningPlatform } from '../support/platform.ts';
 import { postDiscourse } from '../support/discourse.ts';
+import { verifyAddress } from '../support/verify-address.ts';
 import { startStandin, type Harness } from '../ory/standin-harness.ts';
 import { registerThroughStandin, type Registration } from './register.ts';
 
@@ -92,6 +93,11 @@ describe('the school, end to end', function () {
     await waitFor('Ann\'s CRM contact', async () => (await rows.list('contacts', { where: `(IdentityId,eq,${ann.id})` })).length === 1, 20_000);
     await waitFor('Ann\'s own records in Keto', () => standin.ory.keto.check({ namespace: 'Person', object: ann.id, relation: 'view', subject: ann.id }), 20_000);
 
+    // Only a verified e-mail links a club account (issue 12): Ann enters the code Kratos mailed
+    // her and lands on the start page, where Kratos sends her afterwards.
+    await waitFor('Ann\'s e-mail claim', async () => (await dbPool.query('select 1 from points_alias_claim where person_id = $1', [ann.id])).rowCount, 20_000);
+    await verifyAddress(standin.url, ann.email);
+    await fetch(`${platform.url}/`, { headers: { 'x-session-token': ann.token }, redirect: 'manual' });
     await postDiscourse(platform.url, testSecrets.discourse, 'e2e-user-1', 'user_created', { user: { id: 501, username: 'ann', email: ann.email } });
     const post = await postDiscourse(platform.url, testSecrets.discourse, 'e2e-post-1', 'post_created', {
       post: { id: 9001, topic_id: 1, user_id: 501, username: 'ann', raw: 'Система — это то, что сохраняет себя в изменениях среды. '.repeat(3), created_at: new Date().toISOString() },
