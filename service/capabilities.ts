@@ -8,6 +8,8 @@ import { peopleDirectory, register as registerIdentity, type IdentityCapability 
 import { createPostHog, register as registerPoints } from '../extensions/points/index.ts';
 import { register as registerWorkbooks } from '../extensions/workbooks/index.ts';
 import { register as registerAccount } from '../extensions/account/index.ts';
+import { register as registerBilling, type BillingCapability } from '../extensions/billing/index.ts';
+import { nocoLinks } from '../nocodb/links.ts';
 import { tableIdOf, type NocoApi, type NocoRows, type TableIds } from '../nocodb/client.ts';
 import type { Ory } from '../ory/client.ts';
 import { cachedOry } from '../ory/cache.ts';
@@ -31,6 +33,7 @@ export interface CapabilityDeps {
 export interface Capabilities {
   all: Capability[];
   identity: IdentityCapability;
+  billing: BillingCapability;
 }
 
 /** The capabilities the service runs, each from its folder's index.ts, with what it needs. */
@@ -96,5 +99,8 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
     // /account/telegram also needs the bot's user name (botUsername), which config has no setting for yet.
     ...(config.TELEGRAM_BOT_TOKEN ? { telegram: { botToken: config.TELEGRAM_BOT_TOKEN, link: points.links.telegram, of: points.links.of } } : {}),
   });
-  return { all: [identity, points, aiCheck, workbooks, account], identity };
+  const billing = registerBilling({
+    db, log, clock, guard, nocodb, links: nocoLinks(deps.noco.api, deps.noco.ids), timeZone: config.SCHOOL_TIME_ZONE,
+  });
+  return { all: [identity, points, aiCheck, workbooks, account, billing], identity, billing };
 }

@@ -23,12 +23,12 @@ export interface WorkbookState {
   guideSlug?: string | null;
 }
 
+/** A product's holders today as billing keeps them (billing_entitlement), and the guides it opens. */
 export interface SubscriptionState {
+  /** The product (NocoDB Products.Id). */
   id: number;
-  identity: string | null;
-  status: string | null;
-  /** YYYY-MM-DD, the last day the subscription holds; null: open-ended. */
-  endsOn: string | null;
+  holders: string[];
+  guides: string[];
 }
 
 const STAFF = [roleMembers('staff'), roleMembers('admin')];
@@ -52,13 +52,13 @@ export function workbookTuples(w: WorkbookState): RelationTuple[] {
   ];
 }
 
-/** Active while Status is `active` and EndsOn is today or later (UTC days); expiry needs no edit in NocoDB. */
-export function subscriptionHolds(s: SubscriptionState, today: string): boolean {
-  return s.status === 'active' && !!s.identity && (s.endsOn === null || s.endsOn >= today);
-}
-
-export function subscriptionTuples(s: SubscriptionState, today: string): RelationTuple[] {
-  return subscriptionHolds(s, today) ? [toIdentity('Subscription', subscriptionObject(s.id), 'holders', s.identity!)] : [];
+/** Its holders, and its guides readable by them (Guide:<slug>#readers@Subscription:product-<id>#holders). */
+export function subscriptionTuples(s: SubscriptionState): RelationTuple[] {
+  const object = subscriptionObject(s.id);
+  return [
+    ...unique(s.holders).map((id) => toIdentity('Subscription', object, 'holders', id)),
+    ...unique(s.guides).map((slug) => toSet('Guide', slug, 'readers', { namespace: 'Subscription', object, relation: 'holders' })),
+  ];
 }
 
 /** Role:<role>#members@identity for each role of people.Roles that is a Role object. */
@@ -106,7 +106,7 @@ export function allTuples(s: SchoolSnapshot, today: string, staffReviewGroup = S
   return [
     ...s.groups.flatMap(groupTuples),
     ...s.workbooks.flatMap(workbookTuples),
-    ...s.subscriptions.flatMap((sub) => subscriptionTuples(sub, today)),
+    ...s.subscriptions.flatMap(subscriptionTuples),
     ...[...roles].flatMap(([identity, r]) => identityTuples(identity, r)),
     ...grants(staffReviewGroup),
   ];

@@ -5,13 +5,15 @@ import { nocoSharedViews } from '../../nocodb/shared-views.ts';
 import type { Ory } from '../../ory/client.ts';
 import type { Capability } from '../../kernel/capability.ts';
 import { crmConsumer } from './crm-consumer.ts';
-import { nocoLinks } from './nocodb-links.ts';
+import { nocoLinks } from '../../nocodb/links.ts';
 import { reconcileTuples, type ReconcileReport } from './reconcile.ts';
 import { inTransaction } from '../../kernel/db.ts';
 import { notFound } from '../../kernel/errors.ts';
 import { ROLES, type Role } from '../../ory/client.ts';
 import { personRow } from '../../schemas/events/identity.ts';
 import { syncSlices } from './keto-sync.ts';
+import { startBillingSync, syncBillingChanges } from './billing-sync.ts';
+import type { Loop } from '../../kernel/loop.ts';
 import { GRANTED_ROLES, type GrantedRole } from './objects.ts';
 import { revertRoleEdit } from './role-guard.ts';
 import { rolesSlice } from './slices.ts';
@@ -56,12 +58,14 @@ export interface IdentityCapabilityDeps extends IdentityDeps {
 export interface IdentityCapability extends Capability {
   reconcile(opts: { dryRun: boolean }): Promise<ReconcileReport>;
   importStudents(csv: string, opts?: ImportOptions): Promise<ImportReport>;
+  /** Writes the products whose holders billing changed to Keto now (the loop does it on its own); returns how many. */
+  syncBillingNow(): Promise<number>;
 }
 
 function wire(deps: IdentityDeps) {
   const log = deps.log.child({ capability: 'identity' });
   const links = nocoLinks(deps.noco.api, deps.noco.ids);
-  const state = schoolState({ nocodb: deps.nocodb, links, kratos: deps.ory.identities, ...(deps.staffReviewGroup ? { staffReviewGroup: deps.staffReviewGroup } : {}) });
+  const state = schoolState({ db: deps.db, nocodb: deps.nocodb, links, kratos: deps.ory.identities, ...(deps.staffReviewGroup ? { staffReviewGroup: deps.staffReviewGroup } : {}) });
   const views = nocoSharedViews(deps.noco.api, deps.noco.ids, deps.noco.publicUrl);
   return { ...deps, log, links, state, views };
 }
@@ -69,13 +73,19 @@ function wire(deps: IdentityDeps) {
 export function register(deps: IdentityCapabilityDeps): IdentityCapability {
   const w = { ...wire(deps), workbookPageUrl: deps.workbookPageUrl };
   const doReconcile = (opts: { dryRun: boolean }) => reconcileAll(w, opts);
+  let billingSync: Loop | undefined;
   return {
     name: 'identity',
     consumers: [crmConsumer(w), ketoSyncConsumer(w), workbookLinkConsumer({ ...w, pageUrl: w.workbookPageUrl })],
     routes: (router) => routes(router, { db: w.db, ory: w.ory, nocodb: w.nocodb, reconcile: doReconcile, workbookPageUrl: w.workbookPageUrl, grantRoles: (id, roles, by) => grantRoles(w, id, roles, by) }),
     async start() {
       await revokeWorkbookViews(w).catch((e) => w.log.warn({ err: (e as Error).message }, 'could not delete the old shared workbook views yet; each goes with its workbook\'s next change'));
+      billingSync = await startBillingSync(w);
     },
+    async stop() {
+      await billingSync?.stop();
+    },
+    syncBillingNow: async () => (await syncBillingChanges(w)).products,
     reconcile: doReconcile,
     importStudents: (csv, opts) => runImport(w, csv, opts),
   };

@@ -4,13 +4,14 @@ import { formatTuple, type RelationTuple, type SubjectSet } from '../../ory/opl/
  * Keto object ids of the school's NocoDB rows, and the plain-data form of relation tuples.
  *
  * Object ids are the NocoDB row id with the table's prefix, stable for the row's life:
- *   Group:group-<groups.Id>   Workbook:workbook-<workbooks.Id>   Subscription:subscription-<subscriptions.Id>
+ *   Group:group-<groups.Id>   Workbook:workbook-<workbooks.Id>   Subscription:product-<Products.Id>
+ * (Subscription:product-<id>#holders: the people billing says hold that product today.)
  * Objects with these prefixes belong to this capability entirely: reconciliation deletes
  * any tuple on them that NocoDB does not justify. Role:staff|admin|ambassador and the CRM
  * scopes Contact:crm and Report:operations are shared with other writers: there only the
  * tuples this capability wrote (its mirror) are ever deleted.
  */
-export const PREFIX = { Group: 'group-', Workbook: 'workbook-', Subscription: 'subscription-' } as const;
+export const PREFIX = { Group: 'group-', Workbook: 'workbook-', Subscription: 'product-' } as const;
 export type RowNamespace = keyof typeof PREFIX;
 
 export const objectOf = (namespace: RowNamespace, rowId: number | string) => `${PREFIX[namespace]}${rowId}`;

@@ -38,7 +38,7 @@ export interface RoutesDeps {
  *   POST /workbooks/:id/review      Workbook#review   (the group's mentors)
  *   GET  /workbooks/:id/share       Workbook#edit     (the owner: the address of the workbook's page)
  *   GET  /groups/:id                Group#view        (members, mentors, staff)
- *   GET  /subscriptions/:id         Subscription#holders (the holder while it is active)
+ *   GET  /products/:id              Subscription#holders (who holds the product today, billing says)
  *   GET  /contacts/:id              Contact:crm#view  (staff)
  *   POST /reconcile?dry_run=true    Report:operations#view (staff)
  *   PUT  /people/:identityId/roles  Role:admin#members (admins): the privileged roles, in Kratos
@@ -72,7 +72,7 @@ export function routes(router: Router, deps: RoutesDeps): void {
     res.json({ url: deps.workbookPageUrl(idOf(req)), howTo: text('shareHowTo', langOf(req)) });
   });
   router.get('/groups/:id', session, may('Group', 'view', groupObject), row('groups'));
-  router.get('/subscriptions/:id', session, may('Subscription', 'holders', subscriptionObject), row('subscriptions'));
+  router.get('/products/:id', session, may('Subscription', 'holders', subscriptionObject), row('products'));
   router.get('/contacts/:id', session, may('Contact', 'view', () => 'crm'), row('contacts'));
 
   const admin = requirePermission(deps.ory, { namespace: 'Role', relation: 'members', object: () => 'admin' });

@@ -1,12 +1,13 @@
+import type { Pool } from 'pg';
 import type { z } from 'zod';
 import type { NocoRows, Row } from '../../nocodb/client.ts';
 import type { RelationTuple } from '../../ory/opl/tuples.ts';
-import { groupRow, guideRow, mentorRow, personRow, subscriptionRow, workbookRow } from '../../schemas/events/identity.ts';
+import { groupRow, guideRow, mentorRow, personRow, workbookRow } from '../../schemas/events/identity.ts';
 import {
   allTuples, grants, groupTuples, identityTuples, subscriptionTuples, workbookTuples,
   type GroupState, type SchoolSnapshot, type SubscriptionState, type WorkbookState,
 } from './desired.ts';
-import type { NocoLinks } from './nocodb-links.ts';
+import type { NocoLinks } from '../../nocodb/links.ts';
 import type { Ory } from '../../ory/client.ts';
 import { kratosRoles } from './role-guard.ts';
 import type { Slice } from './slices.ts';
@@ -40,7 +41,7 @@ export interface PeopleRoles {
 /** Identity ids go into NocoDB where-clauses: only plain tokens (Kratos ids are UUIDs). */
 const SAFE_TOKEN = /^[A-Za-z0-9_.@-]{1,200}$/;
 
-export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks; kratos: Pick<Ory['identities'], 'get' | 'list'>; staffReviewGroup?: string }): SchoolState {
+export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks; kratos: Pick<Ory['identities'], 'get' | 'list'>; staffReviewGroup?: string; db: Pick<Pool, 'query'> }): SchoolState {
   const { nocodb, links, kratos } = deps;
 
   const read = async <S extends z.ZodType>(table: string, id: number, schema: S): Promise<z.infer<S> | null> => {
@@ -90,9 +91,18 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks; kratos: 
     return { id, owner, groupId: row.groups_id, guideSlug };
   }
 
+  /** A product's holders today and its guides: billing's record (billing_entitlement), not a NocoDB row. */
   async function subscription(id: number): Promise<SubscriptionState | null> {
-    const row = await read('subscriptions', id, subscriptionRow);
-    return row && { id, identity: row.IdentityId, status: row.Status, endsOn: row.EndsOn };
+    return (await products([id]))[0] ?? null;
+  }
+
+  async function products(ids: number[] | null): Promise<SubscriptionState[]> {
+    const { rows } = await deps.db.query<{ id: number; guides: string[]; holders: string[] }>(
+      `select p.id, case when p.deleted then '{}'::text[] else p.guides end as guides,
+         coalesce(array_agg(e.person_id) filter (where e.person_id is not null and not p.deleted), '{}') as holders
+       from billing_product p left join billing_entitlement e on e.product_id = p.id
+       where $1::int[] is null or p.id = any($1::int[]) group by p.id, p.guides, p.deleted order by p.id`, [ids]);
+    return rows.map((r) => ({ id: r.id, guides: r.guides, holders: r.holders }));
   }
 
   /** Privileged roles come from Kratos' metadata_admin, never from People.Roles (role-guard.ts). */
@@ -121,7 +131,7 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks; kratos: 
       listAll('groups', { fields: 'Id' }).then((rows) => rows.map((r) => groupRow.parse(r))),
       listAll('mentors').then((rows) => rows.map((r) => mentorRow.parse(r))),
       listAll('workbooks').then((rows) => rows.map((r) => workbookRow.parse(r))),
-      listAll('subscriptions', { fields: 'Id,IdentityId,Status,EndsOn' }).then((rows) => rows.map((r) => subscriptionRow.parse(r))),
+      products(null),
       listAll('guides', { fields: 'Id,Slug' }).then((rows) => rows.map((r) => guideRow.parse(r))),
       kratosRolesOfAll(),
     ]);
@@ -144,7 +154,7 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks; kratos: 
       state: {
         groups: groupStates,
         workbooks: workbooks.map((w) => ({ id: w.Id, owner: w.StudentIdentity ?? (w.people_id ? identityOf.get(w.people_id) ?? null : null), groupId: w.groups_id, guideSlug: w.guides_id ? slugOf.get(w.guides_id) ?? null : null })),
-        subscriptions: subscriptions.map((x) => ({ id: x.Id, identity: x.IdentityId, status: x.Status, endsOn: x.EndsOn })),
+        subscriptions,
         people: [...new Set([...people.map((p) => p.IdentityId).filter((id): id is string => !!id), ...roleOf.keys()])]
           .map((identity) => ({ identity, roles: roleOf.get(identity) ?? [] })),
       },
@@ -169,7 +179,7 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks; kratos: 
         }
         case 'Subscription': {
           const s = await subscription(slice.rowId);
-          return s ? subscriptionTuples(s, today) : [];
+          return s ? subscriptionTuples(s) : [];
         }
       }
     },

@@ -12,7 +12,7 @@ import { traitsOfImport } from './crm-fields.ts';
 import { parseCsv } from './csv.ts';
 import { syncSlices, type SyncDeps } from './keto-sync.ts';
 import { importProblem } from './messages.ts';
-import type { NocoLinks } from './nocodb-links.ts';
+import type { NocoLinks } from '../../nocodb/links.ts';
 import { dropPendingGrant, markChecked, markGranted, rememberPendingGrant, waitingGrants } from './pending-grants.ts';
 import { objectSlice, rolesSlice, type Slice } from './slices.ts';
 

@@ -12,7 +12,7 @@ import { revertRoleEdit, type RoleGuardDeps } from './role-guard.ts';
 import { issuesOf } from '../../kernel/validation.ts';
 
 /** The NocoDB tables whose changes move permissions. */
-export const SYNC_TABLES = ['groups', 'mentors', 'workbooks', 'subscriptions', 'people'] as const;
+export const SYNC_TABLES = ['groups', 'mentors', 'workbooks', 'people'] as const;
 const TOPICS = SYNC_TABLES.flatMap((t) => (['insert', 'update', 'delete'] as const).map((op) => `nocodb.${t}.${op}`));
 
 /**
@@ -62,8 +62,6 @@ export async function slicesFor(tx: PoolClient, state: SchoolState, change: Noco
       ];
     case 'workbooks':
       return [objectSlice('Workbook', id)];
-    case 'subscriptions':
-      return [objectSlice('Subscription', id)];
     case 'mentors':
       return [
         ...(gone ? [] : (await state.groupsOfMentor(id)).map((g) => objectSlice('Group', g))),

@@ -61,9 +61,10 @@ function columns(tuples: RelationTuple[]): string[][] {
 function sliceWhere(slice: Slice): { text: string; values: unknown[] } {
   switch (slice.kind) {
     case 'object':
-      // A workbook's slice also holds the guide it opens to its owner (Guide:<slug>#readers@Workbook:<id>#owners).
+      // A workbook's slice also holds the guide it opens to its owner (Guide:<slug>#readers@Workbook:<id>#owners),
+      // a product's the guides it opens to its holders (...@Subscription:product-<id>#holders).
       return {
-        text: `(namespace = $1 and object = $2) or (namespace = 'Guide' and subject = $1 || ':' || $2 || '#owners')`,
+        text: `(namespace = $1 and object = $2) or (namespace = 'Guide' and subject in ($1 || ':' || $2 || '#owners', $1 || ':' || $2 || '#holders'))`,
         values: [slice.namespace, objectOf(slice.namespace, slice.rowId)],
       };
     case 'roles':

@@ -1,3 +1,4 @@
+import { billingTables } from './billing.ts';
 import { crmTables } from './crm.ts';
 import type { DefinedTable } from './define.ts';
 import { metaModelTables } from './meta-model.ts';
@@ -7,7 +8,7 @@ import { workbookTables } from './workbooks.ts';
 export * from './define.ts';
 
 /** Every table of the NocoDB base "School", in provisioning order. */
-export const schoolTables: DefinedTable[] = [...metaModelTables, ...workbookTables, ...crmTables, pointsRulesTable];
+export const schoolTables: DefinedTable[] = [...metaModelTables, ...workbookTables, ...crmTables, ...billingTables, pointsRulesTable];
 
 export function tableByKey(key: string): DefinedTable | undefined {
   return schoolTables.find((t) => t.key === key);

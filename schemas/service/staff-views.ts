@@ -23,4 +23,12 @@ export const STAFF_VIEWS: readonly string[] = [
   'ai_budget_ledger',
   // account links waiting for a proof
   'identity_pending_links',
+  // billing: subscriptions, grants and figures (the catalog itself is edited in NocoDB)
+  'billing_subscriptions',
+  'billing_grants',
+  'billing_holders_today',
+  'billing_moves_monthly',
+  'billing_revenue_monthly',
+  'billing_paid_months',
+  'billing_balance',
 ];

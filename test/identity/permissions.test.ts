@@ -40,8 +40,16 @@ describe('identity: permissions through the service API', function () {
       row[`wb_${name}`] = await insert('workbooks', { Title: `Workbook of ${name}`, StudentIdentity: who[name]!.id, Status: 'active' });
       await h.rows.link('groups', 'Workbooks', group, [row[`wb_${name}`]!]);
     }
-    row.subA = await insert('subscriptions', { IdentityId: who.studentA!.id, Status: 'active', StartsOn: dayFromToday(-10), EndsOn: dayFromToday(30) });
-    row.subB = await insert('subscriptions', { IdentityId: who.studentB!.id, Status: 'active', StartsOn: dayFromToday(-40), EndsOn: dayFromToday(-1) });
+    // Who holds a product is billing's record (test/billing covers how it gets there): A holds
+    // product A until a month from now, B's subscription to product B ended yesterday.
+    row.subA = await insert('products', { Title: 'БР', Kind: 'subscription' });
+    row.subB = await insert('products', { Title: 'БР+', Kind: 'subscription' });
+    for (const [product, person, startsOn, endsOn] of [[row.subA, who.studentA!.id, -10, 30], [row.subB, who.studentB!.id, -40, -1]] as const) {
+      await h.db.pool.query(`insert into billing_product (id, title, kind) values ($1, 'product', 'subscription')`, [product]);
+      await h.db.pool.query(`insert into billing_plan (id, product_id, title, duration, jurisdiction, currency) values ($1, $1, 'month', 'month', 'ru', 'RUB')`, [product]);
+      await h.db.pool.query(`insert into billing_subscription (person_id, plan_id, product_id, kind, status, starts_on, ends_on, source) values ($1, $2, $2, 'free', 'active', $3, $4, $5)`,
+        [person, product, dayFromToday(startsOn), dayFromToday(endsOn), `test:${product}`]);
+    }
     // Links fire no webhook (nocodb#9763): the periodic reconciliation picks them up.
     const report = await h.identity.reconcile({ dryRun: false });
     expect(report.missing.length, 'the first reconciliation wrote the school\'s tuples').to.be.greaterThan(0);
@@ -60,8 +68,8 @@ describe('identity: permissions through the service API', function () {
     'review workbook C': ['POST', `${wb('studentC')}/review`],
     'GET group X': ['GET', `/groups/${row.groupX}`],
     'GET group Y': ['GET', `/groups/${row.groupY}`],
-    'GET subscription A (active)': ['GET', `/subscriptions/${row.subA}`],
-    'GET subscription B (expired)': ['GET', `/subscriptions/${row.subB}`],
+    'GET subscription A (active)': ['GET', `/products/${row.subA}`],
+    'GET subscription B (expired)': ['GET', `/products/${row.subB}`],
     'GET a contact': ['GET', `/contacts/1`],
     'dry-run reconcile': ['POST', '/reconcile?dry_run=true'],
   }) as Record<string, [string, string]>;
@@ -116,11 +124,13 @@ describe('identity: permissions through the service API', function () {
     expect((await h.call('POST', `${wb('studentA')}/review`, who.mentorX!.token)).status, 'the other mentor keeps it').to.equal(204);
   });
 
-  it('takes a subscription away when it ends, through NocoDB\'s webhook', async () => {
+  it('takes a product away when billing says its subscription ended', async () => {
     const ann = who.studentA!;
-    await h.rows.update('subscriptions', [{ Id: row.subA!, EndsOn: dayFromToday(-1) }]);
-    await h.waitForPermission('the holder tuple to go', ann.id, 'holders', 'Subscription', `subscription-${row.subA}`, false);
-    expect((await h.call('GET', `/subscriptions/${row.subA}`, ann.token)).status).to.equal(403);
+    await h.db.pool.query(`update billing_subscription set ends_on = $1 where source = $2`, [dayFromToday(-1), `test:${row.subA}`]);
+    await h.db.pool.query(`insert into billing_entitlement_change (product_id) values ($1)`, [row.subA]);
+    expect(await h.identity.syncBillingNow(), 'the product billing named').to.equal(1);
+    await h.waitForPermission('the holder tuple to go', ann.id, 'holders', 'Subscription', `product-${row.subA}`, false);
+    expect((await h.call('GET', `/products/${row.subA}`, ann.token)).status).to.equal(403);
   });
 
   it('picks up links made in NocoDB, which fire no webhook, through the sweep of changed rows', async () => {

@@ -39,7 +39,11 @@ describe('identity: reconciliation and import', function () {
       await h.rows.link('mentors', 'Groups', mentor, [group]);
       const workbook = await insert('workbooks', { Title: 'WB', StudentIdentity: ann });
       await h.rows.link('groups', 'Workbooks', group, [workbook]);
-      subscription = await insert('subscriptions', { IdentityId: ann, Status: 'active', EndsOn: dayFromToday(20) });
+      // Ann holds a product, as billing records it.
+      subscription = await insert('products', { Title: 'БР', Kind: 'subscription' });
+      await h.db.pool.query(`insert into billing_product (id, title, kind) values ($1, 'БР', 'subscription')`, [subscription]);
+      await h.db.pool.query(`insert into billing_subscription (person_id, plan_id, product_id, kind, status, starts_on, ends_on, source) values ($1, 1, $2, 'free', 'active', $3, $4, 'test:reconcile')`,
+        [ann, subscription, dayFromToday(-1), dayFromToday(20)]);
       await h.identity.reconcile({ dryRun: false });
       expect((await h.identity.reconcile({ dryRun: true })).missing, 'clean after the first run').to.deep.equal([]);
 
@@ -78,11 +82,11 @@ describe('identity: reconciliation and import', function () {
       expect(rows[0].n, 'the mirror follows').to.equal(3);
     });
 
-    it('finds a subscription whose last day passed without any edit in NocoDB', async () => {
-      const later = new Date(Date.now() + 40 * 86_400_000);
-      const report = await reconcile({ ...h.deps, clock: () => later }, { dryRun: true });
-      expect(report.extra).to.include(`Subscription:subscription-${subscription}#holders@${ann}`);
-      expect(await h.can(ann, 'holders', 'Subscription', `subscription-${subscription}`), 'a dry run changes nothing').to.equal(true);
+    it('finds a subscription whose last day passed when nothing told identity (no pass, no change row)', async () => {
+      await h.db.pool.query(`update billing_subscription set ends_on = $1 where source = 'test:reconcile'`, [dayFromToday(-1)]);
+      const report = await reconcile(h.deps, { dryRun: true });
+      expect(report.extra).to.include(`Subscription:product-${subscription}#holders@${ann}`);
+      expect(await h.can(ann, 'holders', 'Subscription', `product-${subscription}`), 'a dry run changes nothing').to.equal(true);
     });
 
     it('is refused over HTTP to anyone without the operations report permission', async () => {

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { changedFields, crmFields, forInsert, traitsOfImport } from '../../extensions/identity/crm-fields.ts';
 import { parseCsv } from '../../extensions/identity/csv.ts';
-import { allTuples, grants, groupTuples, roleTuples, subscriptionHolds, subscriptionTuples, workbookTuples } from '../../extensions/identity/desired.ts';
+import { allTuples, grants, groupTuples, roleTuples, subscriptionTuples, workbookTuples } from '../../extensions/identity/desired.ts';
 import { diffTuples, fromSubjectKey, isOwnedObject, showTuple, subjectKey, tupleKey } from '../../extensions/identity/objects.ts';
 import { objectSlice, sliceKey, uniqueSlices } from '../../extensions/identity/slices.ts';
 import { importLine } from '../../schemas/events/identity.ts';
@@ -37,14 +37,13 @@ describe('identity rules: tuples from NocoDB state', () => {
     expect(shown(workbookTuples({ id: 4, owner: null, groupId: null }))).to.have.length(2);
   });
 
-  it('holds a subscription while it is active and its last day has not passed', () => {
-    const s = { id: 1, identity: 'ann', status: 'active', endsOn: '2026-03-31' };
-    expect(subscriptionHolds(s, '2026-03-31'), 'on its last day').to.equal(true);
-    expect(subscriptionHolds(s, '2026-04-01'), 'the day after').to.equal(false);
-    expect(subscriptionHolds({ ...s, endsOn: null }, '2099-01-01'), 'open-ended').to.equal(true);
-    expect(subscriptionHolds({ ...s, status: 'paused' }, '2026-01-01'), 'paused').to.equal(false);
-    expect(subscriptionHolds({ ...s, identity: null }, '2026-01-01'), 'nobody to hold it').to.equal(false);
-    expect(shown(subscriptionTuples(s, '2026-03-01'))).to.deep.equal(['Subscription:subscription-1#holders@ann']);
+  it('lets the holders of a product, as billing has them today, read the guides it opens', () => {
+    const tuples = shown(subscriptionTuples({ id: 1, holders: ['ann', 'bob', 'ann'], guides: ['systems-101'] }));
+    expect(tuples).to.have.members([
+      'Subscription:product-1#holders@ann', 'Subscription:product-1#holders@bob',
+      'Guide:systems-101#readers@Subscription:product-1#holders',
+    ]).and.have.length(3);
+    expect(shown(subscriptionTuples({ id: 2, holders: [], guides: [] })), 'nobody holds it, it opens nothing').to.deep.equal([]);
   });
 
   it('grants only the roles that are Role objects of the permission model', () => {
@@ -55,11 +54,11 @@ describe('identity rules: tuples from NocoDB state', () => {
     const tuples = allTuples({
       groups: [{ id: 1, members: ['ann'], mentors: [] }],
       workbooks: [{ id: 2, owner: 'ann', groupId: 1 }],
-      subscriptions: [{ id: 3, identity: 'ann', status: 'active', endsOn: '2026-01-01' }],
+      subscriptions: [{ id: 3, holders: [], guides: ['systems-101'] }],
       people: [{ identity: 'max', roles: ['staff'] }, { identity: 'max', roles: ['admin'] }],
     }, '2026-02-01');
     expect(shown(tuples)).to.include.members(['Group:group-1#members@ann', 'Workbook:workbook-2#owners@ann', 'Role:staff#members@max', 'Role:admin#members@max']);
-    expect(shown(tuples).filter((t) => t.startsWith('Subscription')), 'expired').to.deep.equal([]);
+    expect(shown(tuples).filter((t) => t.startsWith('Subscription')), 'nobody holds product 3 today').to.deep.equal([]);
   });
 
   it('lets staff and admins into the CRM and operations reports, and staff into the reviewers\' queue the AI check uses', () => {

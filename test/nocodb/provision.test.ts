@@ -17,7 +17,7 @@ describe('NocoDB provisioning from schemas/', function () {
     const first = await provisionBase({ api, log: testLog }, { baseTitle: 'School (provision test)', tables: schoolTables });
     expect(first.report.createdTables).to.have.members(schoolTables.map((t) => t.key));
     const listed = (await api.dbTable.list(first.ids.baseId)).list ?? [];
-    expect(listed.map((t) => t.title)).to.include.members(['Guides', 'Workbooks', 'Answers', 'Contacts', 'Payments', 'Groups', 'Mentors']);
+    expect(listed.map((t) => t.title)).to.include.members(['Guides', 'Workbooks', 'Answers', 'Contacts', 'Products', 'Plans', 'Prices', 'Price schedules', 'Grants', 'Groups', 'Mentors']);
 
     const groups = await api.dbTable.read(first.ids.tables.get('groups')!);
     const members = (groups.columns ?? []).find((c) => c.title === 'Members');

@@ -30,8 +30,10 @@ describe('service tables shown in NocoDB', function () {
     const inbox = await waitForTable(api, ids.baseId, 'inbox_event');
     await waitForTable(api, ids.baseId, 'ai_review_queue', 'review_id');
     const source = ((await api.source.list(ids.baseId)) as { list: { id: string; alias: string | null }[] }).list.find((s) => s.alias === SERVICE_SOURCE_ALIAS)!;
-    const shown = ((await api.dbTable.list(ids.baseId)).list ?? []).filter((t) => t.source_id === source.id).map((t) => t.table_name).sort();
-    expect(shown, 'NocoDB shows the staff views and no plumbing (inbox_job, cursors, Keto tuples)').to.deep.equal(granted);
+    const listed = async () => ((await api.dbTable.list(ids.baseId)).list ?? []).filter((t) => t.source_id === source.id).map((t) => t.table_name as string).sort();
+    // NocoDB loads an external source's tables one after another.
+    for (let i = 0; i < 100 && (await listed()).length < granted.length; i++) await new Promise((r) => setTimeout(r, 200));
+    expect(await listed(), 'NocoDB shows the staff views and no plumbing (inbox_job, cursors, Keto tuples)').to.deep.equal(granted);
     const rows = await api.dbDataTableRow.list(inbox.id, { fields: 'delivery_id,topic' } as never);
     expect(rows.list).to.deep.equal([{ delivery_id: 'shown-1', topic: 'discourse.post_created' }]);
 

@@ -1,10 +1,10 @@
-import type { NocoApi, Row, TableIds } from '../../nocodb/client.ts';
-import { unavailable } from '../../kernel/errors.ts';
+import type { NocoApi, Row, TableIds } from './client.ts';
+import { unavailable } from '../kernel/errors.ts';
 
 /**
  * Reads the rows on the other side of a NocoDB link column (mm, hm), which NocoRows does
  * not: a row read through NocoRows carries an mm link only as a count, and its
- * `_nc_m2m_*` preview stops at 25 rows. Candidate for NocoRows.links in nocodb/client.ts.
+ * `_nc_m2m_*` preview stops at 25 rows.
  */
 export interface NocoLinks {
   /** Every linked row (all pages) with `fields`; [] when the row itself is gone. */

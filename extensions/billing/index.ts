@@ -1,0 +1,76 @@
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { Capability, Guard } from '../../kernel/capability.ts';
+import { startLoop, type Loop } from '../../kernel/loop.ts';
+import type { NocoRows } from '../../nocodb/client.ts';
+import type { NocoLinks } from '../../nocodb/links.ts';
+import { billingConsumer } from './consumer.ts';
+import { localDay } from './days.ts';
+import { billingPass, recordSchoolZone } from './pass.ts';
+import { resyncCatalog } from './catalog-sync.ts';
+import { billingRoutes } from './routes.ts';
+
+/**
+ * Billing (issue 13): what the school sells, who holds what, and the money ledger. The only
+ * file other folders import.
+ *
+ * Staff keep the catalog and grants in NocoDB (schemas/nocodb/billing.ts); consumer.ts
+ * mirrors them (catalog-store.ts) and applies grants (grants.ts). Prices are versions made
+ * from price rows and schedules (prices.ts, pure), immutable once effective. Subscriptions
+ * and their events are billing's own (subscriptions-store.ts); what holds today is the view
+ * billing_entitlement, which identity writes to Keto when billing_entitlement_change says a
+ * product's holders changed. Money is a double-entry ledger (ledger.ts). Payments come in
+ * through one function, recordPayment (paid-periods.ts), in the provider's transaction.
+ * pass.ts expires and records versions on the kernel's loop; figures.ts and routes.ts serve
+ * staff's figures and a person's own subscriptions.
+ */
+export { recordPayment, type IncomingPayment, type PaymentOutcome } from './paid-periods.ts';
+export { postTransfer, reverseTransfer, balanceOf, type Transfer } from './ledger.ts';
+export { BILLING_TOPICS } from './consumer.ts';
+
+export interface BillingDeps {
+  db: Pool;
+  log: Logger;
+  clock: () => Date;
+  guard: Guard;
+  nocodb: NocoRows;
+  links: NocoLinks;
+  /** The school's zone: a paid day ends at its midnight. */
+  timeZone: string;
+  /** How often the pass runs. Default 60 s. */
+  passIntervalMs?: number;
+}
+
+export interface BillingCapability extends Capability {
+  /** Runs the pass now (tests, scripts). */
+  passNow(): Promise<{ expired: number; started: number }>;
+  /** Reads the whole catalog from NocoDB again now (the pass does it every round). */
+  resyncCatalogNow(): Promise<{ products: number; plans: number }>;
+}
+
+export function register(deps: BillingDeps): BillingCapability {
+  const log = deps.log.child({ capability: 'billing' });
+  const today = () => localDay(deps.clock(), deps.timeZone);
+  let loop: Loop | undefined;
+  return {
+    name: 'billing',
+    consumers: [billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone })],
+    routes: (router) => billingRoutes(router, { db: deps.db, guard: deps.guard, clock: deps.clock, timeZone: deps.timeZone }),
+    passNow: () => billingPass(deps.db, today()),
+    resyncCatalogNow: () => resyncCatalog(deps, today()),
+    async start() {
+      await recordSchoolZone(deps.db, deps.timeZone);
+      loop = await startLoop({
+        name: 'billing.pass', log, intervalMs: deps.passIntervalMs ?? 60_000, exclusive: deps.db,
+        run: async () => {
+          // NocoDB unreachable: the catalog stays as mirrored, the pass goes on.
+          await resyncCatalog(deps, today()).catch((e: Error) => log.warn({ component: 'billing', err: e.message }, 'catalog not read from NocoDB this round'));
+          return (await billingPass(deps.db, today())).more;
+        },
+      });
+    },
+    async stop() {
+      await loop?.stop();
+    },
+  };
+}

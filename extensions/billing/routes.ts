@@ -1,0 +1,84 @@
+import type { Request, Response, Router } from 'express';
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import type { Guard } from '../../kernel/capability.ts';
+import { badRequest } from '../../kernel/errors.ts';
+import { issuesOf } from '../../kernel/validation.ts';
+import { figuresQuery } from '../../schemas/events/billing.ts';
+import { planById, priceRulesOf } from './catalog-store.ts';
+import { localDay } from './days.ts';
+import { churn, holdersOn, movesByMonth, paidMonthsInARow, recurringRevenue, revenueByMonth } from './figures.ts';
+import { nextChanges, priceAt } from './prices.ts';
+import { subscriptionsOf } from './subscriptions-store.ts';
+
+export interface BillingRoutesDeps { db: Pool; guard: Guard; clock: () => Date; timeZone: string }
+
+const personParams = z.object({ personId: z.uuid() });
+const planParams = z.object({ planId: z.coerce.number().int().positive() });
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw badRequest('BILLING_QUERY_INVALID', `${what} is not valid`, issuesOf(r.error));
+  return r.data;
+}
+
+/**
+ * /api/billing:
+ *   GET /people/:personId/subscriptions   the person's subscriptions, payments and what each gave (Person#view)
+ *   GET /plans/:planId/prices             today's price and the next four changes (staff)
+ *   GET /figures/holders?on=YYYY-MM-DD    holders by product, plan and kind on a day (staff)
+ *   GET /figures/moves?from&to            new, renewed, lapsed, cancelled per month
+ *   GET /figures/revenue?from&to          revenue per month, product, provider, currency
+ *   GET /figures/recurring                monthly recurring revenue today
+ *   GET /figures/churn?from=YYYY-MM       churn of a month
+ *   GET /figures/loyal?months=3&to=YYYY-MM people who paid N months in a row
+ */
+export function billingRoutes(router: Router, deps: BillingRoutesDeps): void {
+  const staff = deps.guard('view', () => 'Report:operations');
+  const today = () => localDay(deps.clock(), deps.timeZone);
+  const thisMonth = () => today().slice(0, 7);
+  const q = (req: Request) => parse(figuresQuery, req.query, 'the query');
+
+  router.get('/people/:personId/subscriptions', deps.guard('view', (req) => `Person:${parse(personParams, req.params, 'person').personId}`), async (req: Request, res: Response) => {
+    const { personId } = parse(personParams, req.params, 'person');
+    const [subscriptions, payments] = await Promise.all([
+      subscriptionsOf(deps.db, personId),
+      deps.db.query(`select t.id, t.kind, t.occurred_at, t.memo ->> 'provider' as provider, e.currency, e.amount_minor::bigint::text as amount_minor
+        from billing_transfer t join billing_entry e on e.transfer_id = t.id and e.account = 'person:' || t.person_id || ':receivable'
+        where t.person_id = $1 and t.kind in ('payment', 'refund') order by t.occurred_at desc limit 200`, [personId]),
+    ]);
+    res.json({
+      subscriptions,
+      payments: payments.rows.map((p) => ({ id: p.id, kind: p.kind, at: p.occurred_at, provider: p.provider, currency: p.currency, amountMinor: -Number(p.amount_minor) })),
+    });
+  });
+
+  router.get('/plans/:planId/prices', staff, async (req: Request, res: Response) => {
+    const { planId } = parse(planParams, req.params, 'plan');
+    const plan = await planById(deps.db, planId);
+    if (!plan) throw badRequest('PLAN_NOT_FOUND', `no plan ${planId}`);
+    const rules = await priceRulesOf(deps.db, planId);
+    const versions = await deps.db.query(`select id, amount_minor::text as amount_minor, currency, to_char(valid_from, 'YYYY-MM-DD') as valid_from, origin, recorded_at
+      from billing_price_version where plan_id = $1 order by valid_from, id`, [planId]);
+    res.json({
+      plan, today: today(), current: priceAt(rules, today()), next: nextChanges(rules, today(), 4),
+      versions: versions.rows.map((v) => ({ ...v, amount_minor: Number(v.amount_minor) })),
+    });
+  });
+
+  router.get('/figures/holders', staff, async (req, res) => { res.json({ on: q(req).on ?? today(), holders: await holdersOn(deps.db, q(req).on ?? today()) }); });
+  router.get('/figures/moves', staff, async (req, res) => {
+    const { from = thisMonth(), to = thisMonth() } = q(req);
+    res.json({ from, to, months: await movesByMonth(deps.db, from, to) });
+  });
+  router.get('/figures/revenue', staff, async (req, res) => {
+    const { from = thisMonth(), to = thisMonth() } = q(req);
+    res.json({ from, to, revenue: await revenueByMonth(deps.db, from, to) });
+  });
+  router.get('/figures/recurring', staff, async (_req, res) => { res.json({ on: today(), recurring: await recurringRevenue(deps.db) }); });
+  router.get('/figures/churn', staff, async (req, res) => { res.json(await churn(deps.db, q(req).from ?? thisMonth())); });
+  router.get('/figures/loyal', staff, async (req, res) => {
+    const { months = 3, to = thisMonth() } = q(req);
+    res.json(await paidMonthsInARow(deps.db, months, to));
+  });
+}
