@@ -96,8 +96,11 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
     // Kratos sends a person who verified their address to `/`: their verified e-mail links there.
     onStart: points.links.fromSession,
     // A Telegram account links by the Login Widget's signature (issue 12). The widget on
-    // /account/telegram also needs the bot's user name (botUsername), which config has no setting for yet.
-    ...(config.TELEGRAM_BOT_TOKEN ? { telegram: { botToken: config.TELEGRAM_BOT_TOKEN, link: points.links.telegram, of: points.links.of } } : {}),
+    // /account/telegram shows the widget with the bot's user name (TELEGRAM_BOT_USERNAME; its domain set with BotFather's /setdomain).
+    ...(config.TELEGRAM_BOT_TOKEN ? { telegram: {
+      botToken: config.TELEGRAM_BOT_TOKEN, link: points.links.telegram, of: points.links.of,
+      ...(config.TELEGRAM_BOT_USERNAME ? { botUsername: config.TELEGRAM_BOT_USERNAME } : {}),
+    } } : {}),
   });
   const billing = registerBilling({
     db, log, clock, guard, nocodb, links: nocoLinks(deps.noco.api, deps.noco.ids), timeZone: config.SCHOOL_TIME_ZONE,

@@ -48,6 +48,8 @@ const envSchema = z.object({
   DISCOURSE_WEBHOOK_SECRET: z.string().min(8).optional(),
   COLLECTOR_TOKEN: z.string().min(16).optional(),
   TELEGRAM_BOT_TOKEN: z.string().optional(),
+  /** The bot's user name without @: the Login Widget on /account/telegram needs it. */
+  TELEGRAM_BOT_USERNAME: z.string().regex(/^[A-Za-z0-9_]{5,64}$/, 'a Telegram bot user name without @').optional(),
   TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
   TELEGRAM_WEBHOOK_SECRET: z.string().min(8).optional(),
 
