@@ -30,11 +30,12 @@ export async function readProductLinks(links: NocoLinks, productId: number) {
 }
 
 export async function readPlanLinks(links: NocoLinks, planId: number) {
-  const [prices, schedules] = await Promise.all([
+  const [prices, schedules, groups] = await Promise.all([
     links.list('plans', 'Prices', planId, ['Id', 'AmountMinor', 'ValidFrom', 'UpdatedAt']),
     links.list('plans', 'Price schedules', planId, ['Id', 'StepMinor', 'EveryMonths', 'StartsOn', 'EndsOn', 'CapMinor', 'UpdatedAt']),
+    links.list('plans', 'Groups', planId, ['Id']),
   ]);
-  return { prices, schedules };
+  return { prices, schedules, groups: groups.map((g) => Number(g.Id)) };
 }
 
 /** A product's links as read: its guides (in the mirror) and which plans are its. */
@@ -44,7 +45,10 @@ export async function applyProductLinks(tx: PoolClient, productId: number, planI
 }
 
 /** A plan's prices and schedules as linked now, from whichever side staff linked them. */
-export async function applyPlanLinks(tx: PoolClient, planId: number, linked: { prices: Row[]; schedules: Row[] }, today: string): Promise<void> {
+export async function applyPlanLinks(tx: PoolClient, planId: number, linked: { prices: Row[]; schedules: Row[]; groups: number[] }, today: string): Promise<void> {
+  await tx.query('delete from billing_group_plan where plan_id = $1 and not group_id = any($2::int[])', [planId, linked.groups]);
+  await tx.query(`insert into billing_group_plan (group_id, plan_id) select unnest($2::int[]), $1
+    on conflict (group_id) do update set plan_id = excluded.plan_id, updated_at = now() where billing_group_plan.plan_id <> excluded.plan_id`, [planId, linked.groups]);
   const keys: string[] = [];
   for (const r of linked.prices) {
     const rule = priceRow.safeParse({ ...r, plans_id: planId });

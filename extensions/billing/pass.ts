@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { inTransaction } from '../../kernel/db.ts';
 import { currentVersion } from './catalog-store.ts';
 import { entitlementsChanged, transition, type Subscription } from './subscriptions-store.ts';
+import { syncGroupSubscriptions } from './group-subscriptions.ts';
 
 /**
  * The daily work as one idempotent pass (run every minute on the kernel's loop, once across
@@ -11,7 +12,7 @@ import { entitlementsChanged, transition, type Subscription } from './subscripti
  */
 const BATCH = 1000;
 
-export async function billingPass(db: Pool, today: string): Promise<{ expired: number; started: number; more: boolean }> {
+export async function billingPass(db: Pool, today: string): Promise<{ expired: number; started: number; groups: { opened: number; closed: number }; more: boolean }> {
   const plans = await db.query<{ id: number }>('select id from billing_plan where not deleted');
   for (const p of plans.rows) await inTransaction(db, (tx) => currentVersion(tx, p.id, today));
 
@@ -29,6 +30,9 @@ export async function billingPass(db: Pool, today: string): Promise<{ expired: n
     return rows.length;
   });
 
+  // Members of a group whose plan staff linked hold it while members.
+  const groups = await inTransaction(db, (tx) => syncGroupSubscriptions(tx, today));
+
   // Starting on a later day than granted: identity hears of it on its first day (once: the
   // day announced up to is kept).
   const started = await inTransaction(db, async (tx) => {
@@ -41,7 +45,7 @@ export async function billingPass(db: Pool, today: string): Promise<{ expired: n
       on conflict (key) do update set value = excluded.value, updated_at = now()`, [today]);
     return rows.length;
   });
-  return { expired, started, more: expired >= BATCH };
+  return { expired, started, groups, more: expired >= BATCH };
 }
 
 export async function recordSchoolZone(db: Pool, timeZone: string): Promise<void> {

@@ -38,6 +38,8 @@ export const plans = defineTable({
     { title: 'Prices', to: 'prices', type: 'hm' },
     { title: 'Price schedules', to: 'price_schedules', type: 'hm' },
     { title: 'Grants', to: 'grants', type: 'hm' },
+    // The groups whose members hold this plan while they are members (a mentor-led course includes it).
+    { title: 'Groups', to: 'groups', type: 'hm' },
   ],
   hooks: ['insert', 'update', 'delete'],
 });

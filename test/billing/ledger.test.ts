@@ -133,3 +133,32 @@ describe('billing: recordPayment, the one function providers call', function () 
     expect(cause).to.deep.equal({ cause: 'its last day (2025-08-29) has passed', actor: 'system:expiry' });
   });
 });
+
+describe('billing: a group\'s students hold the plan linked to it while they are members', function () {
+  this.timeout(60_000);
+  it('opens a subscription when identity records a member, cancels it when they leave, re-activates it when they return', async () => {
+    const db = await freshDatabase('billing_groups');
+    await plan(db, 20);
+    await db.pool.query(`insert into billing_group_plan (group_id, plan_id) values (7, 20)`);
+    // Identity's record of NocoDB's Groups.Members, as written to Keto.
+    const member = (id: string) => db.pool.query(`insert into identity_keto_tuple (namespace, object, relation, subject) values ('Group', 'group-7', 'members', $1)`, [id]);
+    await member(ann);
+    const holds = async (id: string) => (await db.pool.query('select 1 from billing_entitlement where product_id = 1 and person_id = $1', [id])).rowCount === 1;
+    expect((await billingPass(db.pool, '2025-09-01')).groups).to.deep.equal({ opened: 1, closed: 0 });
+    expect(await holds(ann)).to.equal(true);
+    expect(await holds(bob)).to.equal(false);
+    expect((await billingPass(db.pool, '2025-09-01')).groups, 'a second pass: nothing').to.deep.equal({ opened: 0, closed: 0 });
+    await db.pool.query(`delete from identity_keto_tuple where subject = $1`, [ann]);
+    expect((await billingPass(db.pool, '2025-09-02')).groups).to.deep.equal({ opened: 0, closed: 1 });
+    expect(await holds(ann), 'left the group').to.equal(false);
+    await member(ann);
+    expect((await billingPass(db.pool, '2025-09-03')).groups).to.deep.equal({ opened: 1, closed: 0 });
+    expect(await holds(ann), 'back in the group').to.equal(true);
+    const causes = (await db.pool.query(`select e.status, e.cause from billing_subscription_event e join billing_subscription s on s.id = e.subscription_id where s.source = $1 order by e.id`, [`group:7:${ann}`])).rows;
+    expect(causes).to.deep.equal([
+      { status: 'active', cause: 'member of group 7' },
+      { status: 'cancelled', cause: 'no longer in group 7 (or the group no longer gives the plan)' },
+      { status: 'active', cause: 'member of group 7 again' },
+    ]);
+  });
+});
