@@ -103,7 +103,8 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
     } } : {}),
   });
   const billing = registerBilling({
-    db, log, clock, guard, nocodb, links: nocoLinks(deps.noco.api, deps.noco.ids), timeZone: config.SCHOOL_TIME_ZONE,
+    db, log, clock, guard, nocodb, links: nocoLinks(deps.noco.api, deps.noco.ids), timeZone: config.SCHOOL_TIME_ZONE, signedIn: requireSession(ory),
+    signInUrl: (path) => ory.selfService.browserUrl('login', `${publicUrl}${path}`),
   });
   return { all: [identity, points, aiCheck, workbooks, account, billing], identity, billing };
 }

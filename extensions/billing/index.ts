@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Capability, Guard } from '../../kernel/capability.ts';
@@ -5,10 +6,12 @@ import { startLoop, type Loop } from '../../kernel/loop.ts';
 import type { NocoRows } from '../../nocodb/client.ts';
 import type { NocoLinks } from '../../nocodb/links.ts';
 import { billingConsumer } from './consumer.ts';
+import { seatsConsumer } from './seats-consumer.ts';
 import { localDay } from './days.ts';
 import { billingPass, recordSchoolZone } from './pass.ts';
 import { resyncCatalog } from './catalog-sync.ts';
 import { billingRoutes } from './routes.ts';
+import { billingPages } from './page-routes.ts';
 
 /**
  * Billing (issue 13): what the school sells, who holds what, and the money ledger. The only
@@ -25,6 +28,8 @@ import { billingRoutes } from './routes.ts';
  * staff's figures and a person's own subscriptions.
  */
 export { recordPayment, type IncomingPayment, type PaymentOutcome } from './paid-periods.ts';
+// A plan sold in parts: the order, then each payment of it (the overdue policy runs in the pass).
+export { startInstallments, payInstallment, type InstallmentOrder, type InstallmentSchedule, type InstallmentPayment, type InstallmentPaymentOutcome } from './installments.ts';
 export { postTransfer, reverseTransfer, balanceOf, type Transfer } from './ledger.ts';
 export { BILLING_TOPICS } from './consumer.ts';
 
@@ -33,6 +38,10 @@ export interface BillingDeps {
   log: Logger;
   clock: () => Date;
   guard: Guard;
+  /** Session only (401 without one): the person's own page /subscriptions. */
+  signedIn: RequestHandler;
+  /** Where a visitor of /subscriptions signs in, given the path to come back to. */
+  signInUrl?: (returnPath: string) => string;
   nocodb: NocoRows;
   links: NocoLinks;
   /** The school's zone: a paid day ends at its midnight. */
@@ -54,8 +63,9 @@ export function register(deps: BillingDeps): BillingCapability {
   let loop: Loop | undefined;
   return {
     name: 'billing',
-    consumers: [billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone })],
+    consumers: [billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone })],
     routes: (router) => billingRoutes(router, { db: deps.db, guard: deps.guard, clock: deps.clock, timeZone: deps.timeZone }),
+    pages: (router) => billingPages(router, { db: deps.db, signedIn: deps.signedIn, signInUrl: deps.signInUrl ?? (() => '/auth/login') }),
     passNow: () => billingPass(deps.db, today()),
     resyncCatalogNow: () => resyncCatalog(deps, today()),
     async start() {

@@ -85,6 +85,14 @@ describe('billing: staff sell and grant in NocoDB, a student opens the guide', f
     expect(holders).to.deep.equal([{ product: 'БР', plan: 'БР, месяц', kind: 'free', holders: 1 }]);
     const figures = await api('/api/billing/figures/holders', gus.token);
     expect(figures.body.holders).to.deep.include({ product_id: product!.Id, product: 'БР', plan_id: plan!.Id, plan: 'БР, месяц', kind: 'free', holders: 1 });
+    // Her page, as she reads it (Russian by default): what she holds, until when, what it opens.
+    const page = await fetch(`${school.platform.url}/subscriptions`, { headers: { 'x-session-token': ann.token } });
+    const pageHtml = await page.text();
+    expect(page.status).to.equal(200);
+    expect(pageHtml).to.contain('Мои подписки').and.contain('БР').and.contain('действует').and.contain('бесплатная').and.contain('systems-101');
+    const anonymous = await fetch(`${school.platform.url}/subscriptions`);
+    expect(anonymous.status).to.equal(401);
+    expect(await anonymous.text(), 'a page with the way to sign in').to.contain('Войти');
     const own = await api(`/api/billing/people/${ann.id}/subscriptions`, ann.token);
     expect(own.body.subscriptions.map((s: { kind: string; status: string }) => [s.kind, s.status])).to.deep.equal([['free', 'active']]);
     expect((await api(`/api/billing/people/${ann.id}/subscriptions`, (await school.register('Cid')).token)).status, 'another student').to.equal(403);
