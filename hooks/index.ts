@@ -6,6 +6,7 @@ import { discourseReceiver } from './discourse.ts';
 import { kratosReceiver } from './kratos.ts';
 import { nocodbReceiver } from './nocodb.ts';
 import { telegramReceiver } from './telegram.ts';
+import { monetaReceiver, type MonetaHookConfig } from './moneta.ts';
 
 export interface HookSecrets {
   nocodb: string;
@@ -19,7 +20,7 @@ export interface HookSecrets {
  * Every webhook receiver, mounted at /hooks. Each one only authenticates, validates with
  * zod and writes to the inbox; nothing here does business work.
  */
-export function hooksRouter(deps: { inbox: Inbox; secrets: HookSecrets; tableById: (id: string) => DefinedTable | undefined }): Router {
+export function hooksRouter(deps: { inbox: Inbox; secrets: HookSecrets; tableById: (id: string) => DefinedTable | undefined; moneta?: MonetaHookConfig }): Router {
   const router = express.Router();
   const { inbox, secrets } = deps;
   router.use('/nocodb', nocodbReceiver({ inbox, secret: () => secrets.nocodb, tableById: deps.tableById }));
@@ -27,5 +28,6 @@ export function hooksRouter(deps: { inbox: Inbox; secrets: HookSecrets; tableByI
   router.use('/discourse', discourseReceiver({ inbox, secret: () => secrets.discourse }));
   router.use('/collector', collectorReceiver({ inbox, token: () => secrets.collector }));
   router.use('/telegram', telegramReceiver({ inbox, secret: () => secrets.telegram }));
+  router.use('/moneta', monetaReceiver({ inbox, account: () => deps.moneta ?? null }));
   return router;
 }

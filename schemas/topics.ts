@@ -14,6 +14,7 @@ import { kratosWebhook } from './events/kratos.ts';
 import { nocodbWebhook } from './events/nocodb.ts';
 import { collectorBatchPayload, collectorPayload, telegramNotePayload } from './events/points.ts';
 import { telegramUpdate } from './events/telegram.ts';
+import { monetaNotification } from './events/moneta.ts';
 import { schoolTables } from './nocodb/index.ts';
 
 export interface Topic {
@@ -59,6 +60,7 @@ export const TOPICS: readonly Topic[] = [
   // yet; the payments work will take the last two (a pre_checkout_query must be answered
   // within 10 s, so it cannot wait in a queue).
   defineTopic('telegram.update', 'Telegram bot webhook: any other update (hooks/telegram.ts)', telegramUpdate),
+  defineTopic('moneta.payment', 'Moneta Pay URL notification, signature checked (hooks/moneta.ts)', monetaNotification),
 ];
 
 export function topicRegistry(topics: readonly Topic[] = TOPICS): TopicRegistry {

@@ -104,7 +104,10 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
   });
   const billing = registerBilling({
     db, log, clock, guard, nocodb, links: nocoLinks(deps.noco.api, deps.noco.ids), timeZone: config.SCHOOL_TIME_ZONE, signedIn: requireSession(ory),
-    signInUrl: (path) => ory.selfService.browserUrl('login', `${publicUrl}${path}`),
+    signInUrl: (path) => ory.selfService.browserUrl('login', `${publicUrl}${path}`), publicUrl,
+    ...(config.MONETA_ACCOUNT_ID && config.MONETA_INTEGRITY_CODE ? { moneta: {
+      accountId: config.MONETA_ACCOUNT_ID, integrityCode: config.MONETA_INTEGRITY_CODE, testMode: config.MONETA_TEST_MODE, formUrl: config.MONETA_FORM_URL,
+    } } : {}),
   });
   return { all: [identity, points, aiCheck, workbooks, account, billing], identity, billing };
 }

@@ -53,6 +53,12 @@ const envSchema = z.object({
   TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
   TELEGRAM_WEBHOOK_SECRET: z.string().min(8).optional(),
 
+  /** Moneta (MONETA.Assistant): the shop's account id and integrity code; test mode moves no money. */
+  MONETA_ACCOUNT_ID: z.string().regex(/^\d+$/).optional(),
+  MONETA_INTEGRITY_CODE: z.string().min(4).optional(),
+  MONETA_TEST_MODE: z.enum(['true', 'false']).transform((v) => v === 'true').default(false),
+  MONETA_FORM_URL: z.url().default('https://www.payanyway.ru/assistant.htm'),
+
   SMTP_URL: optionalUrl,
   MAIL_FROM: z.string().default('School <no-reply@school.local>'),
 

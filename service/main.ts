@@ -188,7 +188,8 @@ async function main() {
 
   const platform = await step('starting the service (webhooks, workers, API)', async () => {
     const p = createPlatform({
-      db, outsideDb, redisUrl: redis.url, log, secrets, capabilities, publicUrl: serviceUrl, opsToken: config.OPS_TOKEN,
+      db, outsideDb, redisUrl: redis.url, log, secrets, capabilities,
+      ...(config.MONETA_ACCOUNT_ID && config.MONETA_INTEGRITY_CODE ? { moneta: { accountId: config.MONETA_ACCOUNT_ID, integrityCode: config.MONETA_INTEGRITY_CODE } } : {}), publicUrl: serviceUrl, opsToken: config.OPS_TOKEN,
       tableById: (id) => schoolTables.find((t) => t.key === tableIdToKey.get(id)),
       health: {
         postgres: async () => { await db.query('select 1'); },

@@ -4,6 +4,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import express, { type RequestHandler } from 'express';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { MonetaHookConfig } from '../hooks/moneta.ts';
 import { hooksRouter, type HookSecrets } from '../hooks/index.ts';
 import type { DefinedTable } from '../schemas/nocodb/index.ts';
 import type { Capability } from '../kernel/capability.ts';
@@ -28,6 +29,8 @@ export interface PlatformOptions {
   redisUrl: string;
   log: Logger;
   secrets: HookSecrets;
+  /** Moneta's shop id and integrity code: its Pay URL at /hooks/moneta checks the signature with them. */
+  moneta?: MonetaHookConfig;
   capabilities: Capability[];
   tableById: (tableId: string) => DefinedTable | undefined;
   health: Record<string, HealthCheck>;
@@ -91,7 +94,7 @@ export function createPlatform(opts: PlatformOptions): Platform {
   app.disable('x-powered-by');
   app.get('/health', healthHandler(opts.health, { token: opts.opsToken }));
   app.get('/metrics', metricsHandler(metrics, opts.opsToken));
-  app.use('/hooks', hookMetrics(metrics), hooksRouter({ inbox, secrets: opts.secrets, tableById: opts.tableById }));
+  app.use('/hooks', hookMetrics(metrics), hooksRouter({ inbox, secrets: opts.secrets, tableById: opts.tableById, moneta: opts.moneta }));
   app.use(crossSiteGuard(opts.publicUrl));
   for (const capability of opts.capabilities) {
     if (!capability.routes) continue;

@@ -12,6 +12,8 @@ import { billingPass, recordSchoolZone } from './pass.ts';
 import { resyncCatalog } from './catalog-sync.ts';
 import { billingRoutes } from './routes.ts';
 import { billingPages } from './page-routes.ts';
+import { paymentsConsumer } from './payments-consumer.ts';
+import type { MonetaAccount } from './providers/moneta.ts';
 
 /**
  * Billing (issue 13): what the school sells, who holds what, and the money ledger. The only
@@ -48,6 +50,10 @@ export interface BillingDeps {
   timeZone: string;
   /** How often the pass runs. Default 60 s. */
   passIntervalMs?: number;
+  /** The service's address: where providers send the payer back (/subscriptions). */
+  publicUrl: string;
+  /** The Moneta shop (roubles); without it a checkout in RUB answers 503 PAYMENTS_NOT_CONFIGURED. */
+  moneta?: MonetaAccount;
 }
 
 export interface BillingCapability extends Capability {
@@ -63,8 +69,11 @@ export function register(deps: BillingDeps): BillingCapability {
   let loop: Loop | undefined;
   return {
     name: 'billing',
-    consumers: [billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone })],
-    routes: (router) => billingRoutes(router, { db: deps.db, guard: deps.guard, clock: deps.clock, timeZone: deps.timeZone }),
+    consumers: [paymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone, monetaTestMode: deps.moneta?.testMode ?? false }), billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone })],
+    routes: (router) => billingRoutes(router, {
+      db: deps.db, guard: deps.guard, clock: deps.clock, timeZone: deps.timeZone, signedIn: deps.signedIn,
+      checkout: { db: deps.db, clock: deps.clock, timeZone: deps.timeZone, publicUrl: deps.publicUrl, ...(deps.moneta ? { moneta: deps.moneta } : {}) },
+    }),
     pages: (router) => billingPages(router, { db: deps.db, signedIn: deps.signedIn, signInUrl: deps.signInUrl ?? (() => '/auth/login') }),
     passNow: () => billingPass(deps.db, today()),
     resyncCatalogNow: () => resyncCatalog(deps, today()),

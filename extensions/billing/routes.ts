@@ -1,4 +1,6 @@
-import type { Request, Response, Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import { personLocale, pickLang } from '../../kernel/lang.ts';
+import { catalog, checkout, type CheckoutDeps } from './checkout.ts';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import type { Guard } from '../../kernel/capability.ts';
@@ -11,10 +13,12 @@ import { churn, holdersOn, movesByMonth, paidMonthsInARow, recurringRevenue, rev
 import { nextChanges, priceAt } from './prices.ts';
 import { subscriptionsOf } from './subscriptions-store.ts';
 
-export interface BillingRoutesDeps { db: Pool; guard: Guard; clock: () => Date; timeZone: string }
+export interface BillingRoutesDeps { db: Pool; guard: Guard; clock: () => Date; timeZone: string; signedIn: RequestHandler; checkout: CheckoutDeps }
 
 const personParams = z.object({ personId: z.uuid() });
 const planParams = z.object({ planId: z.coerce.number().int().positive() });
+const catalogQuery = z.object({ jurisdiction: z.enum(['ru', 'world']).optional() });
+const checkoutBody = z.object({ planId: z.coerce.number().int().positive() });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
@@ -24,6 +28,8 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 
 /**
  * /api/billing:
+ *   GET /catalog?jurisdiction=ru|world    what the site sells, with today's prices (anyone)
+ *   POST /checkout {planId}              an order and its payment attempt: the provider's pay URL (signed in)
  *   GET /people/:personId/subscriptions   the person's subscriptions, payments and what each gave (Person#view)
  *   GET /plans/:planId/prices             today's price and the next four changes (staff)
  *   GET /figures/holders?on=YYYY-MM-DD    holders by product, plan and kind on a day (staff)
@@ -38,6 +44,17 @@ export function billingRoutes(router: Router, deps: BillingRoutesDeps): void {
   const today = () => localDay(deps.clock(), deps.timeZone);
   const thisMonth = () => today().slice(0, 7);
   const q = (req: Request) => parse(figuresQuery, req.query, 'the query');
+
+  router.get('/catalog', async (req: Request, res: Response) => {
+    const { jurisdiction } = parse(catalogQuery, req.query, 'the query');
+    res.json({ today: today(), items: await catalog(deps.db, jurisdiction, today()) });
+  });
+  router.post('/checkout', deps.signedIn, express.json({ limit: '4kb' }), async (req: Request, res: Response) => {
+    const body = parse(checkoutBody, req.body ?? {}, 'the checkout');
+    const personId = req.identity!.id;
+    const answer = await checkout(deps.checkout, { personId, planId: body.planId, locale: pickLang(undefined, req.get('accept-language'), personLocale(req)) });
+    res.status(answer.reused ? 200 : 201).json(answer);
+  });
 
   router.get('/people/:personId/subscriptions', deps.guard('view', (req) => `Person:${parse(personParams, req.params, 'person').personId}`), async (req: Request, res: Response) => {
     const { personId } = parse(personParams, req.params, 'person');

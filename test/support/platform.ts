@@ -28,6 +28,7 @@ export async function startTestPlatform(opts: {
   db: pg.Pool;
   outsideDb?: pg.Pool;
   redisUrl: string;
+  moneta?: { accountId: string; integrityCode: string };
   capabilities?: Capability[];
   consumers?: Consumer[];
   tableById?: (id: string) => DefinedTable | undefined;
@@ -42,7 +43,7 @@ export async function startTestPlatform(opts: {
 }): Promise<RunningPlatform> {
   const capabilities = [...(opts.capabilities ?? []), ...(opts.consumers ? [{ name: 'test', consumers: opts.consumers }] : [])];
   const platform = createPlatform({
-    db: opts.db, outsideDb: opts.outsideDb, redisUrl: opts.redisUrl, log: testLog, secrets: testSecrets, capabilities,
+    db: opts.db, outsideDb: opts.outsideDb, redisUrl: opts.redisUrl, log: testLog, ...(opts.moneta ? { moneta: opts.moneta } : {}), secrets: testSecrets, capabilities,
     tableById: opts.tableById ?? ((id) => schoolTables.find((t) => t.key === id)),
     health: {}, staffGuard: opts.staffGuard ?? allow, ...(opts.operatorGuard ? { operatorGuard: opts.operatorGuard } : {}), inboxStaleSeconds: opts.staleSeconds ?? 120, maxAttempts: 5, concurrency: 4,
     runWorkers: opts.runWorkers,

@@ -29,7 +29,7 @@ export interface School {
   close(): Promise<void>;
 }
 
-export async function startSchool(label: string): Promise<School> {
+export async function startSchool(label: string, env: Record<string, string> = {}): Promise<School> {
   const nocodb = await useNocodb();
   const noco = createNocoApi(nocodb.url, nocodb.token);
   const db = await freshDatabase(label);
@@ -46,7 +46,7 @@ export async function startSchool(label: string): Promise<School> {
   const first = await provisionBase({ api: noco, log: testLog }, { baseTitle, tables: schoolTables });
   ids.baseId = first.ids.baseId;
   for (const [k, v] of first.ids.tables) ids.tables.set(k, v);
-  const config = loadConfig({ DATA_DIR: `.data/test/${label}`, PUBLIC_URL: publicUrl, PORT: String(port) });
+  const config = loadConfig({ DATA_DIR: `.data/test/${label}`, PUBLIC_URL: publicUrl, PORT: String(port), ...env });
   const capabilities = loadCapabilities({
     config, db: db.pool, log: testLog, ory: standin.ory, nocodb: rows, clock: () => new Date(),
     noco: { api: noco, ids, url: nocodb.url, token: nocodb.token, publicUrl: nocodb.url },
@@ -55,6 +55,7 @@ export async function startSchool(label: string): Promise<School> {
     db: db.pool, redisUrl: redis.url, capabilities: capabilities.all,
     tableById: (id) => schoolTables.find((t) => ids.tables.get(t.key) === id),
     staffGuard: objectGuard(standin.ory)('view', () => 'Report:operations'), port,
+    ...(config.MONETA_ACCOUNT_ID && config.MONETA_INTEGRITY_CODE ? { moneta: { accountId: config.MONETA_ACCOUNT_ID, integrityCode: config.MONETA_INTEGRITY_CODE } } : {}),
   });
   for (const c of capabilities.all) await c.start?.();
   hook.url = `${platform.url}/hooks/kratos/registration`;

@@ -1,0 +1,39 @@
+import { amountOf, monetaSignature } from '../../../schemas/events/moneta.ts';
+
+/**
+ * The Moneta client: the MONETA.Assistant payment form a payer is sent to, signed with the
+ * shop's integrity code. Moneta's answer comes later to the Pay URL (hooks/moneta.ts).
+ */
+export interface MonetaAccount {
+  accountId: string;
+  integrityCode: string;
+  /** MNT_TEST_MODE=1: Moneta's test payments, no money moves. */
+  testMode: boolean;
+  /** The form's address: https://www.payanyway.ru/assistant.htm (or the demo's). */
+  formUrl: string;
+}
+
+export function monetaPayUrl(account: MonetaAccount, p: {
+  transactionId: string; amountMinor: number; currency: string; subscriberId?: string; description: string;
+  successUrl: string; failUrl: string; returnUrl?: string; locale?: 'ru' | 'en';
+}): string {
+  const amount = amountOf(p.amountMinor);
+  const test = account.testMode ? '1' : '0';
+  const url = new URL(account.formUrl);
+  const params: Record<string, string> = {
+    MNT_ID: account.accountId,
+    MNT_TRANSACTION_ID: p.transactionId,
+    MNT_CURRENCY_CODE: p.currency,
+    MNT_AMOUNT: amount,
+    MNT_TEST_MODE: test,
+    MNT_SUBSCRIBER_ID: p.subscriberId ?? '',
+    MNT_DESCRIPTION: p.description,
+    MNT_SUCCESS_URL: p.successUrl,
+    MNT_FAIL_URL: p.failUrl,
+    ...(p.returnUrl ? { MNT_RETURN_URL: p.returnUrl } : {}),
+    ...(p.locale ? { 'moneta.locale': p.locale } : {}),
+    MNT_SIGNATURE: monetaSignature([account.accountId, p.transactionId, amount, p.currency, p.subscriberId ?? '', test], account.integrityCode),
+  };
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  return url.toString();
+}
