@@ -3,6 +3,7 @@ import { inTransaction } from '../../kernel/db.ts';
 import { currentVersion } from './catalog-store.ts';
 import { entitlementsChanged, transition, type Subscription } from './subscriptions-store.ts';
 import { syncGroupSubscriptions } from './group-subscriptions.ts';
+import { installmentsPass } from './installments.ts';
 
 /**
  * The daily work as one idempotent pass (run every minute on the kernel's loop, once across
@@ -12,7 +13,7 @@ import { syncGroupSubscriptions } from './group-subscriptions.ts';
  */
 const BATCH = 1000;
 
-export async function billingPass(db: Pool, today: string): Promise<{ expired: number; started: number; groups: { opened: number; closed: number }; more: boolean }> {
+export async function billingPass(db: Pool, today: string): Promise<{ expired: number; started: number; groups: { opened: number; closed: number }; installments: number; more: boolean }> {
   const plans = await db.query<{ id: number }>('select id from billing_plan where not deleted');
   for (const p of plans.rows) await inTransaction(db, (tx) => currentVersion(tx, p.id, today));
 
@@ -33,6 +34,9 @@ export async function billingPass(db: Pool, today: string): Promise<{ expired: n
   // Members of a group whose plan staff linked hold it while members.
   const groups = await inTransaction(db, (tx) => syncGroupSubscriptions(tx, today));
 
+  // Parts of plans sold in instalments fall due; unpaid ones follow the overdue policy.
+  const installments = await installmentsPass(db, today);
+
   // Starting on a later day than granted: identity hears of it on its first day (once: the
   // day announced up to is kept).
   const started = await inTransaction(db, async (tx) => {
@@ -45,7 +49,7 @@ export async function billingPass(db: Pool, today: string): Promise<{ expired: n
       on conflict (key) do update set value = excluded.value, updated_at = now()`, [today]);
     return rows.length;
   });
-  return { expired, started, groups, more: expired >= BATCH };
+  return { expired, started, groups, installments: installments.changed, more: expired >= BATCH || installments.more };
 }
 
 export async function recordSchoolZone(db: Pool, timeZone: string): Promise<void> {
