@@ -7,7 +7,7 @@ import type { PoolClient } from 'pg';
  * identity to write the product's holders to Keto again (an outbox: nothing is lost if the
  * process dies after the commit).
  */
-export type SubscriptionStatus = 'pending' | 'trial' | 'active' | 'past_due' | 'expired' | 'cancelled';
+export type SubscriptionStatus = 'pending' | 'trial' | 'active' | 'past_due' | 'suspended' | 'expired' | 'cancelled';
 export type SubscriptionKind = 'paid' | 'free' | 'corporate' | 'free corporate';
 
 export interface Subscription {
