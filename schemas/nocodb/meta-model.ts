@@ -57,7 +57,7 @@ export const people = defineTable({
     TimeZone: col.text('IANA time zone, e.g. Europe/Moscow'), Locale: col.select(['ru', 'en'] as const),
   },
   // Mentoring: a Mentors row picks its person (the Mentors grid's People column), no id pasted.
-  links: [{ title: 'Workbooks', to: 'workbooks', type: 'hm' }, { title: 'Mentoring', to: 'mentors', type: 'hm' }, { title: 'Grants', to: 'grants', type: 'hm' }],
+  links: [{ title: 'Workbooks', to: 'workbooks', type: 'hm' }, { title: 'Mentoring', to: 'mentors', type: 'hm' }, { title: 'Grants', to: 'grants', type: 'hm' }, { title: 'Seat assignments', to: 'seat_assignments', type: 'hm' }],
   hooks: ['insert', 'update'],
 });
 

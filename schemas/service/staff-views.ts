@@ -26,6 +26,8 @@ export const STAFF_VIEWS: readonly string[] = [
   // billing: subscriptions, grants and figures (the catalog itself is edited in NocoDB)
   'billing_subscriptions',
   'billing_grants',
+  'billing_seat_packs',
+  'billing_seat_assignments',
   'billing_holders_today',
   'billing_moves_monthly',
   'billing_revenue_monthly',
