@@ -33,4 +33,6 @@ export const STAFF_VIEWS: readonly string[] = [
   'billing_revenue_monthly',
   'billing_paid_months',
   'billing_balance',
+  'billing_installments',
+  'billing_orders',
 ];
