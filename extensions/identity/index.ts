@@ -13,6 +13,7 @@ import { ROLES, type Role } from '../../ory/client.ts';
 import { personRow } from '../../schemas/events/identity.ts';
 import { syncSlices } from './keto-sync.ts';
 import { startBillingSync, syncBillingChanges } from './billing-sync.ts';
+import { auditNocodbMembers } from './nocodb-members.ts';
 import type { Loop } from '../../kernel/loop.ts';
 import { GRANTED_ROLES, type GrantedRole } from './objects.ts';
 import { revertRoleEdit } from './role-guard.ts';
@@ -119,7 +120,11 @@ async function grantRoles(w: ReturnType<typeof wire>, identityId: string, roles:
 async function reconcileAll(w: ReturnType<typeof wire>, opts: { dryRun: boolean }): Promise<ReconcileReport> {
   const pendingImports = opts.dryRun ? undefined : await settlePendingGrants(w);
   const report = await reconcileTuples(w, opts);
-  return pendingImports ? { ...report, pendingImports } : report;
+  // NocoDB is for staff: a member who is not staff or admin in Kratos is set to no-access.
+  const nocodbMembers = opts.dryRun || !w.noco.ids.baseId ? undefined
+    : await auditNocodbMembers({ api: w.noco.api, ory: w.ory, log: w.log }, w.noco.ids.baseId)
+      .catch((e: Error) => { w.log.warn({ component: 'identity', err: e.message }, 'could not read the School base\'s members in NocoDB'); return undefined; });
+  return { ...report, ...(pendingImports ? { pendingImports } : {}), ...(nocodbMembers ? { nocodbMembers } : {}) };
 }
 
 /** Compares NocoDB with Keto and repairs the drift (or only reports it): run it periodically. */

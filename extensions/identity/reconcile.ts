@@ -38,6 +38,8 @@ export interface ReconcileReport {
   repaired: { written: number; deleted: number } | null;
   /** People rows whose Roles named privileged roles Kratos does not give (or left out ones it does): written back. */
   rolesWrittenBack: number;
+  /** Members of the School base in NocoDB: staff kept, everyone else set to no-access (real runs only). */
+  nocodbMembers?: import('./nocodb-members.ts').MembersAudit;
   /** Import lines that waited for their address to be verified: given now, still waiting (not looked at in a dry run). */
   pendingImports?: { granted: number; waiting: number };
 }
