@@ -81,10 +81,12 @@ export function register(deps: IdentityCapabilityDeps): IdentityCapability {
     routes: (router) => routes(router, { db: w.db, ory: w.ory, nocodb: w.nocodb, reconcile: doReconcile, workbookPageUrl: w.workbookPageUrl, grantRoles: (id, roles, by) => grantRoles(w, id, roles, by) }),
     async start() {
       await revokeWorkbookViews(w).catch((e) => w.log.warn({ err: (e as Error).message }, 'could not delete the old shared workbook views yet; each goes with its workbook\'s next change'));
-      billingSync = await startBillingSync(w);
+      // A second start (a test, a restart of the capability) keeps the one loop it has.
+      billingSync ??= await startBillingSync(w);
     },
     async stop() {
       await billingSync?.stop();
+      billingSync = undefined;
     },
     syncBillingNow: async () => (await syncBillingChanges(w)).products,
     reconcile: doReconcile,

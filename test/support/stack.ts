@@ -79,6 +79,14 @@ export async function freshDatabase(label = 'db'): Promise<TestDatabase> {
 }
 
 export async function stopAll(): Promise<void> {
-  for (const stop of stoppers.splice(0).reverse()) await stop().catch(() => {});
+  // A stopper that never ends (a pool with a client someone did not release) must not keep
+  // the run from ending: it is named and left behind after 15 s.
+  for (const stop of stoppers.splice(0).reverse()) {
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<'hung'>((r) => { timer = setTimeout(() => r('hung'), 15_000); });
+    const outcome = await Promise.race([stop().catch(() => undefined), hung]);
+    clearTimeout(timer);
+    if (outcome === 'hung') process.stderr.write(`test teardown: ${stop.name || 'a stopper'} did not finish in 15 s (${String(stop).slice(0, 120)})\n`);
+  }
   await rm(runDir, { recursive: true, force: true });
 }
