@@ -29,7 +29,7 @@ export function monetaReceiver(deps: { inbox: Inbox; account: () => MonetaHookCo
     await deps.inbox.accept([{ source: 'moneta', deliveryId: n.MNT_OPERATION_ID, topic: 'moneta.payment', payload: n }]);
     res.status(200).type('text/plain').send('SUCCESS');
   };
-  router.get('/', (req, res, next) => { handle(req, res).catch(next); });
-  router.post('/', express.urlencoded({ extended: false, limit: '16kb' }), (req, res, next) => { handle(req, res).catch(next); });
+  router.get('/', handle);
+  router.post('/', express.urlencoded({ extended: false, limit: '16kb' }), handle);
   return router;
 }

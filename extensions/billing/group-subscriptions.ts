@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { openSubscription, transition, type Subscription } from './subscriptions-store.ts';
+import { openSubscription, subscriptionsBySourcePrefix, transition } from './subscriptions-store.ts';
 
 /**
  * The students of a group hold the plan staff linked to it (Plans.Groups in NocoDB) while
@@ -16,14 +16,7 @@ export async function syncGroupSubscriptions(tx: PoolClient, today: string): Pro
      join billing_plan p on p.id = gp.plan_id and not p.deleted and p.product_id is not null
      join identity_group_member m on m.group_row_id = gp.group_id`);
   const want = new Map(wanted.map((w) => [`group:${w.group_id}:${w.person_id}`, w]));
-  const { rows: have } = await tx.query<Record<string, unknown>>(
-    `select id, person_id, plan_id, product_id, kind, status, to_char(starts_on, 'YYYY-MM-DD') as starts_on, to_char(ends_on, 'YYYY-MM-DD') as ends_on,
-       price_version_id, price_minor, currency, renewal_keeps_price, source
-     from billing_subscription where source like 'group:%' for update`);
-  const current = new Map(have.map((r) => [r.source as string, {
-    id: Number(r.id), personId: r.person_id, planId: r.plan_id, productId: r.product_id, kind: r.kind, status: r.status, startsOn: r.starts_on,
-    endsOn: r.ends_on, priceVersionId: r.price_version_id, priceMinor: r.price_minor, currency: r.currency, renewalKeepsPrice: r.renewal_keeps_price, source: r.source,
-  } as Subscription]));
+  const current = new Map((await subscriptionsBySourcePrefix(tx, 'group:')).map((s) => [s.source, s]));
   let opened = 0;
   let closed = 0;
   for (const [source, w] of want) {

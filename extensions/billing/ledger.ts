@@ -79,3 +79,12 @@ export async function balanceOf(db: Pick<PoolClient, 'query'>, account: string):
     'select currency, sum(amount_minor)::text as balance from billing_entry where account = $1 group by currency', [account]);
   return Object.fromEntries(rows.map((r) => [r.currency, Number(r.balance)]));
 }
+
+/** A person's payments and refunds, newest first, as the amount they moved off their receivable. */
+export async function paymentsOf(db: Pick<PoolClient, 'query'>, personId: string, limit: number): Promise<{ id: string; kind: string; at: Date; provider: string | null; currency: string; amountMinor: number }[]> {
+  const { rows } = await db.query<{ id: string; kind: string; occurred_at: Date; provider: string | null; currency: string; amount_minor: string }>(
+    `select t.id, t.kind, t.occurred_at, t.memo ->> 'provider' as provider, e.currency, e.amount_minor::text as amount_minor
+     from billing_transfer t join billing_entry e on e.transfer_id = t.id and e.account = 'person:' || t.person_id || ':receivable'
+     where t.person_id = $1 and t.kind in ('payment', 'refund') order by t.occurred_at desc limit $2`, [personId, limit]);
+  return rows.map((r) => ({ id: r.id, kind: r.kind, at: r.occurred_at, provider: r.provider, currency: r.currency, amountMinor: -Number(r.amount_minor) }));
+}

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { isAppError, unauthorized } from '../../kernel/errors.ts';
 import { messagePage } from '../../kernel/page.tsx';
 import { text } from './messages.ts';
+import { paymentsOf } from './ledger.ts';
 import { personLocale, pickLang } from '../../kernel/lang.ts';
 import { subscriptionsPage } from './subscriptions-page.tsx';
 
@@ -15,16 +16,14 @@ export function billingPages(router: Router, deps: { db: Pool; signedIn: Request
       deps.db.query(`select product, plan, kind, status, to_char(starts_on, 'YYYY-MM-DD') as starts_on, to_char(ends_on, 'YYYY-MM-DD') as ends_on, holds_today,
           coalesce((select guides from billing_product p where p.id = s.product_id), '{}') as guides
         from billing_subscriptions s where person_id = $1 order by holds_today desc, starts_on desc limit 100`, [personId]),
-      deps.db.query(`select t.occurred_at, t.kind, t.memo ->> 'provider' as provider, e.currency, e.amount_minor::text as amount_minor
-        from billing_transfer t join billing_entry e on e.transfer_id = t.id and e.account = 'person:' || t.person_id || ':receivable'
-        where t.person_id = $1 and t.kind in ('payment', 'refund') order by t.occurred_at desc limit 100`, [personId]),
+      paymentsOf(deps.db, personId, 100),
     ]);
     const lang = pickLang(req.query.lang, req.get('accept-language'), personLocale(req));
     res.type('html').set('Cache-Control', 'private, no-store').send(subscriptionsPage({
       subscriptions: subs.rows.map((r) => ({
         product: r.product ?? '—', plan: r.plan ?? '—', kind: r.kind, status: r.status, startsOn: r.starts_on, endsOn: r.ends_on, guides: r.guides, holdsToday: r.holds_today,
       })),
-      payments: pays.rows.map((r) => ({ at: r.occurred_at, kind: r.kind, provider: r.provider, currency: r.currency, amountMinor: -Number(r.amount_minor) })),
+      payments: pays,
     }, lang));
   });
   // Not signed in: a page that says so, with the way to sign in and come back (not JSON).

@@ -12,6 +12,7 @@ import { localDay } from './days.ts';
 import { churn, holdersOn, movesByMonth, paidMonthsInARow, recurringRevenue, revenueByMonth } from './figures.ts';
 import { nextChanges, priceAt } from './prices.ts';
 import { subscriptionsOf } from './subscriptions-store.ts';
+import { paymentsOf } from './ledger.ts';
 
 export interface BillingRoutesDeps { db: Pool; guard: Guard; clock: () => Date; timeZone: string; signedIn: RequestHandler; checkout: CheckoutDeps }
 
@@ -60,14 +61,9 @@ export function billingRoutes(router: Router, deps: BillingRoutesDeps): void {
     const { personId } = parse(personParams, req.params, 'person');
     const [subscriptions, payments] = await Promise.all([
       subscriptionsOf(deps.db, personId),
-      deps.db.query(`select t.id, t.kind, t.occurred_at, t.memo ->> 'provider' as provider, e.currency, e.amount_minor::bigint::text as amount_minor
-        from billing_transfer t join billing_entry e on e.transfer_id = t.id and e.account = 'person:' || t.person_id || ':receivable'
-        where t.person_id = $1 and t.kind in ('payment', 'refund') order by t.occurred_at desc limit 200`, [personId]),
+      paymentsOf(deps.db, personId, 200),
     ]);
-    res.json({
-      subscriptions,
-      payments: payments.rows.map((p) => ({ id: p.id, kind: p.kind, at: p.occurred_at, provider: p.provider, currency: p.currency, amountMinor: -Number(p.amount_minor) })),
-    });
+    res.json({ subscriptions, payments });
   });
 
   router.get('/plans/:planId/prices', staff, async (req: Request, res: Response) => {

@@ -40,6 +40,12 @@ export async function subscriptionBySource(tx: Pick<PoolClient, 'query'>, source
   return rows[0] ? toSubscription(rows[0]) : null;
 }
 
+/** Every subscription whose source starts with `prefix` (e.g. `group:`), locked for the caller's transaction. */
+export async function subscriptionsBySourcePrefix(tx: PoolClient, prefix: string): Promise<Subscription[]> {
+  const { rows } = await tx.query(`select ${COLUMNS} from billing_subscription where starts_with(source, $1) for update`, [prefix]);
+  return rows.map(toSubscription);
+}
+
 export async function subscriptionsOf(db: Pick<PoolClient, 'query'>, personId: string): Promise<Subscription[]> {
   const { rows } = await db.query(`select ${COLUMNS} from billing_subscription where person_id = $1 order by starts_on desc, id desc`, [personId]);
   return rows.map(toSubscription);

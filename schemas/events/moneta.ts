@@ -31,6 +31,10 @@ export const monetaNotification = z.looseObject({
 });
 export type MonetaNotification = z.infer<typeof monetaNotification>;
 
+/** The payment form's MNT_SIGNATURE (the fields as sent, MNT_AMOUNT with its two decimals). */
+export const formSignature = (f: { MNT_ID: string; MNT_TRANSACTION_ID: string; MNT_AMOUNT: string; MNT_CURRENCY_CODE: string; MNT_SUBSCRIBER_ID?: string; MNT_TEST_MODE: string }, integrityCode: string) =>
+  monetaSignature([f.MNT_ID, f.MNT_TRANSACTION_ID, f.MNT_AMOUNT, f.MNT_CURRENCY_CODE, f.MNT_SUBSCRIBER_ID, f.MNT_TEST_MODE], integrityCode);
+
 export const notificationSignature = (n: MonetaNotification, integrityCode: string) => monetaSignature(
   [n.MNT_ID, n.MNT_TRANSACTION_ID, n.MNT_OPERATION_ID, n.MNT_AMOUNT, n.MNT_CURRENCY_CODE, n.MNT_SUBSCRIBER_ID, n.MNT_TEST_MODE], integrityCode);
 

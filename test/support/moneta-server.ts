@@ -7,7 +7,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { amountOf, minorOf, monetaSignature } from '../../schemas/events/moneta.ts';
+import { amountOf, formSignature, minorOf, monetaNotification, notificationSignature } from '../../schemas/events/moneta.ts';
 
 export interface MonetaServer {
   url: string;
@@ -29,7 +29,7 @@ export async function startMonetaServer(opts: { accountId: string; integrityCode
     const u = new URL(req.url ?? '/', 'http://moneta.local');
     if (u.pathname !== '/assistant.htm') { res.writeHead(404).end(); return; }
     const params = Object.fromEntries(u.searchParams);
-    const expected = monetaSignature([params.MNT_ID, params.MNT_TRANSACTION_ID, params.MNT_AMOUNT, params.MNT_CURRENCY_CODE, params.MNT_SUBSCRIBER_ID, params.MNT_TEST_MODE], opts.integrityCode);
+    const expected = formSignature(params as Parameters<typeof formSignature>[0], opts.integrityCode);
     const signatureOk = params.MNT_ID === opts.accountId && params.MNT_SIGNATURE === expected;
     opened.push({ params, signatureOk });
     if (!signatureOk) { res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' }).end('<p>Неверная подпись запроса</p>'); return; }
@@ -48,7 +48,7 @@ export async function startMonetaServer(opts: { accountId: string; integrityCode
         MNT_AMOUNT: p.amountMinor !== undefined ? amountOf(p.amountMinor) : amountOf(minorOf(form.MNT_AMOUNT!)), MNT_CURRENCY_CODE: form.MNT_CURRENCY_CODE!,
         MNT_SUBSCRIBER_ID: form.MNT_SUBSCRIBER_ID ?? '', MNT_TEST_MODE: form.MNT_TEST_MODE ?? '0', MNT_USER: '12345678', MNT_CORRACCOUNT: '303',
       };
-      fields.MNT_SIGNATURE = monetaSignature([fields.MNT_ID, fields.MNT_TRANSACTION_ID, fields.MNT_OPERATION_ID, fields.MNT_AMOUNT, fields.MNT_CURRENCY_CODE, fields.MNT_SUBSCRIBER_ID, fields.MNT_TEST_MODE], opts.integrityCode);
+      fields.MNT_SIGNATURE = notificationSignature(monetaNotification.parse({ ...fields, MNT_SIGNATURE: '0'.repeat(32) }), opts.integrityCode);
       p.tamper?.(fields);
       let last = { status: 0, body: '' };
       for (let i = 0; i < (opts.retries ?? 3); i++) {

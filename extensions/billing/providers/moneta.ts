@@ -1,4 +1,4 @@
-import { amountOf, monetaSignature } from '../../../schemas/events/moneta.ts';
+import { amountOf, formSignature } from '../../../schemas/events/moneta.ts';
 
 /**
  * The Moneta client: the MONETA.Assistant payment form a payer is sent to, signed with the
@@ -32,8 +32,8 @@ export function monetaPayUrl(account: MonetaAccount, p: {
     MNT_FAIL_URL: p.failUrl,
     ...(p.returnUrl ? { MNT_RETURN_URL: p.returnUrl } : {}),
     ...(p.locale ? { 'moneta.locale': p.locale } : {}),
-    MNT_SIGNATURE: monetaSignature([account.accountId, p.transactionId, amount, p.currency, p.subscriberId ?? '', test], account.integrityCode),
   };
+  params.MNT_SIGNATURE = formSignature(params as Parameters<typeof formSignature>[0], account.integrityCode);
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   return url.toString();
 }
