@@ -13,7 +13,7 @@ describe('the demo school', function () {
   this.timeout(300_000);
   let school: School;
   before(async () => {
-    school = await startSchool('demo');
+    school = await startSchool('demo', {}, { sweep: true });
   });
   after(async () => school?.close());
 

@@ -6,6 +6,7 @@
 import { createNocoApi, nocoRows, type NocoRows, type TableIds } from '../../nocodb/client.ts';
 import { provisionBase } from '../../nocodb/provision.ts';
 import { NOCODB_SECRET_HEADER } from '../../hooks/nocodb.ts';
+import { startSweeper } from '../../hooks/nocodb-sweep.ts';
 import { schoolTables } from '../../schemas/nocodb/index.ts';
 import { defaultRules } from '../../schemas/nocodb/points-rules.ts';
 import { loadConfig } from '../../service/config.ts';
@@ -29,7 +30,11 @@ export interface School {
   close(): Promise<void>;
 }
 
-export async function startSchool(label: string, env: Record<string, string> = {}): Promise<School> {
+/**
+ * `sweep`: also run the NocoDB sweep as service/main.ts does (NocoDB's webhooks are at most
+ * once: a test that waits on a row's effect end to end must not hang on one lost delivery).
+ */
+export async function startSchool(label: string, env: Record<string, string> = {}, opts: { sweep?: boolean } = {}): Promise<School> {
   const nocodb = await useNocodb();
   const noco = createNocoApi(nocodb.url, nocodb.token);
   const db = await freshDatabase(label);
@@ -64,10 +69,14 @@ export async function startSchool(label: string, env: Record<string, string> = {
     hookTarget: { url: `${platform.url}/hooks/nocodb`, secretHeader: NOCODB_SECRET_HEADER, secret: testSecrets.nocodb },
   });
   await rows.insert('points_rules', defaultRules);
+  const sweeper = opts.sweep
+    ? await startSweeper({ api: noco, ids, db: db.pool, inbox: platform.inbox, log: testLog, tables: schoolTables, intervalSeconds: 3 })
+    : null;
   return {
     platform, standin, rows, ids, db: db.pool, capabilities, nocodb: { url: nocodb.url, token: nocodb.token },
     register: (name) => registerThroughStandin(standin.url, name),
     async close() {
+      await sweeper?.stop();
       for (const c of capabilities.all) await c.stop?.();
       await platform.close();
       await standin.close();
