@@ -13,7 +13,7 @@ import { nocodbRowPayload } from './events/identity.ts';
 import { kratosWebhook } from './events/kratos.ts';
 import { nocodbWebhook } from './events/nocodb.ts';
 import { collectorBatchPayload, collectorPayload, telegramNotePayload } from './events/points.ts';
-import { telegramUpdate } from './events/telegram.ts';
+import { chatJoinRequest, chatMemberUpdated, preCheckoutQuery, successfulPaymentMessage, telegramUpdate } from './events/telegram.ts';
 import { monetaNotification } from './events/moneta.ts';
 import { schoolTables } from './nocodb/index.ts';
 
@@ -55,10 +55,14 @@ export const TOPICS: readonly Topic[] = [
   ...collectorKinds.map((k) => defineTopic(`collector.${k}`, 'collector endpoint (hooks/collector.ts)', collectorPayload)),
   defineTopic('collector.batch', 'collector batch endpoint (hooks/collector.ts)', collectorBatchPayload),
   defineTopic('telegram.note', 'Telegram bot webhook: a text message (hooks/telegram.ts)', telegramNotePayload),
-  // Everything of the bot that is not a person's own note: group messages, commands, forwards,
-  // chat_member, chat_join_request, pre_checkout_query, successful_payment. Consumed by nobody
-  // yet; the payments work will take the last two (a pre_checkout_query must be answered
-  // within 10 s, so it cannot wait in a queue).
+  // The bot's payments and its groups' members, by kind (hooks/telegram.ts routes them).
+  defineTopic('telegram.pre_checkout_query', 'Telegram bot webhook: a payer about to pay; answered within 10 s (hooks/telegram.ts)', preCheckoutQuery),
+  defineTopic('telegram.successful_payment', 'Telegram bot webhook: a message with successful_payment (hooks/telegram.ts)', successfulPaymentMessage),
+  defineTopic('telegram.chat_member', 'Telegram bot webhook: a member of a chat the bot administers changed (hooks/telegram.ts)', chatMemberUpdated),
+  defineTopic('telegram.my_chat_member', 'Telegram bot webhook: the bot\'s own membership in a chat changed (hooks/telegram.ts)', chatMemberUpdated),
+  defineTopic('telegram.chat_join_request', 'Telegram bot webhook: someone asks to join a chat (hooks/telegram.ts)', chatJoinRequest),
+  // Everything else of the bot that is not a person's own note: group messages, commands,
+  // forwards. Kept for the record, consumed by nobody.
   defineTopic('telegram.update', 'Telegram bot webhook: any other update (hooks/telegram.ts)', telegramUpdate),
   defineTopic('moneta.payment', 'Moneta Pay URL notification, signature checked (hooks/moneta.ts)', monetaNotification),
 ];

@@ -1,26 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
+import type { Logger } from 'pino';
 import { inTransaction } from '../../kernel/db.ts';
-import { conflict, notFound, unavailable } from '../../kernel/errors.ts';
+import { AppError, conflict, notFound, unavailable } from '../../kernel/errors.ts';
 import { InvalidPayload } from '../../kernel/errors.ts';
 import { minorOf, type MonetaNotification } from '../../schemas/events/moneta.ts';
 import { currentVersion, planById } from './catalog-store.ts';
 import { localDay } from './days.ts';
 import { recordPayment, type PaymentOutcome } from './paid-periods.ts';
-import { monetaPayUrl, type MonetaAccount } from './providers/moneta.ts';
+import { ProviderRefused, type PaymentProvider } from './providers/provider.ts';
 import { subscriptionBySource } from './subscriptions-store.ts';
 
 /**
  * What the site sells, and a checkout (issue 14): an order and its payment attempt, whose id
  * is the idempotency key the provider carries back; a second checkout of the same plan while
- * one is open answers the open one. Today Moneta (roubles); YooKassa and Stripe plug in here.
+ * one is open answers the open one. Providers plug in as PaymentProvider (providers/).
  */
 export interface CheckoutDeps {
   db: Pool;
   clock: () => Date;
   timeZone: string;
   publicUrl: string;
-  moneta?: MonetaAccount;
+  /** In order of preference: a plan goes to the first that takes its currency, unless the payer names one. */
+  providers: readonly PaymentProvider[];
+  log?: Logger;
 }
 
 export async function catalog(db: Pool, jurisdiction: 'ru' | 'world' | undefined, today: string) {
@@ -41,57 +44,118 @@ export async function catalog(db: Pool, jurisdiction: 'ru' | 'world' | undefined
 
 export interface CheckoutAnswer { orderId: string; attemptId: string; provider: string; payUrl: string; amountMinor: number; currency: string; reused: boolean }
 
-export async function checkout(deps: CheckoutDeps, p: { personId: string; planId: number; locale?: 'ru' | 'en' }): Promise<CheckoutAnswer> {
+/** The thank-you page of an order: where every provider sends the payer back. */
+export const orderPagePath = (orderId: string) => `/billing/orders/${orderId}`;
+
+interface Prepared { reuse?: CheckoutAnswer; attemptId: string; orderId: string; amountMinor: number; currency: string; provider: PaymentProvider; title: string; planId: number }
+
+/**
+ * The order and its attempt are written first (committed), then the provider is asked: a
+ * provider that answers gives the pay URL; one that refuses fails the attempt (a new
+ * checkout tries again); one that does not answer leaves the outcome unknown, which blocks
+ * further attempts of the order until the reconciliation pass learns what happened.
+ */
+export async function checkout(deps: CheckoutDeps, p: { personId: string; planId: number; locale?: 'ru' | 'en'; provider?: string; installments?: boolean }): Promise<CheckoutAnswer> {
   const today = localDay(deps.clock(), deps.timeZone);
-  return inTransaction(deps.db, async (tx) => {
-    // One checkout per person at a time: a double click gets the same order.
-    await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`checkout:${p.personId}`]);
-    const plan = await planById(tx, p.planId);
-    if (!plan || plan.deleted || plan.productId === null) throw notFound('PLAN_NOT_FOUND', `no plan ${p.planId} for sale`);
-    const holder = await subscriptionBySource(tx, `paid:${p.personId}:${p.planId}`);
-    if (plan.archived && !holder) throw conflict('PLAN_ARCHIVED', 'this plan is no longer sold');
-    const open = (await tx.query<{ order_id: string; attempt_id: string; provider: string; status: string; pay_url: string; amount_minor: string; currency: string }>(
-      `select o.id as order_id, a.id as attempt_id, a.provider, a.status, a.pay_url, o.amount_minor, o.currency
-       from billing_order o join billing_attempt a on a.order_id = o.id and a.status in ('created', 'unknown')
-       where o.person_id = $1 and o.plan_id = $2 and o.status = 'open'`, [p.personId, p.planId])).rows[0];
-    if (open) {
-      if (open.status === 'unknown') throw conflict('PAYMENT_OUTCOME_UNKNOWN', 'the last payment attempt has no known outcome yet: it is being checked with the provider');
-      return { orderId: open.order_id, attemptId: open.attempt_id, provider: open.provider, payUrl: open.pay_url, amountMinor: Number(open.amount_minor), currency: open.currency, reused: true };
-    }
-    const version = await currentVersion(tx, plan.id, today);
-    if (!version) throw conflict('PRICE_NOT_SET', 'this plan has no price yet');
-    const amountMinor = holder && plan.renewalKeepsPrice && holder.priceMinor ? holder.priceMinor : version.amountMinor;
-    if (plan.currency !== 'RUB' || !deps.moneta) throw unavailable('PAYMENTS_NOT_CONFIGURED', `no payment provider for ${plan.currency} is configured`);
-    const orderId = randomUUID();
-    const attemptId = randomUUID();
-    const payUrl = monetaPayUrl(deps.moneta, {
-      transactionId: attemptId, amountMinor, currency: plan.currency, subscriberId: p.personId, description: plan.title,
-      successUrl: `${deps.publicUrl}/subscriptions?paid=${orderId}`, failUrl: `${deps.publicUrl}/subscriptions?failed=${orderId}`, locale: p.locale,
+  const prepared = await inTransaction(deps.db, (tx) => prepare(tx, deps, p, today));
+  if (prepared.reuse) return prepared.reuse;
+  const { provider, attemptId, orderId } = prepared;
+  try {
+    const started = await provider.start({
+      attemptId, orderId, personId: p.personId, planId: prepared.planId, amountMinor: prepared.amountMinor, currency: prepared.currency,
+      description: prepared.title, returnUrl: `${deps.publicUrl}${orderPagePath(orderId)}`, locale: p.locale ?? 'ru', ...(p.installments ? { installments: true } : {}),
     });
+    await deps.db.query(`update billing_attempt set pay_url = $2, provider_payment_id = coalesce($3, provider_payment_id), updated_at = now() where id = $1`,
+      [attemptId, started.payUrl, started.providerPaymentId ?? null]);
+    return { orderId, attemptId, provider: provider.name, payUrl: started.payUrl, amountMinor: prepared.amountMinor, currency: prepared.currency, reused: false };
+  } catch (e) {
+    const refused = e instanceof ProviderRefused;
+    await deps.db.query(`update billing_attempt set status = $2, updated_at = now() where id = $1 and status = 'created'`, [attemptId, refused ? 'failed' : 'unknown']);
+    deps.log?.warn({ component: 'billing', provider: provider.name, attempt: attemptId, err: (e as Error).message }, refused ? 'payment provider refused the payment' : 'payment provider did not answer: outcome unknown');
+    if (refused) throw new AppError('PAYMENT_PROVIDER_REFUSED', 502, `${provider.name} refused the payment: try again later or another way to pay`);
+    throw new AppError('PAYMENT_OUTCOME_UNKNOWN', 503, `${provider.name} did not answer: the payment is being checked with it; try again in a few minutes`);
+  }
+}
+
+async function prepare(tx: PoolClient, deps: CheckoutDeps, p: { personId: string; planId: number; provider?: string }, today: string): Promise<Prepared> {
+  // One checkout per person at a time: a double click gets the same order.
+  await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`checkout:${p.personId}`]);
+  const plan = await planById(tx, p.planId);
+  if (!plan || plan.deleted || plan.productId === null) throw notFound('PLAN_NOT_FOUND', `no plan ${p.planId} for sale`);
+  const holder = await subscriptionBySource(tx, `paid:${p.personId}:${p.planId}`);
+  if (plan.archived && !holder) throw conflict('PLAN_ARCHIVED', 'this plan is no longer sold');
+  const open = (await tx.query<{ order_id: string; attempt_id: string | null; provider: string | null; status: string | null; pay_url: string | null; amount_minor: string; currency: string }>(
+    `select o.id as order_id, a.id as attempt_id, a.provider, a.status, a.pay_url, o.amount_minor, o.currency
+     from billing_order o left join billing_attempt a on a.order_id = o.id and a.status in ('created', 'unknown')
+     where o.person_id = $1 and o.plan_id = $2 and o.status = 'open'`, [p.personId, p.planId])).rows[0];
+  if (open?.status === 'unknown') throw conflict('PAYMENT_OUTCOME_UNKNOWN', 'the last payment attempt has no known outcome yet: it is being checked with the provider');
+  if (open?.attempt_id && !open.pay_url) throw conflict('CHECKOUT_IN_PROGRESS', 'the payment is being prepared: try again in a moment');
+  if (open?.attempt_id && open.pay_url && (!p.provider || p.provider === open.provider)) {
+    return { reuse: { orderId: open.order_id, attemptId: open.attempt_id, provider: open.provider!, payUrl: open.pay_url, amountMinor: Number(open.amount_minor), currency: open.currency, reused: true } } as Prepared;
+  }
+  const version = await currentVersion(tx, plan.id, today);
+  if (!version) throw conflict('PRICE_NOT_SET', 'this plan has no price yet');
+  const provider = deps.providers.find((x) => x.currencies.includes(plan.currency) && (!p.provider || x.name === p.provider));
+  if (!provider) throw unavailable('PAYMENTS_NOT_CONFIGURED', p.provider ? `${p.provider} does not take ${plan.currency} here` : `no payment provider for ${plan.currency} is configured`);
+  if (open?.attempt_id) {
+    // The payer chose another way to pay: the open attempt is abandoned. If it is paid after
+    // all, its money is still booked (applyProviderPayment finds it whatever its status).
+    await tx.query(`update billing_attempt set status = 'failed', updated_at = now() where id = $1 and status = 'created'`, [open.attempt_id]);
+  }
+  const amountMinor = open ? Number(open.amount_minor)
+    : holder && plan.renewalKeepsPrice && holder.priceMinor ? holder.priceMinor : version.amountMinor;
+  const orderId = open?.order_id ?? randomUUID();
+  const attemptId = randomUUID();
+  if (!open) {
     await tx.query('insert into billing_order (id, person_id, plan_id, amount_minor, currency, status) values ($1, $2, $3, $4, $5, $6)',
       [orderId, p.personId, plan.id, amountMinor, plan.currency, 'open']);
-    await tx.query(`insert into billing_attempt (id, order_id, provider, status, pay_url) values ($1, $2, 'moneta', 'created', $3)`, [attemptId, orderId, payUrl]);
-    return { orderId, attemptId, provider: 'moneta', payUrl, amountMinor, currency: plan.currency, reused: false };
+  }
+  await tx.query(`insert into billing_attempt (id, order_id, provider, status) values ($1, $2, $3, 'created')`, [attemptId, orderId, provider.name]);
+  return { attemptId, orderId, amountMinor, currency: plan.currency, provider, title: plan.title, planId: plan.id };
+}
+
+/** A payment a provider confirmed (its notification verified, or the payment re-read from it). */
+export interface ConfirmedPayment {
+  provider: string;
+  /** Our attempt's id, as the provider carries it back. */
+  attemptId: string;
+  /** The provider's own id of the payment: the booking's idempotency key. */
+  providerPaymentId: string;
+  amountMinor: number;
+  currency: string;
+  feeMinor?: number;
+  paidAt: Date;
+}
+
+/**
+ * The one way a provider's confirmed payment is booked, in the worker's transaction: the
+ * attempt succeeds, its order is paid, and recordPayment books the money and the period.
+ * Once per provider payment id, whatever the number and order of deliveries. An attempt
+ * abandoned or failed that is paid after all is still booked: money is never dropped. A
+ * payment for no attempt of ours, or in another currency, is an invalid job for staff.
+ */
+export async function applyProviderPayment(tx: PoolClient, c: ConfirmedPayment, opts: { today: string; now: Date }): Promise<PaymentOutcome> {
+  const attempt = (await tx.query<{ id: string; order_id: string; person_id: string; plan_id: number; currency: string }>(
+    `select a.id, a.order_id, o.person_id, o.plan_id, o.currency from billing_attempt a join billing_order o on o.id = a.order_id
+     where a.id::text = $1 and a.provider = $2 for update of a, o`, [c.attemptId, c.provider])).rows[0];
+  if (!attempt) throw new InvalidPayload([{ path: 'attempt', message: `no ${c.provider} payment attempt of ours has the id ${c.attemptId}` }], `${c.provider} payment for an unknown attempt`);
+  if (c.currency !== attempt.currency) throw new InvalidPayload([{ path: 'currency', message: `the order is in ${attempt.currency}, the payment in ${c.currency}` }], `${c.provider} payment in another currency`);
+  await tx.query(`update billing_attempt set status = 'succeeded', provider_payment_id = $2, updated_at = now() where id = $1`, [attempt.id, c.providerPaymentId]);
+  await tx.query(`update billing_order set status = 'paid', updated_at = now() where id = $1`, [attempt.order_id]);
+  return recordPayment(tx, {
+    paymentId: `${c.provider}:${c.providerPaymentId}`, provider: c.provider, personId: attempt.person_id, planId: attempt.plan_id,
+    amountMinor: c.amountMinor, currency: c.currency, ...(c.feeMinor ? { feeMinor: c.feeMinor } : {}), paidAt: c.paidAt, today: opts.today,
   });
 }
 
 /**
- * A Moneta payment as its Pay URL told it (already signature-checked by hooks/moneta.ts):
- * the attempt it names succeeds, its order is paid, and recordPayment books the money and
- * the period, all in the worker's transaction. A test payment while the shop is live, or a
- * payment for no attempt of ours, is never a period: it becomes an invalid job for staff.
+ * A Moneta payment as its Pay URL told it (already signature-checked by hooks/moneta.ts). A
+ * test payment while the shop is live is never a period: it becomes an invalid job for staff.
  */
 export async function applyMonetaPayment(tx: PoolClient, n: MonetaNotification, opts: { testMode: boolean; today: string; now: Date }): Promise<PaymentOutcome> {
   if (n.MNT_TEST_MODE === '1' && !opts.testMode) throw new InvalidPayload([{ path: 'MNT_TEST_MODE', message: 'a test payment while the shop is live' }], 'Moneta test payment ignored');
-  const attempt = (await tx.query<{ id: string; order_id: string; status: string; person_id: string; plan_id: number; currency: string }>(
-    `select a.id, a.order_id, a.status, o.person_id, o.plan_id, o.currency from billing_attempt a join billing_order o on o.id = a.order_id
-     where a.id::text = $1 and a.provider = 'moneta' for update of a, o`, [n.MNT_TRANSACTION_ID])).rows[0];
-  if (!attempt) throw new InvalidPayload([{ path: 'MNT_TRANSACTION_ID', message: 'no payment attempt of ours has this id' }], 'Moneta payment for an unknown attempt');
-  if (n.MNT_CURRENCY_CODE !== attempt.currency) throw new InvalidPayload([{ path: 'MNT_CURRENCY_CODE', message: `the order is in ${attempt.currency}` }], 'Moneta payment in another currency');
-  await tx.query(`update billing_attempt set status = 'succeeded', provider_payment_id = $2, updated_at = now() where id = $1`, [attempt.id, n.MNT_OPERATION_ID]);
-  await tx.query(`update billing_order set status = 'paid', updated_at = now() where id = $1`, [attempt.order_id]);
-  return recordPayment(tx, {
-    paymentId: `moneta:${n.MNT_OPERATION_ID}`, provider: 'moneta', personId: attempt.person_id, planId: attempt.plan_id,
-    amountMinor: minorOf(n.MNT_AMOUNT), currency: n.MNT_CURRENCY_CODE, paidAt: opts.now, today: opts.today,
-  });
+  return applyProviderPayment(tx, {
+    provider: 'moneta', attemptId: n.MNT_TRANSACTION_ID, providerPaymentId: n.MNT_OPERATION_ID,
+    amountMinor: minorOf(n.MNT_AMOUNT), currency: n.MNT_CURRENCY_CODE, paidAt: opts.now,
+  }, opts);
 }

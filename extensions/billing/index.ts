@@ -13,7 +13,9 @@ import { resyncCatalog } from './catalog-sync.ts';
 import { billingRoutes } from './routes.ts';
 import { billingPages } from './page-routes.ts';
 import { paymentsConsumer } from './payments-consumer.ts';
-import type { MonetaAccount } from './providers/moneta.ts';
+import { monetaProvider, type MonetaAccount } from './providers/moneta.ts';
+import type { PaymentProvider } from './providers/provider.ts';
+import { reconcileAttempts, type ReconcileReport } from './reconcile.ts';
 
 /**
  * Billing (issue 13): what the school sells, who holds what, and the money ledger. The only
@@ -34,6 +36,9 @@ export { recordPayment, type IncomingPayment, type PaymentOutcome } from './paid
 export { startInstallments, payInstallment, type InstallmentOrder, type InstallmentSchedule, type InstallmentPayment, type InstallmentPaymentOutcome } from './installments.ts';
 export { postTransfer, reverseTransfer, balanceOf, type Transfer } from './ledger.ts';
 export { BILLING_TOPICS } from './consumer.ts';
+// Payment providers plug in here (providers/provider.ts); their confirmed payments book through applyProviderPayment.
+export { applyProviderPayment, orderPagePath, type ConfirmedPayment } from './checkout.ts';
+export { ProviderRefused, type PaymentProvider, type PayRequest, type PayStart, type AttemptState } from './providers/provider.ts';
 
 export interface BillingDeps {
   db: Pool;
@@ -54,6 +59,10 @@ export interface BillingDeps {
   publicUrl: string;
   /** The Moneta shop (roubles); without it a checkout in RUB answers 503 PAYMENTS_NOT_CONFIGURED. */
   moneta?: MonetaAccount;
+  /** Other payment providers (YooKassa, Stripe, Telegram), in order of preference after Moneta. */
+  providers?: PaymentProvider[];
+  /** How often open and unknown payment attempts are asked about at their providers. Default 60 s. */
+  reconcileIntervalMs?: number;
 }
 
 export interface BillingCapability extends Capability {
@@ -61,22 +70,28 @@ export interface BillingCapability extends Capability {
   passNow(): Promise<{ expired: number; started: number }>;
   /** Reads the whole catalog from NocoDB again now (the pass does it every round). */
   resyncCatalogNow(): Promise<{ products: number; plans: number }>;
+  /** Asks the providers about open and unknown attempts now (tests, scripts). */
+  reconcileNow(opts?: { olderThanSeconds?: number }): Promise<ReconcileReport>;
 }
 
 export function register(deps: BillingDeps): BillingCapability {
   const log = deps.log.child({ capability: 'billing' });
   const today = () => localDay(deps.clock(), deps.timeZone);
+  const providers: PaymentProvider[] = [...(deps.moneta ? [monetaProvider(deps.moneta)] : []), ...(deps.providers ?? [])];
+  const reconcile = (opts?: { olderThanSeconds?: number }) => reconcileAttempts({ db: deps.db, log, clock: deps.clock, timeZone: deps.timeZone, providers }, opts);
   let loop: Loop | undefined;
+  let reconciling: Loop | undefined;
   return {
     name: 'billing',
     consumers: [paymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone, monetaTestMode: deps.moneta?.testMode ?? false }), billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone })],
     routes: (router) => billingRoutes(router, {
       db: deps.db, guard: deps.guard, clock: deps.clock, timeZone: deps.timeZone, signedIn: deps.signedIn,
-      checkout: { db: deps.db, clock: deps.clock, timeZone: deps.timeZone, publicUrl: deps.publicUrl, ...(deps.moneta ? { moneta: deps.moneta } : {}) },
+      checkout: { db: deps.db, clock: deps.clock, timeZone: deps.timeZone, publicUrl: deps.publicUrl, providers, log },
     }),
     pages: (router) => billingPages(router, { db: deps.db, signedIn: deps.signedIn, signInUrl: deps.signInUrl ?? (() => '/auth/login') }),
     passNow: () => billingPass(deps.db, today()),
     resyncCatalogNow: () => resyncCatalog(deps, today()),
+    reconcileNow: (opts) => reconcile(opts),
     async start() {
       await recordSchoolZone(deps.db, deps.timeZone);
       loop = await startLoop({
@@ -87,8 +102,13 @@ export function register(deps: BillingDeps): BillingCapability {
           return (await billingPass(deps.db, today())).more;
         },
       });
+      reconciling = await startLoop({
+        name: 'billing.reconcile', log, intervalMs: deps.reconcileIntervalMs ?? 60_000, exclusive: deps.db, runAtStart: false,
+        run: async () => { await reconcile(); },
+      });
     },
     async stop() {
+      await reconciling?.stop();
       await loop?.stop();
     },
   };

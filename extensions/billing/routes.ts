@@ -19,7 +19,7 @@ export interface BillingRoutesDeps { db: Pool; guard: Guard; clock: () => Date; 
 const personParams = z.object({ personId: z.uuid() });
 const planParams = z.object({ planId: z.coerce.number().int().positive() });
 const catalogQuery = z.object({ jurisdiction: z.enum(['ru', 'world']).optional() });
-const checkoutBody = z.object({ planId: z.coerce.number().int().positive() });
+const checkoutBody = z.object({ planId: z.coerce.number().int().positive(), provider: z.string().regex(/^[a-z]{2,20}$/).optional(), installments: z.boolean().optional() });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
@@ -30,7 +30,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 /**
  * /api/billing:
  *   GET /catalog?jurisdiction=ru|world    what the site sells, with today's prices (anyone)
- *   POST /checkout {planId}              an order and its payment attempt: the provider's pay URL (signed in)
+ *   POST /checkout {planId, provider?, installments?}  an order and its payment attempt: the provider's pay URL (signed in)
  *   GET /people/:personId/subscriptions   the person's subscriptions, payments and what each gave (Person#view)
  *   GET /plans/:planId/prices             today's price and the next four changes (staff)
  *   GET /figures/holders?on=YYYY-MM-DD    holders by product, plan and kind on a day (staff)
@@ -53,7 +53,10 @@ export function billingRoutes(router: Router, deps: BillingRoutesDeps): void {
   router.post('/checkout', deps.signedIn, express.json({ limit: '4kb' }), async (req: Request, res: Response) => {
     const body = parse(checkoutBody, req.body ?? {}, 'the checkout');
     const personId = req.identity!.id;
-    const answer = await checkout(deps.checkout, { personId, planId: body.planId, locale: pickLang(undefined, req.get('accept-language'), personLocale(req)) });
+    const answer = await checkout(deps.checkout, {
+      personId, planId: body.planId, locale: pickLang(undefined, req.get('accept-language'), personLocale(req)),
+      ...(body.provider ? { provider: body.provider } : {}), ...(body.installments ? { installments: true } : {}),
+    });
     res.status(answer.reused ? 200 : 201).json(answer);
   });
 

@@ -22,11 +22,81 @@ const message = z.looseObject({
 });
 export type TelegramMessage = z.infer<typeof message>;
 
+/** ChatMember (its status and user; restricted members may be in or out: is_member). */
+const chatMember = z.looseObject({
+  user,
+  status: z.enum(['creator', 'administrator', 'member', 'restricted', 'left', 'kicked']),
+  is_member: z.boolean().optional(),
+  until_date: z.number().int().optional(),
+});
+const inviteLink = z.looseObject({ invite_link: z.string(), name: z.string().optional(), creator: user.optional(), creates_join_request: z.boolean().optional() });
+
+/** `chat_member` / `my_chat_member`: ChatMemberUpdated (telegram-bot-api Client.cpp:5259-5286). */
+export const chatMemberUpdated = z.looseObject({
+  chat: chat.extend({ title: z.string().optional() }),
+  from: user,
+  date: z.number().int(),
+  old_chat_member: chatMember,
+  new_chat_member: chatMember,
+  invite_link: inviteLink.optional(),
+  via_join_request: z.boolean().optional(),
+  via_chat_folder_invite_link: z.boolean().optional(),
+});
+export type ChatMemberUpdated = z.infer<typeof chatMemberUpdated>;
+
+/** `chat_join_request` (Client.cpp:5288-5310): answered with approveChatJoinRequest or declineChatJoinRequest. */
+export const chatJoinRequest = z.looseObject({
+  chat: chat.extend({ title: z.string().optional() }),
+  from: user,
+  user_chat_id: z.number().int(),
+  date: z.number().int(),
+  bio: z.string().optional(),
+  invite_link: inviteLink.optional(),
+});
+export type ChatJoinRequest = z.infer<typeof chatJoinRequest>;
+
+/** `pre_checkout_query` (Client.cpp:4969-4998): must be answered with answerPreCheckoutQuery within 10 s. */
+export const preCheckoutQuery = z.looseObject({
+  id: z.string().min(1),
+  from: user,
+  currency: z.string().length(3),
+  total_amount: z.number().int().positive(),
+  invoice_payload: z.string(),
+  shipping_option_id: z.string().optional(),
+  order_info: z.unknown().optional(),
+});
+export type PreCheckoutQuery = z.infer<typeof preCheckoutQuery>;
+
+/** A message's `successful_payment` (Client.cpp:3033-3069). */
+export const successfulPayment = z.looseObject({
+  currency: z.string().length(3),
+  total_amount: z.number().int().positive(),
+  invoice_payload: z.string(),
+  telegram_payment_charge_id: z.string().min(1),
+  provider_payment_charge_id: z.string(),
+  subscription_expiration_date: z.number().int().optional(),
+  is_recurring: z.boolean().optional(),
+  is_first_recurring: z.boolean().optional(),
+});
+
+/** The message that carries a successful payment, with who paid, as the payments consumer takes it. */
+export const successfulPaymentMessage = z.looseObject({
+  message_id: z.number().int(),
+  from: user,
+  chat,
+  date: z.number().int(),
+  successful_payment: successfulPayment,
+});
+export type SuccessfulPaymentMessage = z.infer<typeof successfulPaymentMessage>;
+
 export const telegramUpdate = z.looseObject({
   update_id: z.number().int(),
   message: message.optional(),
   edited_message: message.optional(),
   chat_member: z.unknown().optional(),
+  my_chat_member: z.unknown().optional(),
+  chat_join_request: z.unknown().optional(),
+  pre_checkout_query: z.unknown().optional(),
 });
 export type TelegramUpdate = z.infer<typeof telegramUpdate>;
 

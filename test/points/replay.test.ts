@@ -177,7 +177,11 @@ describe('points: real deliveries of the club and the bot, replayed through the 
     }
     expect((await h.db.pool.query('select count(*)::int as n from points_ledger')).rows[0].n).to.equal(before);
     const { rows } = await h.db.pool.query(`select topic, count(*)::int as n from inbox_event where source = 'telegram' group by topic order by topic`);
-    expect(rows.find((r) => r.topic === 'telegram.update')?.n, 'kept for the record').to.be.greaterThanOrEqual(12);
+    expect(rows.find((r) => r.topic === 'telegram.update')?.n, 'kept for the record').to.be.greaterThanOrEqual(8);
+    // The payment and membership updates go to their own topics, for billing and chat access.
+    for (const topic of ['telegram.chat_member', 'telegram.chat_join_request', 'telegram.pre_checkout_query', 'telegram.successful_payment']) {
+      expect(rows.find((r) => r.topic === topic)?.n, topic).to.equal(1);
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { amountOf, formSignature } from '../../../schemas/events/moneta.ts';
+import type { PaymentProvider } from './provider.ts';
 
 /**
  * The Moneta client: the MONETA.Assistant payment form a payer is sent to, signed with the
@@ -36,4 +37,24 @@ export function monetaPayUrl(account: MonetaAccount, p: {
   params.MNT_SIGNATURE = formSignature(params as Parameters<typeof formSignature>[0], account.integrityCode);
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   return url.toString();
+}
+
+/**
+ * Moneta as checkout's provider: the pay form's URL, built here (nothing is sent to Moneta
+ * until the payer opens it), so its start never has an unknown outcome. Moneta cannot be
+ * asked about a payment from here: its Pay URL, which it repeats until it hears SUCCESS, is
+ * how we learn of one.
+ */
+export function monetaProvider(account: MonetaAccount): PaymentProvider {
+  return {
+    name: 'moneta',
+    currencies: ['RUB'],
+    async start(req) {
+      const payUrl = monetaPayUrl(account, {
+        transactionId: req.attemptId, amountMinor: req.amountMinor, currency: req.currency, subscriberId: req.personId, description: req.description,
+        successUrl: req.returnUrl, failUrl: `${req.returnUrl}?failed=1`, returnUrl: req.returnUrl, locale: req.locale,
+      });
+      return { payUrl };
+    },
+  };
 }
