@@ -38,6 +38,7 @@ export { postTransfer, reverseTransfer, balanceOf, type Transfer } from './ledge
 export { BILLING_TOPICS } from './consumer.ts';
 // Payment providers plug in here (providers/provider.ts); their confirmed payments book through applyProviderPayment.
 export { applyProviderPayment, orderPagePath, type ConfirmedPayment } from './checkout.ts';
+export { applyProviderRefund, type ConfirmedRefund, type RefundOutcome } from './refunds.ts';
 export { ProviderRefused, type PaymentProvider, type PayRequest, type PayStart, type AttemptState } from './providers/provider.ts';
 
 export interface BillingDeps {

@@ -40,6 +40,11 @@ export async function subscriptionBySource(tx: Pick<PoolClient, 'query'>, source
   return rows[0] ? toSubscription(rows[0]) : null;
 }
 
+export async function subscriptionById(tx: Pick<PoolClient, 'query'>, id: number, lock = false): Promise<Subscription | null> {
+  const { rows } = await tx.query(`select ${COLUMNS} from billing_subscription where id = $1${lock ? ' for update' : ''}`, [id]);
+  return rows[0] ? toSubscription(rows[0]) : null;
+}
+
 /** Every subscription whose source starts with `prefix` (e.g. `group:`), locked for the caller's transaction. */
 export async function subscriptionsBySourcePrefix(tx: PoolClient, prefix: string): Promise<Subscription[]> {
   const { rows } = await tx.query(`select ${COLUMNS} from billing_subscription where starts_with(source, $1) for update`, [prefix]);

@@ -53,5 +53,11 @@ export interface PaymentProvider {
   /** Creates the payment at the provider (idempotent by attemptId) or builds its pay URL. */
   start(req: PayRequest): Promise<PayStart>;
   /** Asks the provider what became of an attempt; absent where the provider cannot be asked (Moneta's form). */
+  /**
+   * Asks the provider to return money of a booked payment (idempotent by refundId, ours).
+   * The refund books when the provider confirms it (applyProviderRefund in refunds.ts), from
+   * its answer here when final, else from its notification or a later lookup.
+   */
+  refund?(r: { refundId: string; providerPaymentId: string; amountMinor: number; currency: string; reason: string }): Promise<{ providerRefundId: string; status: 'succeeded' | 'pending' | 'failed'; refundedAt?: Date }>;
   lookup?(attempt: { attemptId: string; providerPaymentId: string | null; createdAt: Date; amountMinor: number; currency: string }): Promise<AttemptState>;
 }
