@@ -79,6 +79,8 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
       },
       staffObject: 'Role:staff',
     },
+    workbooks: (identityId) => workbooks.studentWorkbooks(identityId),
+    mcpAuthorizationServers: config.MCP_AUTHORIZATION_SERVERS,
     pages: {
       signedIn: requireSession(ory), publicUrl,
       signInUrl: (returnTo) => ory.selfService.browserUrl('login', returnTo),

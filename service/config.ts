@@ -51,6 +51,8 @@ const envSchema = z.object({
   /** The bot's user name without @: the Login Widget on /account/telegram needs it. */
   TELEGRAM_BOT_USERNAME: z.string().regex(/^[A-Za-z0-9_]{5,64}$/, 'a Telegram bot user name without @').optional(),
   TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
+  /** OAuth 2 authorization servers for MCP hosts (Ory Hydra / Ory Network issuer URLs), comma-separated; none: personal tokens only. */
+  MCP_AUTHORIZATION_SERVERS: z.string().default('').transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(z.url())),
   TELEGRAM_WEBHOOK_SECRET: z.string().min(8).optional(),
 
   /** Moneta (MONETA.Assistant): the shop's account id and integrity code; test mode moves no money. */

@@ -10,7 +10,8 @@ import { requestCheck } from './check-request.ts';
 import { systemClock, type Clock } from '../../kernel/clock.ts';
 import { answersConsumer } from './consumer.ts';
 import { editionChanges, indexDocsRepository, type IndexerDeps } from './indexer/index-guides.ts';
-import { mountMcp, type McpAuth } from './mcp.ts';
+import { mountMcp, type McpAuth, type StudentWorkbook } from './mcp.ts';
+import { assistantPages } from './assistant-pages.ts';
 import { addSpend } from './checks-store.ts';
 import { meteredEmbedder } from './embeddings.ts';
 import { createChatModel, createEmbeddingClient } from './openrouter.ts';
@@ -45,9 +46,16 @@ export interface AiCheckDeps {
     mailer?: Mailer | null;
   };
   auth: McpAuth & { guard: Guard; identityOf?: IdentityOf; staffObject?: string };
-  /** The mentor's review page (review-pages.ts); left out, the service has only the API. */
+  /** The mentor's review page (review-pages.ts) and the student's /assistant; left out, the service has only the API. */
   pages?: Omit<ReviewPagesDeps, 'checks' | 'guard'>;
+  /** The student's workbooks as their page shows them, for the MCP tools that list answers. */
+  workbooks?: (identityId: string) => Promise<StudentWorkbook[]>;
+  /** OAuth 2 authorization servers a host may sign in with (Ory Hydra / Ory Network), named in the MCP endpoint's metadata. */
+  mcpAuthorizationServers?: string[];
 }
+
+/** Where the MCP endpoint is (the capability's routes are under /api/ai-check). */
+const MCP_PATH = '/api/ai-check/mcp';
 
 export interface AiCheckCapability extends Capability {
   name: 'ai-check';
@@ -101,14 +109,18 @@ export function register(deps: AiCheckDeps): AiCheckCapability {
       dispute: (tx, id, row) => disputeFromNocodb(checkDeps, tx, id, row),
     }), callsOut: true }],
     routes: (router: Router) => {
-      mountMcp(router, checkDeps, deps.auth);
+      mountMcp(router, { checks: checkDeps, auth: deps.auth, db: deps.db, ...(deps.workbooks ? { workbooks: deps.workbooks } : {}) },
+        deps.pages ? { resourceMetadataUrl: `${deps.pages.publicUrl}/.well-known/oauth-protected-resource${MCP_PATH}` } : {});
       routes(router, {
         guard: deps.auth.guard, checks: checkDeps, indexer: indexerDeps,
         ...(deps.auth.identityOf ? { identityOf: deps.auth.identityOf } : {}),
         ...(deps.auth.staffObject ? { staffObject: deps.auth.staffObject } : {}),
       });
     },
-    ...(deps.pages ? { pages: (router: Router) => reviewPages(router, { ...deps.pages!, checks: checkDeps, guard: deps.auth.guard }) } : {}),
+    ...(deps.pages ? { pages: (router: Router) => {
+      reviewPages(router, { ...deps.pages!, checks: checkDeps, guard: deps.auth.guard });
+      assistantPages(router, { db: deps.db, signedIn: deps.pages!.signedIn, signInUrl: deps.pages!.signInUrl, publicUrl: deps.pages!.publicUrl, mcpPath: MCP_PATH, authorizationServers: deps.mcpAuthorizationServers ?? [] });
+    } } : {}),
     async start() {
       await indexGuides().catch((e: Error) => log.error({ err: e.message, details: isAppError(e) ? e.details : undefined },
         'indexing the guides failed; retrieval uses what was indexed before'));
@@ -133,6 +145,6 @@ export type { AnswerStore, AnswerRecord, AnswerUpdate, Exercise } from './answer
 export type { People, Person } from './people.ts';
 export type { Mailer } from './sender.ts';
 export type { Guard, IdentityOf } from './routes.ts';
-export type { McpAuth } from './mcp.ts';
+export type { McpAuth, StudentWorkbook } from './mcp.ts';
 export { settingsFromEnv, type AiCheckSettings, type AiCheckEnv } from './settings.ts';
 export { createNocodbAnswerStore } from './nocodb-store.ts';

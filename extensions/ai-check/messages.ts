@@ -216,3 +216,34 @@ export const REVIEW_PAGE = {
 
 /** The feedback of a decision staff made in NocoDB without typing one. */
 export const STAFF_FEEDBACK = 'Оценку поставил сотрудник школы.';
+
+/** The student's page for connecting their own assistant to the MCP server (/assistant). */
+export const ASSISTANT_PAGE = {
+  title: { ru: 'Ваш ИИ-ассистент и школа', en: 'Your AI assistant and the school' },
+  intro: {
+    ru: 'Подключите своего ассистента (Claude Desktop, Cursor, MCP Inspector) к школе: он увидит ваши тетради и ответы, найдёт нужное в руководствах и попросит проверку ваших отправленных ответов. Только ваше, и только пока токен не отозван.',
+    en: 'Connect your own assistant (Claude Desktop, Cursor, the MCP Inspector) to the school: it sees your workbooks and answers, searches the guides and asks for checks of your submitted answers. Only yours, and only until you revoke the token.',
+  },
+  address: { ru: 'Адрес MCP-сервера', en: 'MCP server address' },
+  tokens: { ru: 'Ваши токены', en: 'Your tokens' },
+  none: { ru: 'Токенов пока нет.', en: 'No tokens yet.' },
+  name: { ru: 'Название (например, «Claude на ноутбуке»)', en: 'Name (e.g. "Claude on my laptop")' },
+  scope: { ru: 'Что можно', en: 'What it may do' },
+  scopeRead: { ru: 'только читать: тетради, ответы, руководства, прогресс', en: 'read only: workbooks, answers, guides, progress' },
+  scopeCheck: { ru: 'читать и просить проверку ответов', en: 'read and ask for checks of answers' },
+  mint: { ru: 'Создать токен', en: 'Create a token' },
+  revoke: { ru: 'Отозвать', en: 'Revoke' },
+  revoked: { ru: 'отозван', en: 'revoked' },
+  created: { ru: 'создан', en: 'created' },
+  used: { ru: 'последний раз', en: 'last used' },
+  never: { ru: 'ещё не использовался', en: 'not used yet' },
+  shownOnce: {
+    ru: 'Скопируйте токен сейчас: больше он показан не будет. Храните его как пароль.',
+    en: 'Copy the token now: it will not be shown again. Keep it like a password.',
+  },
+  claude: { ru: 'Claude Desktop (через mcp-remote): добавьте в claude_desktop_config.json', en: 'Claude Desktop (through mcp-remote): add to claude_desktop_config.json' },
+  inspector: { ru: 'MCP Inspector', en: 'MCP Inspector' },
+  revokedNotice: { ru: 'Токен отозван.', en: 'The token is revoked.' },
+  invalid: { ru: 'Проверьте название и что можно токену.', en: 'Check the name and what the token may do.' },
+  limit: { ru: 'Слишком много действующих токенов: отзовите ненужный.', en: 'Too many live tokens: revoke one you do not use.' },
+} as const;

@@ -8,7 +8,7 @@ import { forbidden, isAppError } from '../../kernel/errors.ts';
 import { parseOr400, rowIdParam } from '../../kernel/validation.ts';
 import { personLocale, pickLang, type MessageKey } from './messages.ts';
 import { errorPage, workbookPage, workbooksPage } from './page.tsx';
-import { readWorkbook } from './read.ts';
+import { readWorkbook, type WorkbookView } from './read.ts';
 import { freshView, invalidateViews, storeView } from './view-cache.ts';
 import { answerRows, disputeVerdict, MAX_ANSWER_CHARS, MAX_DISPUTE_CHARS, submissionsOf, workbooksOf, writeAnswer } from './write.ts';
 
@@ -62,7 +62,12 @@ const formBody = z.object({ text: z.string().max(MAX_ANSWER_CHARS).default(''), 
 const disputeBody = z.object({ reason: z.string().max(MAX_DISPUTE_CHARS) });
 const NOTICES: Record<string, MessageKey> = { saved: 'saved', submitted: 'submitted', disputed: 'disputed' };
 
-export function register(deps: WorkbooksDeps): Capability {
+export interface WorkbooksCapability extends Capability {
+  /** A student's workbooks with their answers as the student sees them (the page's copy): for the MCP tools. */
+  studentWorkbooks(personId: string): Promise<WorkbookView[]>;
+}
+
+export function register(deps: WorkbooksDeps): WorkbooksCapability {
   const mayView = deps.guard('view', (req) => `Workbook:workbook-${workbookId(req)}`);
   const mayEdit = deps.guard('edit', (req) => `Workbook:workbook-${workbookId(req)}`);
   const ensureRows = answerRows(deps.nocodb, deps.clock);
@@ -113,6 +118,10 @@ export function register(deps: WorkbooksDeps): Capability {
   return {
     name: 'workbooks',
     consumers: [viewsConsumer],
+    async studentWorkbooks(personId) {
+      const own = await workbooksOf(deps.nocodb, personId);
+      return Promise.all(own.map((w) => read(w.id)));
+    },
     routes(router: Router) {
       router.use(express.json({ limit: '128kb' }));
       router.get('/', deps.signedIn, async (req, res) => {

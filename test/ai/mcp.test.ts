@@ -24,17 +24,27 @@ describe('ai-check: MCP server', () => {
     h = await startHarness({ label: 'ai_mcp' });
     await h.fx.person({ id: 'stu', name: 'Sam', language: 'en' });
     await h.fx.exercise({ id: 'ex', guide: 'modeling-en', section: 'Feedback loops', title: 'Loops', question: 'What does a balancing loop do?', maxPoints: 2 });
-    await h.fx.answer({ id: '1', student: 'stu', exercise: 'ex', answer: 'A balancing loop pushes the system towards a goal, like a thermostat.', status: 'draft' });
+    await h.fx.answer({ id: '1', student: 'stu', exercise: 'ex', answer: 'A balancing loop pushes the system towards a goal, like a thermostat.', status: 'submitted' });
+    await h.fx.answer({ id: '2', student: 'stu', exercise: 'ex', answer: 'Not finished yet', status: 'draft' });
   });
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await h.close();
   });
 
-  it('lists its three tools to a signed-in student', async () => {
+  it('tells a host what it does: its tools with described parameters, read-only hints and output schemas, instructions, and no list changes it never sends', async () => {
     const client = await connect('session-stu');
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).to.deep.equal(['check_answer', 'my_progress', 'search_guides']);
+    expect(tools.map((t) => t.name).sort()).to.deep.equal(['check_answer', 'list_my_answers', 'list_my_workbooks', 'my_progress', 'search_guides']);
+    for (const t of tools) {
+      expect(t.outputSchema, `${t.name} output schema`).to.be.an('object');
+      expect(t.annotations?.readOnlyHint, `${t.name} read-only hint`).to.equal(t.name !== 'check_answer');
+      for (const [name, p] of Object.entries((t.inputSchema.properties ?? {}) as Record<string, { description?: string }>)) {
+        expect(p.description, `${t.name}.${name} is described`).to.be.a('string');
+      }
+    }
+    expect(client.getServerCapabilities()?.tools).to.deep.equal({ listChanged: false });
+    expect(client.getInstructions()).to.match(/list_my_answers/);
   });
 
   it('searches the guides the student may read', async () => {
@@ -46,11 +56,22 @@ describe('ai-check: MCP server', () => {
 
   it('checks the student\'s own answer and shows it in their progress', async () => {
     const client = await connect('session-stu');
-    const checked = json(await client.callTool({ name: 'check_answer', arguments: { answer_id: '1' } }));
+    const checked = json(await client.callTool({ name: 'check_answer', arguments: { answer_id: 1 } }));
     expect(checked.check).to.include({ status: 'checked', answerId: '1' });
     expect(checked.check.verdict).to.include({ verdict: 'accepted', score: 2 });
     const progress = json(await client.callTool({ name: 'my_progress', arguments: {} }));
     expect(progress.progress).to.include({ answers: 1, accepted: 1, waitingForMentor: 0, meanScore: 1 });
+  });
+
+  it('says what is wrong with an answer id: not a number, not there, a draft; never an outage', async () => {
+    const client = await connect('session-stu');
+    const call = async (answer_id: unknown) => json(await client.callTool({ name: 'check_answer', arguments: { answer_id } as Record<string, unknown> })).error;
+    expect(await call('abc')).to.deep.include({ code: 'ANSWER_NOT_FOUND' });
+    expect((await call('abc')).message).to.match(/whole numbers/);
+    expect(await call(999999)).to.deep.include({ code: 'ANSWER_NOT_FOUND' });
+    const draft = await call('2');
+    expect(draft.code).to.equal('ANSWER_NOT_SUBMITTED');
+    expect(draft.message).to.match(/draft: submit it/);
   });
 
   it('refuses another student\'s answer and a guide the student may not read', async () => {
@@ -76,5 +97,6 @@ describe('ai-check: MCP server', () => {
     expect(String(error)).to.match(/401|UNAUTHENTICATED/);
     const response = await fetch(`${h.api}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(response.status).to.equal(401);
+    expect(response.headers.get('www-authenticate'), 'a host learns how to authenticate').to.match(/^Bearer/);
   });
 });
