@@ -44,6 +44,7 @@ const PLAUSIBLE: Record<string, string> = {
   SCHOOL_TIME_ZONE: 'Asia/Yekaterinburg',
   POSTHOG_KEY: 'phc_example',
   OPENROUTER_API_KEY: 'sk-or-v1-example',
+  MCP_AUTHORIZATION_SERVERS: 'https://auth.school.example.org/oauth2',
 };
 const plausible = (key: string) => PLAUSIBLE[key] ?? createHash('sha256').update(key).digest('hex').slice(0, 48);
 const filled: Env = Object.fromEntries([...example.keys()].map((k) => [k, plausible(k)]));
