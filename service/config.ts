@@ -52,6 +52,12 @@ const envSchema = z.object({
   TELEGRAM_BOT_USERNAME: z.string().regex(/^[A-Za-z0-9_]{5,64}$/, 'a Telegram bot user name without @').optional(),
   TELEGRAM_API_URL: z.url().default('https://api.telegram.org'),
   TELEGRAM_WEBHOOK_SECRET: z.string().min(8).optional(),
+  /** The school's chats (extensions/telegram-access): 'dry-run' lists who would be removed, 'on' also removes them. */
+  TELEGRAM_REMOVALS: z.enum(['dry-run', 'on']).default('dry-run'),
+  /** Days after a person's access ends before they are removed from its chats. */
+  TELEGRAM_REMOVAL_GRACE_DAYS: z.coerce.number().int().min(0).max(365).default(3),
+  /** Days a single-use invite link works (a new one is made when it expires unused). */
+  TELEGRAM_INVITE_DAYS: z.coerce.number().int().min(1).max(365).default(7),
 
   /** Moneta (MONETA.Assistant): the shop's account id and integrity code; test mode moves no money. */
   MONETA_ACCOUNT_ID: z.string().regex(/^\d+$/).optional(),
