@@ -18,7 +18,9 @@ export async function refreshGrants(q: Q, chatIds: number[] | null, now: Date): 
        select chat_id, person_id from telegram_access_entitled where $1 or chat_id = any($2::bigint[])
      ), entitled as (
        insert into telegram_access_grant as g (chat_id, person_id, entitled, since)
-       select chat_id, person_id, true, $3 from current
+       select c.chat_id, c.person_id, true, $3 from current c
+       -- only what changed: a conflicting row is locked even when the update's condition fails
+       where not exists (select 1 from telegram_access_grant x where x.chat_id = c.chat_id and x.person_id = c.person_id and x.entitled)
        on conflict (chat_id, person_id) do update set entitled = true, since = excluded.since, lapsed_at = null where not g.entitled
        returning 1
      ), lapsed as (
