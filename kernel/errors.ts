@@ -37,6 +37,8 @@ export const ERROR_CODES = [
   'INSTALLMENTS_INVALID', 'INSTALLMENTS_NOT_FOUND', 'ORDER_ID_REUSED',
   // payments
   'PAYMENT_PROVIDER_REFUSED', 'PAYMENT_PROVIDER_UNKNOWN', 'CHECKOUT_IN_PROGRESS', 'ORDER_NOT_FOUND',
+  // Telegram chats' access
+  'TELEGRAM_ACCESS_NOT_CONFIGURED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

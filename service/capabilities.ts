@@ -9,6 +9,8 @@ import { createPostHog, register as registerPoints } from '../extensions/points/
 import { register as registerWorkbooks } from '../extensions/workbooks/index.ts';
 import { register as registerAccount } from '../extensions/account/index.ts';
 import { register as registerBilling, type BillingCapability } from '../extensions/billing/index.ts';
+import { ketoPrivileges, register as registerTelegramAccess, type TelegramAccessCapability } from '../extensions/telegram-access/index.ts';
+import { createBotApi } from '../kernel/telegram-bot.ts';
 import { nocoLinks } from '../nocodb/links.ts';
 import { tableIdOf, type NocoApi, type NocoRows, type TableIds } from '../nocodb/client.ts';
 import type { Ory } from '../ory/client.ts';
@@ -34,6 +36,7 @@ export interface Capabilities {
   all: Capability[];
   identity: IdentityCapability;
   billing: BillingCapability;
+  telegramAccess: TelegramAccessCapability;
 }
 
 /** The capabilities the service runs, each from its folder's index.ts, with what it needs. */
@@ -111,5 +114,14 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
       accountId: config.MONETA_ACCOUNT_ID, integrityCode: config.MONETA_INTEGRITY_CODE, testMode: config.MONETA_TEST_MODE, formUrl: config.MONETA_FORM_URL,
     } } : {}),
   });
-  return { all: [identity, points, aiCheck, workbooks, account, billing], identity, billing };
+  // The school's chats: payers in, non-payers out (issue 14); without a bot token it does nothing and says so.
+  const telegramAccess = registerTelegramAccess({
+    db, log, clock, nocodb, links: nocoLinks(deps.noco.api, deps.noco.ids), timeZone: config.SCHOOL_TIME_ZONE,
+    bot: config.TELEGRAM_BOT_TOKEN ? createBotApi({ apiUrl: config.TELEGRAM_API_URL, botToken: config.TELEGRAM_BOT_TOKEN }) : null,
+    // Keto as written by identity: staff and admins from Kratos' admin metadata, mentors from NocoDB's Mentors.
+    privileges: ketoPrivileges(deps.ory.keto),
+    signedIn: requireSession(ory), signInUrl: (path) => ory.selfService.browserUrl('login', `${publicUrl}${path}`),
+    graceDays: config.TELEGRAM_REMOVAL_GRACE_DAYS, removals: config.TELEGRAM_REMOVALS, inviteDays: config.TELEGRAM_INVITE_DAYS,
+  });
+  return { all: [identity, points, aiCheck, workbooks, account, billing, telegramAccess], identity, billing, telegramAccess };
 }

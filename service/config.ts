@@ -54,6 +54,12 @@ const envSchema = z.object({
   /** OAuth 2 authorization servers for MCP hosts (Ory Hydra / Ory Network issuer URLs), comma-separated; none: personal tokens only. */
   MCP_AUTHORIZATION_SERVERS: z.string().default('').transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(z.url())),
   TELEGRAM_WEBHOOK_SECRET: z.string().min(8).optional(),
+  /** The school's chats (extensions/telegram-access): 'dry-run' lists who would be removed, 'on' also removes them. */
+  TELEGRAM_REMOVALS: z.enum(['dry-run', 'on']).default('dry-run'),
+  /** Days after a person's access ends before they are removed from its chats. */
+  TELEGRAM_REMOVAL_GRACE_DAYS: z.coerce.number().int().min(0).max(365).default(3),
+  /** Days a single-use invite link works (a new one is made when it expires unused). */
+  TELEGRAM_INVITE_DAYS: z.coerce.number().int().min(1).max(365).default(7),
 
   /** Moneta (MONETA.Assistant): the shop's account id and integrity code; test mode moves no money. */
   MONETA_ACCOUNT_ID: z.string().regex(/^\d+$/).optional(),

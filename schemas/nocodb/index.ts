@@ -5,11 +5,12 @@ import type { DefinedTable } from './define.ts';
 import { metaModelTables } from './meta-model.ts';
 import { pointsRulesTable } from './points-rules.ts';
 import { workbookTables } from './workbooks.ts';
+import { telegramAccessTables } from './telegram-access.ts';
 
 export * from './define.ts';
 
 /** Every table of the NocoDB base "School", in provisioning order. */
-export const schoolTables: DefinedTable[] = [...metaModelTables, ...workbookTables, ...crmTables, ...billingTables, ...billingSeatTables, pointsRulesTable];
+export const schoolTables: DefinedTable[] = [...metaModelTables, ...workbookTables, ...crmTables, ...billingTables, ...billingSeatTables, pointsRulesTable, ...telegramAccessTables];
 
 export function tableByKey(key: string): DefinedTable | undefined {
   return schoolTables.find((t) => t.key === key);

@@ -35,4 +35,9 @@ export const STAFF_VIEWS: readonly string[] = [
   'billing_balance',
   'billing_installments',
   'billing_orders',
+  // Telegram chats: who is in, invited, asked to join, and each removal pass (dry run and outcome)
+  'telegram_access_removals',
+  'telegram_access_members',
+  'telegram_access_invites',
+  'telegram_access_join_requests',
 ];
