@@ -8,7 +8,7 @@ import { ASSISTANT_PAGE as T } from './messages.ts';
  * last used, revoke), a form to mint one, and — once, right after minting — the new token
  * with the configuration for Claude Desktop (mcp-remote with a header) and the Inspector.
  */
-export function assistantPage(p: { lang: Lang; mcpUrl: string; tokens: McpTokenInfo[]; minted?: string; notice?: string }): string {
+export function assistantPage(p: { lang: Lang; mcpUrl: string; tokens: McpTokenInfo[]; minted?: string; notice?: string; problem?: string }): string {
   const { lang } = p;
   const when = (iso: string | null) => (iso ? new Date(iso).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : T.never[lang]);
   const token = p.minted ?? '<token>';
@@ -19,6 +19,7 @@ export function assistantPage(p: { lang: Lang; mcpUrl: string; tokens: McpTokenI
       <h1>{T.title[lang]}</h1>
       <p>{T.intro[lang]}</p>
       {p.notice && <p role="status">{p.notice}</p>}
+      {p.problem && <p role="alert">{p.problem}</p>}
       <p>{T.address[lang]}: <code id="mcp-url">{p.mcpUrl}</code></p>
       {p.minted && (
         <article>

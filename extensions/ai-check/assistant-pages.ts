@@ -31,11 +31,11 @@ export function assistantPages(router: Router, deps: AssistantPagesDeps): void {
   const mcpUrl = `${deps.publicUrl}${deps.mcpPath}`;
   const langOf = (req: Request) => pickLang(req.query.lang, req.get('accept-language'), personLocale(req));
   const metadata = protectedResource({ resource: mcpUrl, documentation: `${deps.publicUrl}/assistant`, authorizationServers: deps.authorizationServers });
-  router.get(['/.well-known/oauth-protected-resource', `/.well-known/oauth-protected-resource${deps.mcpPath}`], (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=3600').json(metadata);
-  });
+  for (const path of ['/.well-known/oauth-protected-resource', `/.well-known/oauth-protected-resource${deps.mcpPath}`]) {
+    router.get(path, (_req, res) => { res.set('Cache-Control', 'public, max-age=3600').json(metadata); });
+  }
 
-  const page = async (req: Request, extra: { minted?: string; notice?: string } = {}) =>
+  const page = async (req: Request, extra: { minted?: string; notice?: string; problem?: string } = {}) =>
     assistantPage({ lang: langOf(req), mcpUrl, tokens: await tokensOf(deps.db, req.identity!.id), ...extra });
   router.get('/assistant', deps.signedIn, async (req, res) => {
     res.type('html').send(await page(req, req.query.revoked === '1' ? { notice: ASSISTANT_PAGE.revokedNotice[langOf(req)] } : {}));
@@ -54,8 +54,8 @@ export function assistantPages(router: Router, deps: AssistantPagesDeps): void {
     if (!isAppError(err) || err.status >= 500) return next(err);
     if (err.status === 401) return res.redirect(303, deps.signInUrl(`${deps.publicUrl}/assistant`));
     const lang = langOf(req);
-    const notice = err.code === 'MCP_TOKEN_LIMIT' ? ASSISTANT_PAGE.limit[lang] : ASSISTANT_PAGE.invalid[lang];
-    void page(req, { notice }).then((body) => res.status(err.status).type('html').send(body), next);
+    const problem = err.code === 'MCP_TOKEN_LIMIT' ? ASSISTANT_PAGE.limit[lang] : ASSISTANT_PAGE.invalid[lang];
+    void page(req, { problem }).then((body) => res.status(err.status).type('html').send(body), next);
   };
   router.use('/assistant', pageError);
 }
