@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   'TRANSFER_ID_REUSED', 'TRANSFER_NOT_FOUND', 'PAYMENTS_NOT_CONFIGURED', 'PAYMENT_OUTCOME_UNKNOWN', 'PLAN_NOT_FOUND', 'PLAN_ARCHIVED', 'PRICE_NOT_SET', 'SUBSCRIPTION_NOT_FOUND', 'BILLING_QUERY_INVALID',
   // billing: plans sold in parts
   'INSTALLMENTS_INVALID', 'INSTALLMENTS_NOT_FOUND', 'ORDER_ID_REUSED',
+  // billing: trials, and seats given by an organisation's contact
+  'TRIAL_NOT_OFFERED', 'TRIAL_USED', 'TRIAL_NOT_AVAILABLE', 'SEAT_PACK_NOT_FOUND', 'SEAT_REFUSED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -74,7 +74,7 @@ export function register(deps: BillingDeps): BillingCapability {
       db: deps.db, guard: deps.guard, clock: deps.clock, timeZone: deps.timeZone, signedIn: deps.signedIn,
       checkout: { db: deps.db, clock: deps.clock, timeZone: deps.timeZone, publicUrl: deps.publicUrl, ...(deps.moneta ? { moneta: deps.moneta } : {}) },
     }),
-    pages: (router) => billingPages(router, { db: deps.db, signedIn: deps.signedIn, signInUrl: deps.signInUrl ?? (() => '/auth/login') }),
+    pages: (router) => billingPages(router, { db: deps.db, signedIn: deps.signedIn, signInUrl: deps.signInUrl ?? (() => '/auth/login'), clock: deps.clock, timeZone: deps.timeZone }),
     passNow: () => billingPass(deps.db, today()),
     resyncCatalogNow: () => resyncCatalog(deps, today()),
     async start() {

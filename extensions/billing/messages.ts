@@ -25,6 +25,9 @@ const TEXTS = {
   expired: { ru: 'закончилась', en: 'ended' },
   cancelled: { ru: 'отменена', en: 'cancelled' },
   payment: { ru: 'платёж', en: 'payment' },
+  trials: { ru: 'Попробовать бесплатно', en: 'Try it free' },
+  startTrial: { ru: 'Начать пробный период', en: 'Start the trial' },
+  trialStarted: { ru: 'Пробный период начат: подписка действует до его последнего дня.', en: 'Your trial has started: the subscription holds until its last day.' },
   refund: { ru: 'возврат', en: 'refund' },
 } satisfies Texts<string>;
 
@@ -32,3 +35,23 @@ export type TextKey = keyof typeof TEXTS;
 export const text = (key: TextKey, lang: Lang): string => TEXTS[key][lang];
 /** A status or kind as people read it; an unknown one as it is. */
 export const word = (value: string, lang: Lang): string => (value in TEXTS ? TEXTS[value as TextKey][lang] : value);
+
+/** "7 дней пробного периода" with the Russian plural forms. */
+export function trialDaysText(n: number, lang: Lang): string {
+  if (lang === 'en') return `${n} ${n === 1 ? 'day' : 'days'} of trial`;
+  const [one, few, many] = ['день', 'дня', 'дней'];
+  const mod10 = n % 10;
+  const mod100 = n % 100;
+  const word = mod10 === 1 && mod100 !== 11 ? one : mod10 >= 2 && mod10 <= 4 && (mod100 < 12 || mod100 > 14) ? few : many;
+  return `${n} ${word} пробного периода`;
+}
+
+const TRIAL_REFUSALS: Record<string, Record<Lang, string>> = {
+  TRIAL_USED: { ru: 'Пробный период этого продукта уже был: он даётся один раз.', en: 'You have had a trial of this product: there is one trial per product.' },
+  TRIAL_NOT_AVAILABLE: { ru: 'Этот продукт у вас уже есть или был куплен: пробный период — чтобы попробовать впервые.', en: 'You hold this product or have bought it before: a trial is for trying it first.' },
+  TRIAL_NOT_OFFERED: { ru: 'У этого тарифа нет пробного периода.', en: 'This plan has no trial.' },
+  PLAN_ARCHIVED: { ru: 'Этот тариф больше не продаётся.', en: 'This plan is no longer sold.' },
+  PLAN_NOT_FOUND: { ru: 'Такого тарифа нет.', en: 'There is no such plan.' },
+};
+/** Why a trial was not started, in words. */
+export const trialRefusal = (code: string, lang: Lang): string => TRIAL_REFUSALS[code]?.[lang] ?? text('notAllowed', lang);
