@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Capability, Guard } from '../../kernel/capability.ts';
 import { startLoop, type Loop } from '../../kernel/loop.ts';
-import type { NocoRows } from '../../nocodb/client.ts';
+import type { NocoFiles, NocoRows } from '../../nocodb/client.ts';
 import type { NocoLinks } from '../../nocodb/links.ts';
 import { billingConsumer } from './consumer.ts';
 import { seatsConsumer } from './seats-consumer.ts';
@@ -14,6 +14,8 @@ import { billingRoutes } from './routes.ts';
 import { billingPages } from './page-routes.ts';
 import { paymentsConsumer } from './payments-consumer.ts';
 import type { MonetaAccount } from './providers/moneta.ts';
+import { grantFilesConsumer } from './grant-files-consumer.ts';
+import { grantFilesRound, type PeopleImport } from './grant-files.ts';
 
 /**
  * Billing (issue 13): what the school sells, who holds what, and the money ledger. The only
@@ -34,6 +36,7 @@ export { recordPayment, type IncomingPayment, type PaymentOutcome } from './paid
 export { startInstallments, payInstallment, type InstallmentOrder, type InstallmentSchedule, type InstallmentPayment, type InstallmentPaymentOutcome } from './installments.ts';
 export { postTransfer, reverseTransfer, balanceOf, type Transfer } from './ledger.ts';
 export { BILLING_TOPICS } from './consumer.ts';
+export type { PeopleImport } from './grant-files.ts';
 
 export interface BillingDeps {
   db: Pool;
@@ -54,6 +57,13 @@ export interface BillingDeps {
   publicUrl: string;
   /** The Moneta shop (roubles); without it a checkout in RUB answers 503 PAYMENTS_NOT_CONFIGURED. */
   moneta?: MonetaAccount;
+  /** Files attached in NocoDB (a teacher's file of a Grant files row). */
+  files: NocoFiles;
+  /** identity's student import, for grant files (billing does not import identity). */
+  people: PeopleImport;
+  /** Lines of a grant file done in one transaction (default 25), and how often the runs look for work (default 2 s). */
+  grantFileChunk?: number;
+  grantFilesIntervalMs?: number;
 }
 
 export interface BillingCapability extends Capability {
@@ -61,15 +71,20 @@ export interface BillingCapability extends Capability {
   passNow(): Promise<{ expired: number; started: number }>;
   /** Reads the whole catalog from NocoDB again now (the pass does it every round). */
   resyncCatalogNow(): Promise<{ products: number; plans: number }>;
+  /** One round of the grant files' runs now (tests); true while there is more. */
+  grantFilesNow(): Promise<boolean>;
 }
 
 export function register(deps: BillingDeps): BillingCapability {
   const log = deps.log.child({ capability: 'billing' });
   const today = () => localDay(deps.clock(), deps.timeZone);
   let loop: Loop | undefined;
+  let grantFilesLoop: Loop | undefined;
+  const runDeps = { db: deps.db, nocodb: deps.nocodb, people: deps.people, log, clock: deps.clock, today, ...(deps.grantFileChunk ? { chunk: deps.grantFileChunk } : {}) };
   return {
     name: 'billing',
-    consumers: [paymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone, monetaTestMode: deps.moneta?.testMode ?? false }), billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone })],
+    consumers: [paymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone, monetaTestMode: deps.moneta?.testMode ?? false }), billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }),
+      grantFilesConsumer({ links: deps.links, files: deps.files, people: deps.people, clock: deps.clock, timeZone: deps.timeZone })],
     routes: (router) => billingRoutes(router, {
       db: deps.db, guard: deps.guard, clock: deps.clock, timeZone: deps.timeZone, signedIn: deps.signedIn,
       checkout: { db: deps.db, clock: deps.clock, timeZone: deps.timeZone, publicUrl: deps.publicUrl, ...(deps.moneta ? { moneta: deps.moneta } : {}) },
@@ -77,6 +92,7 @@ export function register(deps: BillingDeps): BillingCapability {
     pages: (router) => billingPages(router, { db: deps.db, signedIn: deps.signedIn, signInUrl: deps.signInUrl ?? (() => '/auth/login'), clock: deps.clock, timeZone: deps.timeZone }),
     passNow: () => billingPass(deps.db, today()),
     resyncCatalogNow: () => resyncCatalog(deps, today()),
+    grantFilesNow: () => grantFilesRound(runDeps),
     async start() {
       await recordSchoolZone(deps.db, deps.timeZone);
       loop = await startLoop({
@@ -87,8 +103,14 @@ export function register(deps: BillingDeps): BillingCapability {
           return (await billingPass(deps.db, today())).more;
         },
       });
+      // A teacher's file is granted a chunk at a time (grant-files.ts), nudged by each new run.
+      grantFilesLoop = await startLoop({
+        name: 'billing.grant-files', log, intervalMs: deps.grantFilesIntervalMs ?? 2_000, exclusive: deps.db,
+        listen: { db: deps.db, channel: 'billing_grant_files' }, run: () => grantFilesRound(runDeps),
+      });
     },
     async stop() {
+      await grantFilesLoop?.stop();
       await loop?.stop();
     },
   };
