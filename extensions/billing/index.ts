@@ -16,6 +16,7 @@ import { paymentsConsumer } from './payments-consumer.ts';
 import type { MonetaAccount } from './providers/moneta.ts';
 import { grantFilesConsumer } from './grant-files-consumer.ts';
 import { grantFilesRound, type PeopleImport } from './grant-files.ts';
+import { seatContactPages, seatContactRoutes } from './seat-contact-routes.ts';
 
 /**
  * Billing (issue 13): what the school sells, who holds what, and the money ledger. The only
@@ -80,16 +81,23 @@ export function register(deps: BillingDeps): BillingCapability {
   const today = () => localDay(deps.clock(), deps.timeZone);
   let loop: Loop | undefined;
   let grantFilesLoop: Loop | undefined;
+  const contactDeps = { db: deps.db, nocodb: deps.nocodb, links: deps.links, people: deps.people, clock: deps.clock, today, signedIn: deps.signedIn };
   const runDeps = { db: deps.db, nocodb: deps.nocodb, people: deps.people, log, clock: deps.clock, today, ...(deps.grantFileChunk ? { chunk: deps.grantFileChunk } : {}) };
   return {
     name: 'billing',
     consumers: [paymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone, monetaTestMode: deps.moneta?.testMode ?? false }), billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }),
       grantFilesConsumer({ links: deps.links, files: deps.files, people: deps.people, clock: deps.clock, timeZone: deps.timeZone })],
-    routes: (router) => billingRoutes(router, {
+    routes: (router) => {
+      seatContactRoutes(router, contactDeps);
+      billingRoutes(router, {
       db: deps.db, guard: deps.guard, clock: deps.clock, timeZone: deps.timeZone, signedIn: deps.signedIn,
       checkout: { db: deps.db, clock: deps.clock, timeZone: deps.timeZone, publicUrl: deps.publicUrl, ...(deps.moneta ? { moneta: deps.moneta } : {}) },
-    }),
-    pages: (router) => billingPages(router, { db: deps.db, signedIn: deps.signedIn, signInUrl: deps.signInUrl ?? (() => '/auth/login'), clock: deps.clock, timeZone: deps.timeZone }),
+      });
+    },
+    pages: (router) => {
+      seatContactPages(router, contactDeps);
+      billingPages(router, { db: deps.db, signedIn: deps.signedIn, signInUrl: deps.signInUrl ?? (() => '/auth/login'), clock: deps.clock, timeZone: deps.timeZone });
+    },
     passNow: () => billingPass(deps.db, today()),
     resyncCatalogNow: () => resyncCatalog(deps, today()),
     grantFilesNow: () => grantFilesRound(runDeps),

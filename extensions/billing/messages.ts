@@ -26,6 +26,15 @@ const TEXTS = {
   cancelled: { ru: 'отменена', en: 'cancelled' },
   payment: { ru: 'платёж', en: 'payment' },
   trials: { ru: 'Попробовать бесплатно', en: 'Try it free' },
+  seatsTitle: { ru: 'Места организации', en: 'Your organisation\'s seats' },
+  noPacks: { ru: 'Вы не указаны контактом ни одного пакета мест (или ваш адрес не подтверждён).', en: 'You are not the contact of any seat pack (or your address is not verified).' },
+  seatsTaken: { ru: 'Занято мест', en: 'Seats taken' },
+  freeReason: { ru: 'Причина', en: 'Reason' },
+  freeSeat: { ru: 'Освободить место', en: 'Free the seat' },
+  seatEmail: { ru: 'Почта сотрудника', en: 'Their e-mail' },
+  giveSeat: { ru: 'Выдать место', en: 'Give a seat' },
+  seatGiven: { ru: 'Место выдано.', en: 'The seat is given.' },
+  seatFreed: { ru: 'Место освобождено.', en: 'The seat is free again.' },
   startTrial: { ru: 'Начать пробный период', en: 'Start the trial' },
   trialStarted: { ru: 'Пробный период начат: подписка действует до его последнего дня.', en: 'Your trial has started: the subscription holds until its last day.' },
   refund: { ru: 'возврат', en: 'refund' },
@@ -101,4 +110,11 @@ export function grantFileReportLine(l: { line: number; email: string | null; pro
   const who = l.email ? ` (${l.email})` : '';
   const what = l.problem?.[lang] ?? l.outcome;
   return lang === 'ru' ? `Строка ${l.line}${who}: ${what}` : `Line ${l.line}${who}: ${what}`;
+}
+
+/** Why a seat was not given or freed, in words: the refusal itself (seats.ts says it in English), with a Russian lead. */
+export function seatRefusal(e: { code: string; message: string }, lang: Lang): string {
+  if (e.code === 'PERMISSION_DENIED') return lang === 'ru' ? 'Это не ваш пакет мест.' : e.message;
+  const lead = { ru: 'Не получилось', en: 'Not done' }[lang];
+  return `${lead}: ${e.message}`;
 }
