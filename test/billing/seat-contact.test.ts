@@ -97,4 +97,29 @@ describe('billing: the organisation\'s contact gives and frees seats', function 
     expect(body).to.contain('Места организации').and.contain('ООО Ромашка').and.contain(`action="/seats/${pack!.Id}/assign?lang=ru"`).and.not.contain('ООО Лютик');
     expect(await (await fetch(`${school.platform.url}/seats`, { headers: { 'x-session-token': ann.token } })).text()).to.contain('Вы не указаны контактом');
   });
+
+  it('offers a plan\'s trial on /subscriptions as a form, starts it once, and links to /points and back', async () => {
+    const tess = await school.register('Tess');
+    const [product] = await school.rows.insert('products', [{ Title: 'БР+', Code: 'br-plus', Kind: 'subscription' }]);
+    const [plan] = await school.rows.insert('plans', [{ Title: 'БР+, месяц', Duration: 'month', Jurisdiction: 'ru', Currency: 'RUB', TrialDays: 7 }]);
+    await school.rows.link('products', 'Plans', product!.Id, [plan!.Id]);
+    await sweep('products', 'plans');
+    await school.capabilities.billing.resyncCatalogNow();
+    const page = async () => (await fetch(`${school.platform.url}/subscriptions`, { headers: { 'x-session-token': tess.token } })).text();
+    const before = await page();
+    expect(before).to.contain('Попробовать бесплатно').and.contain('7 дней пробного периода').and.contain('action="/subscriptions/trials?lang=ru"').and.contain('href="/points?lang=ru"');
+    const post = () => fetch(`${school.platform.url}/subscriptions/trials?lang=ru`, {
+      method: 'POST', redirect: 'manual', headers: { 'x-session-token': tess.token, 'content-type': 'application/x-www-form-urlencoded' }, body: `planId=${plan!.Id}`,
+    });
+    const started = await post();
+    expect(started.status).to.equal(303);
+    expect(started.headers.get('location')).to.equal('/subscriptions?lang=ru&notice=trial');
+    const after = await page();
+    expect(after).to.contain('БР+').and.contain('пробный период').and.not.contain('Начать пробный период');
+    const again = await post();
+    expect(again.status).to.equal(409);
+    expect(await again.text()).to.contain('Пробный период этого продукта уже был');
+    const points = await (await fetch(`${school.platform.url}/points`, { headers: { 'x-session-token': tess.token } })).text();
+    expect(points).to.contain('href="/subscriptions?lang=ru"').and.contain('Мои подписки');
+  });
 });
