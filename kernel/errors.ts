@@ -39,6 +39,8 @@ export const ERROR_CODES = [
   'PAYMENT_PROVIDER_REFUSED', 'PAYMENT_PROVIDER_UNKNOWN', 'CHECKOUT_IN_PROGRESS', 'ORDER_NOT_FOUND',
   // Telegram chats' access
   'TELEGRAM_ACCESS_NOT_CONFIGURED',
+  // billing: trials, and seats given by an organisation's contact
+  'TRIAL_NOT_OFFERED', 'TRIAL_USED', 'TRIAL_NOT_AVAILABLE', 'SEAT_PACK_NOT_FOUND', 'SEAT_REFUSED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -77,3 +77,44 @@ export function nocoRows(api: NocoApi, ids: TableIds): NocoRows {
     },
   };
 }
+
+/** A file of an Attachment cell, as NocoDB lists it (schemas/nocodb/define.ts nocodbFile). */
+export interface NocoFileRef { path?: string | null; signedPath?: string | null; url?: string | null; signedUrl?: string | null; title?: string | null }
+
+export interface NocoFiles {
+  /** The bytes of an attached file, or why not: NocoDB has no such file, or it is larger than `maxBytes`. */
+  download(file: NocoFileRef, maxBytes: number): Promise<{ bytes: Buffer } | { problem: 'missing' | 'too large' }>;
+}
+
+/**
+ * Attachments as NocoDB 0.301 serves them: local storage gives `path` (download/...) and a
+ * temporary `signedPath` (dltemp/...), both under NocoDB's own address; S3-like storage gives
+ * `url` and a temporary `signedUrl`. The token goes only to NocoDB's own address, never to a
+ * storage host.
+ */
+export function nocoFiles(baseUrl: string, token: string): NocoFiles {
+  const origin = new URL(baseUrl).origin;
+  return {
+    async download(file, maxBytes) {
+      const relative = [file.path, file.signedPath].filter((p): p is string => !!p).map((p) => new URL(p.replace(/^\/+/, ''), `${baseUrl.replace(/\/+$/, '')}/`).toString());
+      const absolute = [file.signedUrl, file.url].filter((u): u is string => !!u && /^https?:\/\//.test(u));
+      const candidates = [...relative, ...absolute];
+      if (candidates.length === 0) return { problem: 'missing' };
+      for (const url of candidates) {
+        const ours = new URL(url).origin === origin;
+        let res: Response;
+        try {
+          res = await fetch(url, { headers: ours ? { 'xc-token': token } : {}, signal: AbortSignal.timeout(30_000) });
+        } catch {
+          throw unavailable('NOCODB_UNAVAILABLE', 'NocoDB did not answer a file download');
+        }
+        if (res.status === 404 || res.status === 403 || res.status === 400) continue;
+        if (!res.ok) throw unavailable('NOCODB_UNAVAILABLE', `NocoDB answered ${res.status} to a file download`);
+        if (Number(res.headers.get('content-length') ?? 0) > maxBytes) return { problem: 'too large' };
+        const bytes = Buffer.from(await res.arrayBuffer());
+        return bytes.length > maxBytes ? { problem: 'too large' } : { bytes };
+      }
+      return { problem: 'missing' };
+    },
+  };
+}

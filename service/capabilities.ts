@@ -4,7 +4,7 @@ import { register as registerAiCheck } from '../extensions/ai-check/index.ts';
 import { createNocodbAnswerStore } from '../extensions/ai-check/nocodb-store.ts';
 import { settingsFromEnv } from '../extensions/ai-check/settings.ts';
 import { createSmtpMailer } from '../extensions/ai-check/smtp-mailer.ts';
-import { peopleDirectory, register as registerIdentity, type IdentityCapability } from '../extensions/identity/index.ts';
+import { parseCsv, peopleDirectory, register as registerIdentity, type IdentityCapability } from '../extensions/identity/index.ts';
 import { createPostHog, register as registerPoints } from '../extensions/points/index.ts';
 import { register as registerWorkbooks } from '../extensions/workbooks/index.ts';
 import { register as registerAccount } from '../extensions/account/index.ts';
@@ -12,7 +12,7 @@ import { register as registerBilling, type BillingCapability } from '../extensio
 import { ketoPrivileges, register as registerTelegramAccess, type TelegramAccessCapability } from '../extensions/telegram-access/index.ts';
 import { createBotApi } from '../kernel/telegram-bot.ts';
 import { nocoLinks } from '../nocodb/links.ts';
-import { tableIdOf, type NocoApi, type NocoRows, type TableIds } from '../nocodb/client.ts';
+import { nocoFiles, tableIdOf, type NocoApi, type NocoRows, type TableIds } from '../nocodb/client.ts';
 import type { Ory } from '../ory/client.ts';
 import { cachedOry } from '../ory/cache.ts';
 import type { Capability } from '../kernel/capability.ts';
@@ -110,6 +110,9 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
   const billing = registerBilling({
     db, log, clock, guard, nocodb, links: nocoLinks(deps.noco.api, deps.noco.ids), timeZone: config.SCHOOL_TIME_ZONE, signedIn: requireSession(ory),
     signInUrl: (path) => ory.selfService.browserUrl('login', `${publicUrl}${path}`), publicUrl,
+    // A teacher's file of students (Grant files): its file from NocoDB, its people through identity's import.
+    files: nocoFiles(deps.noco.url, deps.noco.token),
+    people: { parseCsv, importCsv: (csv) => identity.importStudents(csv) },
     ...(config.MONETA_ACCOUNT_ID && config.MONETA_INTEGRITY_CODE ? { moneta: {
       accountId: config.MONETA_ACCOUNT_ID, integrityCode: config.MONETA_INTEGRITY_CODE, testMode: config.MONETA_TEST_MODE, formUrl: config.MONETA_FORM_URL,
     } } : {}),

@@ -5,7 +5,8 @@ import { addMonths } from './days.ts';
 
 export async function holdersOn(db: Pool, day: string) {
   const { rows } = await db.query(
-    `select s.product_id, p.title as product, s.plan_id, pl.title as plan, s.kind, count(distinct s.person_id)::int as holders
+    `select s.product_id, p.title as product, s.plan_id, pl.title as plan,
+       case when e.status = 'trial' then 'trial' else s.kind end as kind, count(distinct s.person_id)::int as holders
      from billing_subscription_event e
      join billing_subscription s on s.id = e.subscription_id
      left join billing_product p on p.id = s.product_id
@@ -18,7 +19,7 @@ export async function holdersOn(db: Pool, day: string) {
 
 export async function movesByMonth(db: Pool, from: string, to: string) {
   const { rows } = await db.query(
-    `select month, product_id, new, renewed, lapsed, cancelled from billing_moves_monthly where month between $1 and $2 order by month, product_id`, [from, to]);
+    `select month, product_id, new, renewed, lapsed, cancelled, trials, trials_paid from billing_moves_monthly where month between $1 and $2 order by month, product_id`, [from, to]);
   return rows;
 }
 

@@ -1,10 +1,10 @@
 import type { PoolClient } from 'pg';
 import type { z } from 'zod';
 import type { grantRow } from '../../schemas/events/billing.ts';
-import { currentVersion, planById } from './catalog-store.ts';
+import { currentVersion, planById, type PlanRecord } from './catalog-store.ts';
 import { postTransfer, reverseTransfer } from './ledger.ts';
 import { periodFrom } from './periods.ts';
-import { openSubscription, subscriptionBySource, transition } from './subscriptions-store.ts';
+import { openSubscription, subscriptionBySource, transition, type Change, type Subscription } from './subscriptions-store.ts';
 
 /**
  * A staff grant (NocoDB Grants row) becomes a free subscription, and a revocation cancels
@@ -59,6 +59,7 @@ export async function applyGrant(tx: PoolClient, g: GrantInput): Promise<{ outco
   // Not mirrored yet (its own webhook is behind this one): retried with backoff, not refused.
   if (!plan) throw new Error(`plan ${row.plans_id} is not mirrored yet`);
   if (plan.deleted || plan.productId === null) return finish('refused: the plan is deleted or has no product', null, null);
+  const productId = plan.productId;
 
   const startsOn = row.StartsOn ?? existing?.startsOn ?? g.today;
   let endsOn: string;
@@ -76,19 +77,46 @@ export async function applyGrant(tx: PoolClient, g: GrantInput): Promise<{ outco
     });
     return finish(changed === existing ? 'unchanged' : 'changed', existing.id, existing.productId);
   }
-  const version = await currentVersion(tx, plan.id, g.today);
-  const { subscription } = await openSubscription(tx, {
-    personId: g.personId, planId: plan.id, productId: plan.productId, kind, status: 'active', startsOn, endsOn,
-    priceVersionId: version?.id ?? null, priceMinor: 0, currency: plan.currency, renewalKeepsPrice: plan.renewalKeepsPrice, source,
-  }, { cause: `granted by staff: ${row.Reason}`, actor: actorOf(row.Id), key: key('granted') });
-  if (version && version.amountMinor > 0) {
+  const { subscription } = await grantFree(tx, {
+    source, personId: g.personId, plan: { ...plan, productId }, kind, startsOn, endsOn, reason: row.Reason, now: g.now, today: g.today,
+    change: { cause: `granted by staff: ${row.Reason}`, actor: actorOf(row.Id), key: key('granted') },
+  });
+  return finish('granted', subscription.id, plan.productId);
+}
+
+export interface FreeGrant {
+  /** What makes it, one subscription each: `grant:<row>`, `grant-file:<row>:<person>`. */
+  source: string;
+  personId: string;
+  plan: PlanRecord & { productId: number };
+  kind: 'free' | 'free corporate';
+  startsOn: string;
+  endsOn: string;
+  reason: string;
+  now: Date;
+  today: string;
+  change: Change;
+}
+
+/**
+ * A free subscription given by staff (a Grants row, a line of a grant file): opened once per
+ * source, and the list value of the plan today booked as a grant transfer (expense:grants /
+ * granted:<product>) under the source's id. A second call with the same source changes nothing.
+ */
+export async function grantFree(tx: PoolClient, g: FreeGrant): Promise<{ subscription: Subscription; created: boolean }> {
+  const version = await currentVersion(tx, g.plan.id, g.today);
+  const opened = await openSubscription(tx, {
+    personId: g.personId, planId: g.plan.id, productId: g.plan.productId, kind: g.kind, status: 'active', startsOn: g.startsOn, endsOn: g.endsOn,
+    priceVersionId: version?.id ?? null, priceMinor: 0, currency: g.plan.currency, renewalKeepsPrice: g.plan.renewalKeepsPrice, source: g.source,
+  }, g.change);
+  if (opened.created && version && version.amountMinor > 0) {
     await postTransfer(tx, {
-      id: source, kind: 'grant', occurredAt: g.now, personId: g.personId, memo: { plan: plan.id, reason: row.Reason },
+      id: g.source, kind: 'grant', occurredAt: g.now, personId: g.personId, memo: { plan: g.plan.id, reason: g.reason },
       entries: [
         { account: 'expense:grants', currency: version.currency, amountMinor: version.amountMinor },
-        { account: `granted:${plan.productId}`, currency: version.currency, amountMinor: -version.amountMinor },
+        { account: `granted:${g.plan.productId}`, currency: version.currency, amountMinor: -version.amountMinor },
       ],
     });
   }
-  return finish('granted', subscription.id, plan.productId);
+  return opened;
 }

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Capability, Guard } from '../../kernel/capability.ts';
 import { startLoop, type Loop } from '../../kernel/loop.ts';
-import type { NocoRows } from '../../nocodb/client.ts';
+import type { NocoFiles, NocoRows } from '../../nocodb/client.ts';
 import type { NocoLinks } from '../../nocodb/links.ts';
 import { billingConsumer } from './consumer.ts';
 import { seatsConsumer } from './seats-consumer.ts';
@@ -16,6 +16,9 @@ import { paymentsConsumer } from './payments-consumer.ts';
 import { monetaProvider, type MonetaAccount } from './providers/moneta.ts';
 import type { PaymentProvider } from './providers/provider.ts';
 import { reconcileAttempts, type ReconcileReport } from './reconcile.ts';
+import { grantFilesConsumer } from './grant-files-consumer.ts';
+import { grantFilesRound, type PeopleImport } from './grant-files.ts';
+import { seatContactPages, seatContactRoutes } from './seat-contact-routes.ts';
 
 /**
  * Billing (issue 13): what the school sells, who holds what, and the money ledger. The only
@@ -40,6 +43,7 @@ export { BILLING_TOPICS } from './consumer.ts';
 export { applyProviderPayment, orderPagePath, type ConfirmedPayment } from './checkout.ts';
 export { applyProviderRefund, type ConfirmedRefund, type RefundOutcome } from './refunds.ts';
 export { ProviderRefused, type PaymentProvider, type PayRequest, type PayStart, type AttemptState } from './providers/provider.ts';
+export type { PeopleImport } from './grant-files.ts';
 
 export interface BillingDeps {
   db: Pool;
@@ -64,6 +68,13 @@ export interface BillingDeps {
   providers?: PaymentProvider[];
   /** How often open and unknown payment attempts are asked about at their providers. Default 60 s. */
   reconcileIntervalMs?: number;
+  /** Files attached in NocoDB (a teacher's file of a Grant files row). */
+  files: NocoFiles;
+  /** identity's student import, for grant files (billing does not import identity). */
+  people: PeopleImport;
+  /** Lines of a grant file done in one transaction (default 25), and how often the runs look for work (default 2 s). */
+  grantFileChunk?: number;
+  grantFilesIntervalMs?: number;
 }
 
 export interface BillingCapability extends Capability {
@@ -73,6 +84,8 @@ export interface BillingCapability extends Capability {
   resyncCatalogNow(): Promise<{ products: number; plans: number }>;
   /** Asks the providers about open and unknown attempts now (tests, scripts). */
   reconcileNow(opts?: { olderThanSeconds?: number }): Promise<ReconcileReport>;
+  /** One round of the grant files' runs now (tests); true while there is more. */
+  grantFilesNow(): Promise<boolean>;
 }
 
 export function register(deps: BillingDeps): BillingCapability {
@@ -82,17 +95,28 @@ export function register(deps: BillingDeps): BillingCapability {
   const reconcile = (opts?: { olderThanSeconds?: number }) => reconcileAttempts({ db: deps.db, log, clock: deps.clock, timeZone: deps.timeZone, providers }, opts);
   let loop: Loop | undefined;
   let reconciling: Loop | undefined;
+  let grantFilesLoop: Loop | undefined;
+  const contactDeps = { db: deps.db, nocodb: deps.nocodb, links: deps.links, people: deps.people, clock: deps.clock, today, signedIn: deps.signedIn };
+  const runDeps = { db: deps.db, nocodb: deps.nocodb, people: deps.people, log, clock: deps.clock, today, ...(deps.grantFileChunk ? { chunk: deps.grantFileChunk } : {}) };
   return {
     name: 'billing',
-    consumers: [paymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone, monetaTestMode: deps.moneta?.testMode ?? false }), billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone })],
-    routes: (router) => billingRoutes(router, {
+    consumers: [paymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone, monetaTestMode: deps.moneta?.testMode ?? false }), billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }),
+      grantFilesConsumer({ links: deps.links, files: deps.files, people: deps.people, clock: deps.clock, timeZone: deps.timeZone })],
+    routes: (router) => {
+      seatContactRoutes(router, contactDeps);
+      billingRoutes(router, {
       db: deps.db, guard: deps.guard, clock: deps.clock, timeZone: deps.timeZone, signedIn: deps.signedIn,
       checkout: { db: deps.db, clock: deps.clock, timeZone: deps.timeZone, publicUrl: deps.publicUrl, providers, log },
-    }),
-    pages: (router) => billingPages(router, { db: deps.db, signedIn: deps.signedIn, signInUrl: deps.signInUrl ?? (() => '/auth/login') }),
+      });
+    },
+    pages: (router) => {
+      seatContactPages(router, contactDeps);
+      billingPages(router, { db: deps.db, signedIn: deps.signedIn, signInUrl: deps.signInUrl ?? (() => '/auth/login'), clock: deps.clock, timeZone: deps.timeZone });
+    },
     passNow: () => billingPass(deps.db, today()),
     resyncCatalogNow: () => resyncCatalog(deps, today()),
     reconcileNow: (opts) => reconcile(opts),
+    grantFilesNow: () => grantFilesRound(runDeps),
     async start() {
       await recordSchoolZone(deps.db, deps.timeZone);
       loop = await startLoop({
@@ -107,9 +131,15 @@ export function register(deps: BillingDeps): BillingCapability {
         name: 'billing.reconcile', log, intervalMs: deps.reconcileIntervalMs ?? 60_000, exclusive: deps.db, runAtStart: false,
         run: async () => { await reconcile(); },
       });
+      // A teacher's file is granted a chunk at a time (grant-files.ts), nudged by each new run.
+      grantFilesLoop = await startLoop({
+        name: 'billing.grant-files', log, intervalMs: deps.grantFilesIntervalMs ?? 2_000, exclusive: deps.db,
+        listen: { db: deps.db, channel: 'billing_grant_files' }, run: () => grantFilesRound(runDeps),
+      });
     },
     async stop() {
       await reconciling?.stop();
+      await grantFilesLoop?.stop();
       await loop?.stop();
     },
   };

@@ -25,6 +25,18 @@ const TEXTS = {
   expired: { ru: 'закончилась', en: 'ended' },
   cancelled: { ru: 'отменена', en: 'cancelled' },
   payment: { ru: 'платёж', en: 'payment' },
+  trials: { ru: 'Попробовать бесплатно', en: 'Try it free' },
+  seatsTitle: { ru: 'Места организации', en: 'Your organisation\'s seats' },
+  noPacks: { ru: 'Вы не указаны контактом ни одного пакета мест (или ваш адрес не подтверждён).', en: 'You are not the contact of any seat pack (or your address is not verified).' },
+  seatsTaken: { ru: 'Занято мест', en: 'Seats taken' },
+  freeReason: { ru: 'Причина', en: 'Reason' },
+  freeSeat: { ru: 'Освободить место', en: 'Free the seat' },
+  seatEmail: { ru: 'Почта сотрудника', en: 'Their e-mail' },
+  giveSeat: { ru: 'Выдать место', en: 'Give a seat' },
+  seatGiven: { ru: 'Место выдано.', en: 'The seat is given.' },
+  seatFreed: { ru: 'Место освобождено.', en: 'The seat is free again.' },
+  startTrial: { ru: 'Начать пробный период', en: 'Start the trial' },
+  trialStarted: { ru: 'Пробный период начат: подписка действует до его последнего дня.', en: 'Your trial has started: the subscription holds until its last day.' },
   refund: { ru: 'возврат', en: 'refund' },
 } satisfies Texts<string>;
 
@@ -32,3 +44,77 @@ export type TextKey = keyof typeof TEXTS;
 export const text = (key: TextKey, lang: Lang): string => TEXTS[key][lang];
 /** A status or kind as people read it; an unknown one as it is. */
 export const word = (value: string, lang: Lang): string => (value in TEXTS ? TEXTS[value as TextKey][lang] : value);
+
+/** "7 дней пробного периода" with the Russian plural forms. */
+export function trialDaysText(n: number, lang: Lang): string {
+  if (lang === 'en') return `${n} ${n === 1 ? 'day' : 'days'} of trial`;
+  const [one, few, many] = ['день', 'дня', 'дней'];
+  const mod10 = n % 10;
+  const mod100 = n % 100;
+  const word = mod10 === 1 && mod100 !== 11 ? one : mod10 >= 2 && mod10 <= 4 && (mod100 < 12 || mod100 > 14) ? few : many;
+  return `${n} ${word} пробного периода`;
+}
+
+const TRIAL_REFUSALS: Record<string, Record<Lang, string>> = {
+  TRIAL_USED: { ru: 'Пробный период этого продукта уже был: он даётся один раз.', en: 'You have had a trial of this product: there is one trial per product.' },
+  TRIAL_NOT_AVAILABLE: { ru: 'Этот продукт у вас уже есть или был куплен: пробный период — чтобы попробовать впервые.', en: 'You hold this product or have bought it before: a trial is for trying it first.' },
+  TRIAL_NOT_OFFERED: { ru: 'У этого тарифа нет пробного периода.', en: 'This plan has no trial.' },
+  PLAN_ARCHIVED: { ru: 'Этот тариф больше не продаётся.', en: 'This plan is no longer sold.' },
+  PLAN_NOT_FOUND: { ru: 'Такого тарифа нет.', en: 'There is no such plan.' },
+};
+/** Why a trial was not started, in words. */
+export const trialRefusal = (code: string, lang: Lang): string => TRIAL_REFUSALS[code]?.[lang] ?? text('notAllowed', lang);
+
+/** Why a grant file gives nothing: written to its row's Status and kept as {ru, en}. */
+export type GrantFileProblem =
+  | { key: 'noReason' } | { key: 'noFile' } | { key: 'manyFiles'; files: number } | { key: 'planLinks'; plans: number } | { key: 'planGone' }
+  | { key: 'daysAndEnd' } | { key: 'badDays' } | { key: 'endBefore' } | { key: 'period'; message: string }
+  | { key: 'notCsvOrXlsx'; name: string } | { key: 'missing' } | { key: 'tooLarge'; maxMb: number } | { key: 'unreadable'; kind: string }
+  | { key: 'noEmailColumn'; header: string } | { key: 'noLines' } | { key: 'tooManyLines'; lines: number; max: number };
+
+export function grantFileProblem(p: GrantFileProblem): Record<Lang, string> {
+  switch (p.key) {
+    case 'noReason': return { ru: 'укажите причину (Reason)', en: 'write a Reason' };
+    case 'noFile': return { ru: 'приложите файл CSV или XLSX (File)', en: 'attach a CSV or XLSX file (File)' };
+    case 'manyFiles': return { ru: `приложите один файл, а не ${p.files}`, en: `attach one file, not ${p.files}` };
+    case 'planLinks': return p.plans === 0 ? { ru: 'свяжите строку с тарифом (Plan)', en: 'link a plan (Plan)' }
+      : { ru: `свяжите ровно один тариф (сейчас ${p.plans})`, en: `link exactly one plan (${p.plans} are linked)` };
+    case 'planGone': return { ru: 'тариф удалён или не привязан к продукту', en: 'the plan is deleted or has no product' };
+    case 'daysAndEnd': return { ru: 'укажите либо Days, либо EndsOn, но не оба', en: 'give Days or EndsOn, not both' };
+    case 'badDays': return { ru: 'Days должно быть целым числом больше нуля', en: 'Days must be a whole number above 0' };
+    case 'endBefore': return { ru: 'EndsOn раньше сегодняшнего дня', en: 'EndsOn is before today' };
+    case 'period': return { ru: `срок не определить: ${p.message}`, en: `no period: ${p.message}` };
+    case 'notCsvOrXlsx': return { ru: `файл «${p.name}» не CSV и не XLSX`, en: `the file "${p.name}" is neither CSV nor XLSX` };
+    case 'missing': return { ru: 'файл не найден в NocoDB: приложите его заново', en: 'NocoDB has no such file: attach it again' };
+    case 'tooLarge': return { ru: `файл больше ${p.maxMb} МБ`, en: `the file is larger than ${p.maxMb} MB` };
+    case 'unreadable': return { ru: `файл не читается как ${p.kind}`, en: `the file cannot be read as ${p.kind}` };
+    case 'noEmailColumn': return { ru: `в первой строке нет столбца email (есть: ${p.header || 'ничего'})`, en: `the first line has no email column (it has: ${p.header || 'nothing'})` };
+    case 'noLines': return { ru: 'в файле нет строк с учениками', en: 'the file has no lines of students' };
+    case 'tooManyLines': return { ru: `в файле ${p.lines} строк, больше ${p.max}: разделите его`, en: `the file has ${p.lines} lines, more than ${p.max}: split it` };
+  }
+}
+
+/** The Status of a Grant files row, as staff read it (Russian unless the service is told otherwise). */
+export function grantFileStatus(s: { status: string; granted: number; already: number; problems: number; problem: Record<Lang, string> | null }, lang: Lang): string {
+  const t = {
+    queued: { ru: 'в очереди', en: 'queued' },
+    running: { ru: 'выполняется', en: 'running' },
+    done: { ru: `готово: выдано ${s.granted}, уже было ${s.already}, не выдано ${s.problems}`, en: `done: ${s.granted} granted, ${s.already} had it already, ${s.problems} not granted` },
+    refused: { ru: `отклонено: ${s.problem?.ru ?? ''}`, en: `refused: ${s.problem?.en ?? ''}` },
+  } as Record<string, Record<Lang, string>>;
+  return t[s.status]?.[lang] ?? s.status;
+}
+
+/** One line of a grant file's Report. */
+export function grantFileReportLine(l: { line: number; email: string | null; problem: Record<Lang, string> | null; outcome: string }, lang: Lang): string {
+  const who = l.email ? ` (${l.email})` : '';
+  const what = l.problem?.[lang] ?? l.outcome;
+  return lang === 'ru' ? `Строка ${l.line}${who}: ${what}` : `Line ${l.line}${who}: ${what}`;
+}
+
+/** Why a seat was not given or freed, in words: the refusal itself (seats.ts says it in English), with a Russian lead. */
+export function seatRefusal(e: { code: string; message: string }, lang: Lang): string {
+  if (e.code === 'PERMISSION_DENIED') return lang === 'ru' ? 'Это не ваш пакет мест.' : e.message;
+  const lead = { ru: 'Не получилось', en: 'Not done' }[lang];
+  return `${lead}: ${e.message}`;
+}

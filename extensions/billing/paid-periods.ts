@@ -74,14 +74,22 @@ export async function recordPayment(tx: PoolClient, p: IncomingPayment): Promise
   if (!invoiced) return { type: 'repeat' };
   if (p.amountMinor < expected) return { type: 'short', expectedMinor: expected };
 
-  const change = { cause: existing ? `renewed by payment ${p.paymentId}` : `bought: payment ${p.paymentId}`, actor: `payment:${p.provider}:${p.paymentId}`, key: `payment:${p.paymentId}` };
+  const trial = existing?.kind === 'trial';
+  const cause = trial ? `bought after its trial: payment ${p.paymentId}` : existing ? `renewed by payment ${p.paymentId}` : `bought: payment ${p.paymentId}`;
+  const change = { cause, actor: `payment:${p.provider}:${p.paymentId}`, key: `payment:${p.paymentId}` };
   if (existing) {
-    // The next period follows the last one, or starts today if that one has lapsed.
+    // The next period follows the last one, or starts today if that one has lapsed. A trial
+    // paid while it runs keeps its days: the paid period starts the day after its last day
+    // (paying early must not cost the days the trial promised, and access runs on without a
+    // gap); a trial that ended is paid from today.
     const from = existing.endsOn && existing.endsOn >= p.today ? addDays(existing.endsOn, 1) : p.today;
     const period = periodFrom(plan, from);
-    const startsOn = existing.status === 'active' && existing.startsOn <= from ? existing.startsOn : period.startsOn;
-    const s = await transition(tx, existing, { status: 'active', startsOn, endsOn: period.endsOn }, change);
-    return { type: 'period', subscriptionId: s.id, startsOn: s.startsOn, endsOn: s.endsOn!, renewed: true };
+    const runs = (existing.status === 'active' || existing.status === 'trial') && existing.startsOn <= from;
+    const startsOn = runs ? existing.startsOn : period.startsOn;
+    const s = await transition(tx, existing, { status: 'active', startsOn, endsOn: period.endsOn, ...(trial ? { kind: 'paid' as const } : {}) }, change);
+    // The price bought at is the price of this first payment.
+    if (trial) await tx.query('update billing_subscription set price_version_id = $2, price_minor = $3 where id = $1', [s.id, version.id, expected]);
+    return { type: 'period', subscriptionId: s.id, startsOn: s.startsOn, endsOn: s.endsOn!, renewed: !trial };
   }
   const period = periodFrom(plan, p.today);
   const { subscription } = await openSubscription(tx, {

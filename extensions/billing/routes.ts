@@ -13,6 +13,8 @@ import { churn, holdersOn, movesByMonth, paidMonthsInARow, recurringRevenue, rev
 import { nextChanges, priceAt } from './prices.ts';
 import { subscriptionsOf } from './subscriptions-store.ts';
 import { paymentsOf } from './ledger.ts';
+import { inTransaction } from '../../kernel/db.ts';
+import { startTrial, trialsOffered } from './trials.ts';
 
 export interface BillingRoutesDeps { db: Pool; guard: Guard; clock: () => Date; timeZone: string; signedIn: RequestHandler; checkout: CheckoutDeps }
 
@@ -31,6 +33,8 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
  * /api/billing:
  *   GET /catalog?jurisdiction=ru|world    what the site sells, with today's prices (anyone)
  *   POST /checkout {planId, provider?, installments?}  an order and its payment attempt: the provider's pay URL (signed in)
+ *   GET /trials                          the plans whose trial the signed-in person may start
+ *   POST /trials {planId}                starts the plan's trial (once per product, ever): 201 with the subscription
  *   GET /people/:personId/subscriptions   the person's subscriptions, payments and what each gave (Person#view)
  *   GET /plans/:planId/prices             today's price and the next four changes (staff)
  *   GET /figures/holders?on=YYYY-MM-DD    holders by product, plan and kind on a day (staff)
@@ -58,6 +62,15 @@ export function billingRoutes(router: Router, deps: BillingRoutesDeps): void {
       ...(body.provider ? { provider: body.provider } : {}), ...(body.installments ? { installments: true } : {}),
     });
     res.status(answer.reused ? 200 : 201).json(answer);
+  });
+
+  router.get('/trials', deps.signedIn, async (req: Request, res: Response) => {
+    res.json({ today: today(), plans: await trialsOffered(deps.db, req.identity!.id, today()) });
+  });
+  router.post('/trials', deps.signedIn, express.json({ limit: '4kb' }), async (req: Request, res: Response) => {
+    const body = parse(checkoutBody, req.body ?? {}, 'the trial');
+    const subscription = await inTransaction(deps.db, (tx) => startTrial(tx, { personId: req.identity!.id, planId: body.planId, today: today() }));
+    res.status(201).json({ subscription });
   });
 
   router.get('/people/:personId/subscriptions', deps.guard('view', (req) => `Person:${parse(personParams, req.params, 'person').personId}`), async (req: Request, res: Response) => {

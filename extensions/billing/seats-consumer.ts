@@ -6,7 +6,10 @@ import type { NocoLinks } from '../../nocodb/links.ts';
 import { billingSeatTables, seatAssignmentRow, seatPackRow } from '../../schemas/nocodb/billing-seats.ts';
 import { nocodbRowPayload } from '../../schemas/events/identity.ts';
 import { localDay } from './days.ts';
-import { applyAssignment, applyPack } from './seats.ts';
+import type { PoolClient } from 'pg';
+import type { HookOperation } from '../../schemas/nocodb/define.ts';
+import type { SeatAssignmentRow } from '../../schemas/nocodb/billing-seats.ts';
+import { applyAssignment, applyPack, type SeatResult } from './seats.ts';
 
 export const SEAT_TOPICS: readonly string[] = billingSeatTables.flatMap((t) => ['insert', 'update', 'delete'].map((op) => `nocodb.${t.key}.${op}`));
 
@@ -28,6 +31,23 @@ async function rowNow(nocodb: NocoRows, key: string, id: number, fields?: string
 }
 
 const planLinksOf = async (links: NocoLinks, packId: number) => (await links.list('seat_packs', 'Plan', packId, ['Id'])).map((p) => Number(p.Id));
+
+/**
+ * A Seat assignments row applied with its pack and person as NocoDB has them now (the pack
+ * mirrored first, under the same locks): the one path of staff's rows and of the
+ * organisation's contact (seat-contact.ts).
+ */
+export async function applyAssignmentNow(
+  tx: PoolClient, deps: Pick<SeatsConsumerDeps, 'nocodb' | 'links'>, op: HookOperation, assignment: SeatAssignmentRow, today: string, now: Date,
+): Promise<SeatResult> {
+  const [packNow, person] = await Promise.all([
+    assignment.seat_packs_id ? rowNow(deps.nocodb, 'seat_packs', assignment.seat_packs_id) : null,
+    assignment.people_id && op !== 'delete' ? rowNow(deps.nocodb, 'people', assignment.people_id, 'Id,IdentityId') : null,
+  ]);
+  const pack = packNow ? { row: parsed(seatPackRow.safeParse(packNow), 'Seat packs'), planIds: await planLinksOf(deps.links, packNow.Id) } : undefined;
+  const personId = typeof person?.IdentityId === 'string' && person.IdentityId.trim() ? person.IdentityId.trim() : null;
+  return applyAssignment(tx, { op, row: assignment, personId, pack, today, now });
+}
 
 /**
  * Staff's NocoDB edits of seat packs and seat assignments, applied in the worker's
@@ -55,13 +75,7 @@ export function seatsConsumer(deps: SeatsConsumerDeps): Consumer {
       }
       if (table !== 'seat_assignments') return;
       const assignment = parsed(seatAssignmentRow.safeParse(row), 'Seat assignments');
-      const [packNow, person] = await Promise.all([
-        assignment.seat_packs_id ? rowNow(deps.nocodb, 'seat_packs', assignment.seat_packs_id) : null,
-        assignment.people_id && op !== 'delete' ? rowNow(deps.nocodb, 'people', assignment.people_id, 'Id,IdentityId') : null,
-      ]);
-      const pack = packNow ? { row: parsed(seatPackRow.safeParse(packNow), 'Seat packs'), planIds: await planLinksOf(deps.links, packNow.Id) } : undefined;
-      const personId = typeof person?.IdentityId === 'string' && person.IdentityId.trim() ? person.IdentityId.trim() : null;
-      const result = await applyAssignment(tx, { op, row: assignment, personId, pack, today, now });
+      const result = await applyAssignmentNow(tx, deps, op, assignment, today, now);
       const refused = result.outcome.startsWith('refused');
       log[refused ? 'warn' : 'info']({ component: 'billing', seatAssignment: assignment.Id, outcome: result.outcome }, refused ? 'seat not given' : 'seat assignment applied');
     },

@@ -141,12 +141,12 @@ export async function applyPack(tx: PoolClient, p: PackInput): Promise<{ state: 
   };
   const problem = packProblem(pack, p.planIds.length, await heldAs(tx, row.Id));
   await tx.query(
-    `insert into billing_seat_pack (id, organisation, seats, plan_id, kind, starts_on, ends_on, reason, note, problem, row_updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+    `insert into billing_seat_pack (id, organisation, seats, plan_id, kind, starts_on, ends_on, reason, note, problem, row_updated_at, contact)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
      on conflict (id) do update set organisation = excluded.organisation, seats = excluded.seats, plan_id = excluded.plan_id, kind = excluded.kind,
        starts_on = excluded.starts_on, ends_on = excluded.ends_on, reason = excluded.reason, note = excluded.note, problem = excluded.problem,
-       row_updated_at = excluded.row_updated_at, updated_at = now()`,
-    [row.Id, pack.organisation, pack.seats, pack.planId, pack.kind, pack.startsOn, pack.endsOn, pack.reason, row.Note, problem, timeOf(stamp)]);
+       row_updated_at = excluded.row_updated_at, contact = excluded.contact, updated_at = now()`,
+    [row.Id, pack.organisation, pack.seats, pack.planId, pack.kind, pack.startsOn, pack.endsOn, pack.reason, row.Note, problem, timeOf(stamp), row.Contact ?? null]);
 
   // Its holders follow its dates (an expired one comes back when the pack is extended).
   let moved = 0;

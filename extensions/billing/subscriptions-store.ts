@@ -8,7 +8,7 @@ import type { PoolClient } from 'pg';
  * process dies after the commit).
  */
 export type SubscriptionStatus = 'pending' | 'trial' | 'active' | 'past_due' | 'suspended' | 'expired' | 'cancelled';
-export type SubscriptionKind = 'paid' | 'free' | 'corporate' | 'free corporate';
+export type SubscriptionKind = 'paid' | 'free' | 'corporate' | 'free corporate' | 'trial';
 
 export interface Subscription {
   id: number; personId: string; planId: number; productId: number; kind: SubscriptionKind; status: SubscriptionStatus;
@@ -79,16 +79,17 @@ export async function openSubscription(
 export async function transition(
   tx: PoolClient,
   current: Subscription,
-  next: Partial<Pick<Subscription, 'status' | 'startsOn' | 'endsOn' | 'personId'>>,
+  next: Partial<Pick<Subscription, 'status' | 'startsOn' | 'endsOn' | 'personId' | 'kind'>>,
   change: Change,
 ): Promise<Subscription> {
   const merged = { ...current, ...next };
-  if (merged.status === current.status && merged.startsOn === current.startsOn && merged.endsOn === current.endsOn && merged.personId === current.personId) return current;
+  if (merged.status === current.status && merged.startsOn === current.startsOn && merged.endsOn === current.endsOn && merged.personId === current.personId
+    && merged.kind === current.kind) return current;
   const used = await tx.query('select 1 from billing_subscription_event where key = $1', [change.key]);
   if (used.rowCount) return current;
   const { rows } = await tx.query(
-    `update billing_subscription set status = $2, starts_on = $3, ends_on = $4, person_id = $5, updated_at = now() where id = $1 returning ${COLUMNS}`,
-    [current.id, merged.status, merged.startsOn, merged.endsOn, merged.personId]);
+    `update billing_subscription set status = $2, starts_on = $3, ends_on = $4, person_id = $5, kind = $6, updated_at = now() where id = $1 returning ${COLUMNS}`,
+    [current.id, merged.status, merged.startsOn, merged.endsOn, merged.personId, merged.kind]);
   const updated = toSubscription(rows[0]!);
   await recordEvent(tx, updated, change);
   await entitlementsChanged(tx, [updated.productId]);

@@ -141,6 +141,8 @@ export function importStudents(deps: IdentityDeps, csv: string, opts?: Parameter
 
 export type { ReconcileReport } from './reconcile.ts';
 export type { ImportOptions, ImportReport } from './students-import.ts';
+// The import's own CSV reader, for a caller that hands it lines in parts (billing's grant files).
+export { parseCsv, type CsvRecord } from './csv.ts';
 export { groupObject, workbookObject, subscriptionObject } from './objects.ts';
 export { SHARE_URL_COLUMN } from './workbook-link.ts';
 export { peopleDirectory, type PersonCard } from './people-directory.ts';

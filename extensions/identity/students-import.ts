@@ -39,6 +39,8 @@ export interface ImportReport {
    * imported once the address is verified.
    */
   waiting: { line: number; email: string; problem: { ru: string; en: string } }[];
+  /** The lines given to their identity (now, or by an earlier run): whose each is, for a caller that grants more (billing's grant files). */
+  imported: { line: number; email: string; identityId: string }[];
 }
 
 /**
@@ -69,7 +71,7 @@ export async function importStudents(deps: ImportDeps, csv: string, opts: Import
   const { records } = parseCsv(csv);
   const report: ImportReport = {
     total: records.length, done: 0, identities: { created: 0, existing: 0 }, contacts: { created: 0, updated: 0 },
-    people: { created: 0, updated: 0 }, memberships: { added: 0 }, tuples: { written: 0, deleted: 0 }, failed: [], waiting: [],
+    people: { created: 0, updated: 0 }, memberships: { added: 0 }, tuples: { written: 0, deleted: 0 }, failed: [], waiting: [], imported: [],
   };
   const groups = await groupsByTitle(deps.nocodb);
   const touched: Slice[] = [];
@@ -94,6 +96,7 @@ export async function importStudents(deps: ImportDeps, csv: string, opts: Import
       count(report.people, granted.crm.created.person, granted.crm.updated.person);
       if (granted.membershipAdded) report.memberships.added += 1;
       touched.push(...granted.slices);
+      report.imported.push({ line, email: student.email, identityId: identity.id });
     } catch (e) {
       const reason = isAppError(e) ? `${e.code}: ${e.message}` : (e as Error).message;
       report.failed.push({ line, email: student.email, problem: importProblem.failed(reason) });
@@ -116,6 +119,7 @@ export async function importStudents(deps: ImportDeps, csv: string, opts: Import
   const diff = await inTransaction(deps.db, (tx) => syncSlices(tx, deps, touched));
   report.tuples = { written: diff.add.length, deleted: diff.remove.length };
   report.failed.sort((a, b) => a.line - b.line);
+  report.imported.sort((a, b) => a.line - b.line);
   return report;
 }
 

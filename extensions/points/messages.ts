@@ -42,6 +42,7 @@ const TEXT = {
   more: { ru: 'Больше', en: 'More' },
   // The student's page /points (page-routes.ts, points-page.tsx).
   myWorkbooks: { ru: 'Мои рабочие тетради', en: 'My workbooks' },
+  mySubscriptions: { ru: 'Мои подписки', en: 'My subscriptions' },
   myPoints: { ru: 'Мои баллы', en: 'My points' },
   balance: { ru: 'Баланс', en: 'Balance' },
   activity: { ru: 'Активность', en: 'Activity' },

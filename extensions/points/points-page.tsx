@@ -54,7 +54,7 @@ export function pointsPage(v: PointsPageView, lang: Lang): string {
   const t = (k: TextKey) => text(k, lang);
   return html(
     <Page lang={lang} title={t('myPoints')}>
-      <p><a href={`/workbooks?lang=${lang}`}>{t('myWorkbooks')}</a></p>
+      <p><a href={`/workbooks?lang=${lang}`}>{t('myWorkbooks')}</a> · <a href={`/subscriptions?lang=${lang}`}>{t('mySubscriptions')}</a></p>
       <h1>{t('myPoints')}</h1>
       <section aria-labelledby="balance-title">
         <h2 id="balance-title">{t('balance')}</h2>

@@ -45,7 +45,8 @@ const count = planRow.shape.TrialDays;
 /** Rows of these tables as their webhooks and the sweep carry them (a belongs-to link as its foreign key). */
 export const seatPackRow = z.looseObject({
   Id: rowId, Organisation: text, Seats: count, StartsOn: day, EndsOn: day,
-  Kind: z.enum(SEAT_KINDS).nullish().transform((v) => v ?? null), Reason: text, Note: text, CreatedAt: z.string().nullish(), UpdatedAt: z.string().nullish(),
+  Kind: z.enum(SEAT_KINDS).nullish().transform((v) => v ?? null), Reason: text, Note: text,
+  Contact: text.transform((v) => v?.toLowerCase() ?? null), CreatedAt: z.string().nullish(), UpdatedAt: z.string().nullish(),
 });
 export const seatAssignmentRow = z.looseObject({
   Id: rowId, Freed: bool, FreedReason: text, CreatedAt: z.string().nullish(), UpdatedAt: z.string().nullish(), people_id: fk, seat_packs_id: fk,

@@ -7,7 +7,8 @@ import { z } from 'zod';
  */
 export type Uidt =
   | 'SingleLineText' | 'LongText' | 'Email' | 'PhoneNumber' | 'URL' | 'Number' | 'Decimal'
-  | 'Checkbox' | 'SingleSelect' | 'MultiSelect' | 'Date' | 'DateTime' | 'JSON';
+  | 'Checkbox' | 'SingleSelect' | 'MultiSelect' | 'Date' | 'DateTime' | 'JSON'
+  | 'Attachment' | 'CreatedBy' | 'LastModifiedBy';
 
 export interface ColumnSpec<S extends z.ZodType = z.ZodType> {
   uidt: Uidt;
@@ -18,6 +19,26 @@ export interface ColumnSpec<S extends z.ZodType = z.ZodType> {
 
 const spec = <S extends z.ZodType>(uidt: Uidt, schema: S, extra: Pick<ColumnSpec, 'options' | 'description'> = {}): ColumnSpec<S> =>
   ({ uidt, schema, ...extra });
+
+/** A cell NocoDB may send as JSON text (an Attachment in some payloads): its value, or the text when it is not JSON. */
+export function jsonCell(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  if (v.trim() === '') return null;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+/** One file of an Attachment cell (nocodb 0.301: local storage gives path and signedPath, S3 url and signedUrl). */
+export const nocodbFile = z.looseObject({
+  id: z.string().nullish(), title: z.string().nullish(), mimetype: z.string().nullish(), size: z.number().nullish(),
+  path: z.string().nullish(), signedPath: z.string().nullish(), url: z.string().nullish(), signedUrl: z.string().nullish(),
+});
+export type NocodbFile = z.infer<typeof nocodbFile>;
+/** A NocoDB user as CreatedBy / LastModifiedBy cells carry them. */
+export const nocodbUser = z.looseObject({ id: z.string().nullish(), email: z.string().nullish(), display_name: z.string().nullish() });
 
 export const col = {
   text: (description?: string) => spec('SingleLineText', z.string(), { description }),
@@ -31,6 +52,11 @@ export const col = {
   date: (description?: string) => spec('Date', z.string(), { description }),
   dateTime: (description?: string) => spec('DateTime', z.string(), { description }),
   json: (description?: string) => spec('JSON', z.unknown(), { description }),
+  /** Files uploaded in the grid: NocoDB's list of {path or url, signedPath or signedUrl, title, mimetype, size}. */
+  attachment: (description?: string) => spec('Attachment', z.preprocess(jsonCell, z.array(nocodbFile)), { description }),
+  /** Who made the row, or last changed it, as NocoDB keeps it (read-only, NocoDB fills it). */
+  createdBy: (description?: string) => spec('CreatedBy', nocodbUser, { description }),
+  lastModifiedBy: (description?: string) => spec('LastModifiedBy', nocodbUser, { description }),
   select: <const O extends readonly [string, ...string[]]>(options: O, description?: string) =>
     spec('SingleSelect', z.enum(options), { options, description }),
   multiSelect: <const O extends readonly [string, ...string[]]>(options: O, description?: string) =>

@@ -28,6 +28,7 @@ export const STAFF_VIEWS: readonly string[] = [
   'billing_grants',
   'billing_seat_packs',
   'billing_seat_assignments',
+  'billing_grant_files',
   'billing_holders_today',
   'billing_moves_monthly',
   'billing_revenue_monthly',
