@@ -7,6 +7,7 @@ import { kratosReceiver } from './kratos.ts';
 import { nocodbReceiver } from './nocodb.ts';
 import { telegramReceiver } from './telegram.ts';
 import { monetaReceiver, type MonetaHookConfig } from './moneta.ts';
+import { stripeReceiver, type StripeHookConfig } from './stripe.ts';
 
 export interface HookSecrets {
   nocodb: string;
@@ -20,7 +21,7 @@ export interface HookSecrets {
  * Every webhook receiver, mounted at /hooks. Each one only authenticates, validates with
  * zod and writes to the inbox; nothing here does business work.
  */
-export function hooksRouter(deps: { inbox: Inbox; secrets: HookSecrets; tableById: (id: string) => DefinedTable | undefined; moneta?: MonetaHookConfig }): Router {
+export function hooksRouter(deps: { inbox: Inbox; secrets: HookSecrets; tableById: (id: string) => DefinedTable | undefined; moneta?: MonetaHookConfig; stripe?: StripeHookConfig }): Router {
   const router = express.Router();
   const { inbox, secrets } = deps;
   router.use('/nocodb', nocodbReceiver({ inbox, secret: () => secrets.nocodb, tableById: deps.tableById }));
@@ -29,5 +30,7 @@ export function hooksRouter(deps: { inbox: Inbox; secrets: HookSecrets; tableByI
   router.use('/collector', collectorReceiver({ inbox, token: () => secrets.collector }));
   router.use('/telegram', telegramReceiver({ inbox, secret: () => secrets.telegram }));
   router.use('/moneta', monetaReceiver({ inbox, account: () => deps.moneta ?? null }));
+  // Stripe signs the raw body: its router reads the bytes itself (no JSON parser before it).
+  router.use('/stripe', stripeReceiver({ inbox, config: () => deps.stripe ?? null }));
   return router;
 }

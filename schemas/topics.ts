@@ -15,6 +15,7 @@ import { nocodbWebhook } from './events/nocodb.ts';
 import { collectorBatchPayload, collectorPayload, telegramNotePayload } from './events/points.ts';
 import { chatJoinRequest, chatMemberUpdated, preCheckoutQuery, successfulPaymentMessage, telegramUpdate } from './events/telegram.ts';
 import { monetaNotification } from './events/moneta.ts';
+import { stripeConsumedEvent, stripeEvent } from './events/stripe.ts';
 import { schoolTables } from './nocodb/index.ts';
 
 export interface Topic {
@@ -65,6 +66,9 @@ export const TOPICS: readonly Topic[] = [
   // forwards. Kept for the record, consumed by nobody.
   defineTopic('telegram.update', 'Telegram bot webhook: any other update (hooks/telegram.ts)', telegramUpdate),
   defineTopic('moneta.payment', 'Moneta Pay URL notification, signature checked (hooks/moneta.ts)', monetaNotification),
+  // Stripe's events by their id: those billing acts on, and the rest kept for the record.
+  defineTopic('stripe.event', 'Stripe webhook: a Checkout Session or refund event billing acts on, signature checked (hooks/stripe.ts)', stripeConsumedEvent),
+  defineTopic('stripe.other', 'Stripe webhook: any other event type, signature checked, consumed by nobody (hooks/stripe.ts)', stripeEvent),
 ];
 
 export function topicRegistry(topics: readonly Topic[] = TOPICS): TopicRegistry {

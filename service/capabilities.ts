@@ -16,7 +16,7 @@ import { nocoFiles, tableIdOf, type NocoApi, type NocoRows, type TableIds } from
 import type { Ory } from '../ory/client.ts';
 import { cachedOry } from '../ory/cache.ts';
 import type { Capability } from '../kernel/capability.ts';
-import type { Config } from './config.ts';
+import { stripeSettings, type Config } from './config.ts';
 import { objectGuard } from './guard.ts';
 import { requireSession } from '../ory/guard.ts';
 
@@ -116,6 +116,7 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
     ...(config.MONETA_ACCOUNT_ID && config.MONETA_INTEGRITY_CODE ? { moneta: {
       accountId: config.MONETA_ACCOUNT_ID, integrityCode: config.MONETA_INTEGRITY_CODE, testMode: config.MONETA_TEST_MODE, formUrl: config.MONETA_FORM_URL,
     } } : {}),
+    ...(stripeSettings(config).account ? { stripe: stripeSettings(config).account } : {}),
   });
   // The school's chats: payers in, non-payers out (issue 14); without a bot token it does nothing and says so.
   const telegramAccess = registerTelegramAccess({

@@ -67,6 +67,20 @@ const envSchema = z.object({
   MONETA_TEST_MODE: z.enum(['true', 'false']).transform((v) => v === 'true').default(false),
   MONETA_FORM_URL: z.url().default('https://www.payanyway.ru/assistant.htm'),
 
+  /** Stripe (non-rouble currencies): the secret key sk_..., the webhook endpoint's signing secret whsec_... (README: Stripe). */
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  /** Where Stripe's API is (tests: the local server). */
+  STRIPE_API_URL: z.url().default('https://api.stripe.com'),
+  /** The currencies sold through Stripe, comma-separated ISO 4217 codes. */
+  STRIPE_CURRENCIES: z.string().default('EUR,USD,GBP')
+    .transform((v) => v.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[A-Z]{3}$/, 'a currency is three letters, e.g. EUR')).min(1)),
+  /** How old a delivery's Stripe-Signature timestamp may be (Stripe's own default: 300 s). */
+  STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().max(3600).default(300),
+  /** Per request to Stripe; the package retries once with the same Idempotency-Key. */
+  STRIPE_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
+
   SMTP_URL: optionalUrl,
   MAIL_FROM: z.string().default('School <no-reply@school.local>'),
 
@@ -113,6 +127,16 @@ export const CONFIG_KEYS = Object.keys(envSchema.shape);
 export interface Config extends Env {
   dataDir: string;
   credentialsFile: string;
+}
+
+/** Stripe's settings for billing (the client) and for /hooks/stripe (the signature), each only when given. */
+export function stripeSettings(config: Env) {
+  return {
+    account: config.STRIPE_SECRET_KEY ? {
+      secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL, currencies: config.STRIPE_CURRENCIES, timeoutMs: config.STRIPE_TIMEOUT_MS,
+    } : undefined,
+    hook: config.STRIPE_WEBHOOK_SECRET ? { webhookSecret: config.STRIPE_WEBHOOK_SECRET, toleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS } : undefined,
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {

@@ -16,7 +16,7 @@ import { pruneInbox } from './inbox/retention.ts';
 import { NOCODB_SECRET_HEADER } from '../hooks/nocodb.ts';
 import { schoolTables } from '../schemas/nocodb/index.ts';
 import { loadCapabilities } from './capabilities.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig, stripeSettings } from './config.ts';
 import { migrate } from './db/migrate.ts';
 import { createPool } from '../kernel/db.ts';
 import { createLogger } from './log.ts';
@@ -190,6 +190,7 @@ async function main() {
     const p = createPlatform({
       db, outsideDb, redisUrl: redis.url, log, secrets, capabilities,
       ...(config.MONETA_ACCOUNT_ID && config.MONETA_INTEGRITY_CODE ? { moneta: { accountId: config.MONETA_ACCOUNT_ID, integrityCode: config.MONETA_INTEGRITY_CODE } } : {}), publicUrl: serviceUrl, opsToken: config.OPS_TOKEN,
+      ...(stripeSettings(config).hook ? { stripe: stripeSettings(config).hook } : {}),
       tableById: (id) => schoolTables.find((t) => t.key === tableIdToKey.get(id)),
       health: {
         postgres: async () => { await db.query('select 1'); },

@@ -14,6 +14,8 @@ import { billingRoutes } from './routes.ts';
 import { billingPages } from './page-routes.ts';
 import { paymentsConsumer } from './payments-consumer.ts';
 import { monetaProvider, type MonetaAccount } from './providers/moneta.ts';
+import { stripeGateway, type StripeAccount } from './providers/stripe.ts';
+import { stripeConsumer } from './stripe-consumer.ts';
 import type { PaymentProvider } from './providers/provider.ts';
 import { reconcileAttempts, type ReconcileReport } from './reconcile.ts';
 import { grantFilesConsumer } from './grant-files-consumer.ts';
@@ -42,6 +44,7 @@ export { BILLING_TOPICS } from './consumer.ts';
 // Payment providers plug in here (providers/provider.ts); their confirmed payments book through applyProviderPayment.
 export { applyProviderPayment, orderPagePath, type ConfirmedPayment } from './checkout.ts';
 export { applyProviderRefund, type ConfirmedRefund, type RefundOutcome } from './refunds.ts';
+export { stripeGateway, type StripeAccount, type StripeGateway } from './providers/stripe.ts';
 export { ProviderRefused, type PaymentProvider, type PayRequest, type PayStart, type AttemptState } from './providers/provider.ts';
 export type { PeopleImport } from './grant-files.ts';
 
@@ -64,7 +67,12 @@ export interface BillingDeps {
   publicUrl: string;
   /** The Moneta shop (roubles); without it a checkout in RUB answers 503 PAYMENTS_NOT_CONFIGURED. */
   moneta?: MonetaAccount;
-  /** Other payment providers (YooKassa, Stripe, Telegram), in order of preference after Moneta. */
+  /**
+   * Stripe (non-rouble currencies): its provider joins `providers` after Moneta, and its
+   * events (`stripe.event`) are booked by stripe-consumer.ts through the same client.
+   */
+  stripe?: StripeAccount;
+  /** Other payment providers (YooKassa, Telegram), in order of preference after Moneta and Stripe. */
   providers?: PaymentProvider[];
   /** How often open and unknown payment attempts are asked about at their providers. Default 60 s. */
   reconcileIntervalMs?: number;
@@ -91,7 +99,8 @@ export interface BillingCapability extends Capability {
 export function register(deps: BillingDeps): BillingCapability {
   const log = deps.log.child({ capability: 'billing' });
   const today = () => localDay(deps.clock(), deps.timeZone);
-  const providers: PaymentProvider[] = [...(deps.moneta ? [monetaProvider(deps.moneta)] : []), ...(deps.providers ?? [])];
+  const stripe = deps.stripe ? stripeGateway(deps.stripe) : undefined;
+  const providers: PaymentProvider[] = [...(deps.moneta ? [monetaProvider(deps.moneta)] : []), ...(stripe ? [stripe.provider] : []), ...(deps.providers ?? [])];
   const reconcile = (opts?: { olderThanSeconds?: number }) => reconcileAttempts({ db: deps.db, log, clock: deps.clock, timeZone: deps.timeZone, providers }, opts);
   let loop: Loop | undefined;
   let reconciling: Loop | undefined;
@@ -101,7 +110,8 @@ export function register(deps: BillingDeps): BillingCapability {
   return {
     name: 'billing',
     consumers: [paymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone, monetaTestMode: deps.moneta?.testMode ?? false }), billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }),
-      grantFilesConsumer({ links: deps.links, files: deps.files, people: deps.people, clock: deps.clock, timeZone: deps.timeZone })],
+      grantFilesConsumer({ links: deps.links, files: deps.files, people: deps.people, clock: deps.clock, timeZone: deps.timeZone }),
+      ...(stripe ? [stripeConsumer({ stripe, clock: deps.clock, timeZone: deps.timeZone })] : [])],
     routes: (router) => {
       seatContactRoutes(router, contactDeps);
       billingRoutes(router, {

@@ -9,7 +9,7 @@ import { NOCODB_SECRET_HEADER } from '../../hooks/nocodb.ts';
 import { startSweeper } from '../../hooks/nocodb-sweep.ts';
 import { schoolTables } from '../../schemas/nocodb/index.ts';
 import { defaultRules } from '../../schemas/nocodb/points-rules.ts';
-import { loadConfig } from '../../service/config.ts';
+import { loadConfig, stripeSettings } from '../../service/config.ts';
 import { loadCapabilities, type Capabilities } from '../../service/capabilities.ts';
 import { objectGuard } from '../../service/guard.ts';
 import { browserUrls, type WebhookTarget } from '../../ory/standin/index.ts';
@@ -61,6 +61,7 @@ export async function startSchool(label: string, env: Record<string, string> = {
     tableById: (id) => schoolTables.find((t) => ids.tables.get(t.key) === id),
     staffGuard: objectGuard(standin.ory)('view', () => 'Report:operations'), port,
     ...(config.MONETA_ACCOUNT_ID && config.MONETA_INTEGRITY_CODE ? { moneta: { accountId: config.MONETA_ACCOUNT_ID, integrityCode: config.MONETA_INTEGRITY_CODE } } : {}),
+    ...(stripeSettings(config).hook ? { stripe: stripeSettings(config).hook } : {}),
   });
   for (const c of capabilities.all) await c.start?.();
   hook.url = `${platform.url}/hooks/kratos/registration`;
