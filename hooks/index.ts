@@ -7,6 +7,7 @@ import { kratosReceiver } from './kratos.ts';
 import { nocodbReceiver } from './nocodb.ts';
 import { telegramReceiver } from './telegram.ts';
 import { monetaReceiver, type MonetaHookConfig } from './moneta.ts';
+import { yookassaReceiver, type YookassaHookConfig } from './yookassa.ts';
 
 export interface HookSecrets {
   nocodb: string;
@@ -20,7 +21,7 @@ export interface HookSecrets {
  * Every webhook receiver, mounted at /hooks. Each one only authenticates, validates with
  * zod and writes to the inbox; nothing here does business work.
  */
-export function hooksRouter(deps: { inbox: Inbox; secrets: HookSecrets; tableById: (id: string) => DefinedTable | undefined; moneta?: MonetaHookConfig }): Router {
+export function hooksRouter(deps: { inbox: Inbox; secrets: HookSecrets; tableById: (id: string) => DefinedTable | undefined; moneta?: MonetaHookConfig; yookassa?: YookassaHookConfig }): Router {
   const router = express.Router();
   const { inbox, secrets } = deps;
   router.use('/nocodb', nocodbReceiver({ inbox, secret: () => secrets.nocodb, tableById: deps.tableById }));
@@ -29,5 +30,6 @@ export function hooksRouter(deps: { inbox: Inbox; secrets: HookSecrets; tableByI
   router.use('/collector', collectorReceiver({ inbox, token: () => secrets.collector }));
   router.use('/telegram', telegramReceiver({ inbox, secret: () => secrets.telegram }));
   router.use('/moneta', monetaReceiver({ inbox, account: () => deps.moneta ?? null }));
+  router.use('/yookassa', yookassaReceiver({ inbox, config: () => deps.yookassa ?? null }));
   return router;
 }

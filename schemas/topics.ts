@@ -15,6 +15,7 @@ import { nocodbWebhook } from './events/nocodb.ts';
 import { collectorBatchPayload, collectorPayload, telegramNotePayload } from './events/points.ts';
 import { chatJoinRequest, chatMemberUpdated, preCheckoutQuery, successfulPaymentMessage, telegramUpdate } from './events/telegram.ts';
 import { monetaNotification } from './events/moneta.ts';
+import { yookassaNotification } from './events/yookassa.ts';
 import { schoolTables } from './nocodb/index.ts';
 
 export interface Topic {
@@ -65,6 +66,7 @@ export const TOPICS: readonly Topic[] = [
   // forwards. Kept for the record, consumed by nobody.
   defineTopic('telegram.update', 'Telegram bot webhook: any other update (hooks/telegram.ts)', telegramUpdate),
   defineTopic('moneta.payment', 'Moneta Pay URL notification, signature checked (hooks/moneta.ts)', monetaNotification),
+  defineTopic('yookassa.notification', 'YooKassa HTTP notification from its networks, unsigned: only the object id is believed (hooks/yookassa.ts)', yookassaNotification),
 ];
 
 export function topicRegistry(topics: readonly Topic[] = TOPICS): TopicRegistry {

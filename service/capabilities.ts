@@ -8,7 +8,7 @@ import { peopleDirectory, register as registerIdentity, type IdentityCapability 
 import { createPostHog, register as registerPoints } from '../extensions/points/index.ts';
 import { register as registerWorkbooks } from '../extensions/workbooks/index.ts';
 import { register as registerAccount } from '../extensions/account/index.ts';
-import { register as registerBilling, type BillingCapability } from '../extensions/billing/index.ts';
+import { register as registerBilling, yookassaClient, yookassaProvider, type BillingCapability } from '../extensions/billing/index.ts';
 import { nocoLinks } from '../nocodb/links.ts';
 import { tableIdOf, type NocoApi, type NocoRows, type TableIds } from '../nocodb/client.ts';
 import type { Ory } from '../ory/client.ts';
@@ -102,12 +102,16 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
       ...(config.TELEGRAM_BOT_USERNAME ? { botUsername: config.TELEGRAM_BOT_USERNAME } : {}),
     } } : {}),
   });
+  const yookassa = config.YOOKASSA_SHOP_ID && config.YOOKASSA_SECRET_KEY
+    ? yookassaClient({ shopId: config.YOOKASSA_SHOP_ID, secretKey: config.YOOKASSA_SECRET_KEY, apiUrl: config.YOOKASSA_API_URL, timeoutMs: config.YOOKASSA_TIMEOUT_MS })
+    : null;
   const billing = registerBilling({
     db, log, clock, guard, nocodb, links: nocoLinks(deps.noco.api, deps.noco.ids), timeZone: config.SCHOOL_TIME_ZONE, signedIn: requireSession(ory),
     signInUrl: (path) => ory.selfService.browserUrl('login', `${publicUrl}${path}`), publicUrl,
     ...(config.MONETA_ACCOUNT_ID && config.MONETA_INTEGRITY_CODE ? { moneta: {
       accountId: config.MONETA_ACCOUNT_ID, integrityCode: config.MONETA_INTEGRITY_CODE, testMode: config.MONETA_TEST_MODE, formUrl: config.MONETA_FORM_URL,
     } } : {}),
+    ...(yookassa ? { providers: [yookassaProvider(yookassa, { clock })], yookassaClient: yookassa } : {}),
   });
   return { all: [identity, points, aiCheck, workbooks, account, billing], identity, billing };
 }

@@ -5,6 +5,7 @@ import express, { type RequestHandler } from 'express';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { MonetaHookConfig } from '../hooks/moneta.ts';
+import type { YookassaHookConfig } from '../hooks/yookassa.ts';
 import { hooksRouter, type HookSecrets } from '../hooks/index.ts';
 import type { DefinedTable } from '../schemas/nocodb/index.ts';
 import type { Capability } from '../kernel/capability.ts';
@@ -31,6 +32,8 @@ export interface PlatformOptions {
   secrets: HookSecrets;
   /** Moneta's shop id and integrity code: its Pay URL at /hooks/moneta checks the signature with them. */
   moneta?: MonetaHookConfig;
+  /** YooKassa's networks (and the proxies believed): its notifications at /hooks/yookassa are accepted from there only. */
+  yookassa?: YookassaHookConfig;
   capabilities: Capability[];
   tableById: (tableId: string) => DefinedTable | undefined;
   health: Record<string, HealthCheck>;
@@ -94,7 +97,7 @@ export function createPlatform(opts: PlatformOptions): Platform {
   app.disable('x-powered-by');
   app.get('/health', healthHandler(opts.health, { token: opts.opsToken }));
   app.get('/metrics', metricsHandler(metrics, opts.opsToken));
-  app.use('/hooks', hookMetrics(metrics), hooksRouter({ inbox, secrets: opts.secrets, tableById: opts.tableById, moneta: opts.moneta }));
+  app.use('/hooks', hookMetrics(metrics), hooksRouter({ inbox, secrets: opts.secrets, tableById: opts.tableById, moneta: opts.moneta, yookassa: opts.yookassa }));
   app.use(crossSiteGuard(opts.publicUrl));
   for (const capability of opts.capabilities) {
     if (!capability.routes) continue;

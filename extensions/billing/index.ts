@@ -16,6 +16,9 @@ import { paymentsConsumer } from './payments-consumer.ts';
 import { monetaProvider, type MonetaAccount } from './providers/moneta.ts';
 import type { PaymentProvider } from './providers/provider.ts';
 import { reconcileAttempts, type ReconcileReport } from './reconcile.ts';
+import { refundsConsumer } from './refunds-consumer.ts';
+import { yookassaConsumer } from './yookassa-consumer.ts';
+import type { YookassaClient } from './providers/yookassa-client.ts';
 
 /**
  * Billing (issue 13): what the school sells, who holds what, and the money ledger. The only
@@ -39,6 +42,8 @@ export { BILLING_TOPICS } from './consumer.ts';
 // Payment providers plug in here (providers/provider.ts); their confirmed payments book through applyProviderPayment.
 export { applyProviderPayment, orderPagePath, type ConfirmedPayment } from './checkout.ts';
 export { applyProviderRefund, type ConfirmedRefund, type RefundOutcome } from './refunds.ts';
+export { yookassaProvider } from './providers/yookassa.ts';
+export { yookassaClient, type YookassaAccount, type YookassaClient } from './providers/yookassa-client.ts';
 export { ProviderRefused, type PaymentProvider, type PayRequest, type PayStart, type AttemptState } from './providers/provider.ts';
 
 export interface BillingDeps {
@@ -62,6 +67,8 @@ export interface BillingDeps {
   moneta?: MonetaAccount;
   /** Other payment providers (YooKassa, Stripe, Telegram), in order of preference after Moneta. */
   providers?: PaymentProvider[];
+  /** YooKassa's API client (its provider is in `providers`): its notifications' consumer re-reads payments and refunds through it. */
+  yookassaClient?: YookassaClient;
   /** How often open and unknown payment attempts are asked about at their providers. Default 60 s. */
   reconcileIntervalMs?: number;
 }
@@ -84,7 +91,10 @@ export function register(deps: BillingDeps): BillingCapability {
   let reconciling: Loop | undefined;
   return {
     name: 'billing',
-    consumers: [paymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone, monetaTestMode: deps.moneta?.testMode ?? false }), billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone })],
+    consumers: [paymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone, monetaTestMode: deps.moneta?.testMode ?? false }), billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }),
+      // Staff refunds (the Refunds grid) through whichever provider took the payment.
+      refundsConsumer({ nocodb: deps.nocodb, providers, clock: deps.clock, timeZone: deps.timeZone }),
+      ...(deps.yookassaClient ? [yookassaConsumer({ client: deps.yookassaClient, nocodb: deps.nocodb, clock: deps.clock, timeZone: deps.timeZone })] : [])],
     routes: (router) => billingRoutes(router, {
       db: deps.db, guard: deps.guard, clock: deps.clock, timeZone: deps.timeZone, signedIn: deps.signedIn,
       checkout: { db: deps.db, clock: deps.clock, timeZone: deps.timeZone, publicUrl: deps.publicUrl, providers, log },

@@ -1,5 +1,6 @@
 import { billingTables } from './billing.ts';
 import { billingSeatTables } from './billing-seats.ts';
+import { billingRefundTables } from './billing-refunds.ts';
 import { crmTables } from './crm.ts';
 import type { DefinedTable } from './define.ts';
 import { metaModelTables } from './meta-model.ts';
@@ -9,7 +10,7 @@ import { workbookTables } from './workbooks.ts';
 export * from './define.ts';
 
 /** Every table of the NocoDB base "School", in provisioning order. */
-export const schoolTables: DefinedTable[] = [...metaModelTables, ...workbookTables, ...crmTables, ...billingTables, ...billingSeatTables, pointsRulesTable];
+export const schoolTables: DefinedTable[] = [...metaModelTables, ...workbookTables, ...crmTables, ...billingTables, ...billingSeatTables, ...billingRefundTables, pointsRulesTable];
 
 export function tableByKey(key: string): DefinedTable | undefined {
   return schoolTables.find((t) => t.key === key);

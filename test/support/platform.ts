@@ -29,6 +29,7 @@ export async function startTestPlatform(opts: {
   outsideDb?: pg.Pool;
   redisUrl: string;
   moneta?: { accountId: string; integrityCode: string };
+  yookassa?: import('../../hooks/yookassa.ts').YookassaHookConfig;
   capabilities?: Capability[];
   consumers?: Consumer[];
   tableById?: (id: string) => DefinedTable | undefined;
@@ -43,7 +44,7 @@ export async function startTestPlatform(opts: {
 }): Promise<RunningPlatform> {
   const capabilities = [...(opts.capabilities ?? []), ...(opts.consumers ? [{ name: 'test', consumers: opts.consumers }] : [])];
   const platform = createPlatform({
-    db: opts.db, outsideDb: opts.outsideDb, redisUrl: opts.redisUrl, log: testLog, ...(opts.moneta ? { moneta: opts.moneta } : {}), secrets: testSecrets, capabilities,
+    db: opts.db, outsideDb: opts.outsideDb, redisUrl: opts.redisUrl, log: testLog, ...(opts.moneta ? { moneta: opts.moneta } : {}), ...(opts.yookassa ? { yookassa: opts.yookassa } : {}), secrets: testSecrets, capabilities,
     tableById: opts.tableById ?? ((id) => schoolTables.find((t) => t.key === id)),
     health: {}, staffGuard: opts.staffGuard ?? allow, ...(opts.operatorGuard ? { operatorGuard: opts.operatorGuard } : {}), inboxStaleSeconds: opts.staleSeconds ?? 120, maxAttempts: 5, concurrency: 4,
     runWorkers: opts.runWorkers,
