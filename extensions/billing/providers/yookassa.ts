@@ -64,7 +64,14 @@ export function yookassaProvider(client: YookassaClient, opts: { clock?: () => D
         return { status: 'failed', reason: 'creation unanswered for a day: its pay URL never reached the payer, so it cannot have been paid' };
       }
       // The repeat answers the payment as it was when made; what became of it is read by its id.
-      const made = await client.createPayment(attempt.attemptId, paymentBody(attempt.request));
+      let made;
+      try {
+        made = await client.createPayment(attempt.attemptId, paymentBody(attempt.request));
+      } catch (e) {
+        // The same key and body answer the first answer: a refusal now was a refusal then, and nothing was made.
+        if (e instanceof ProviderRefused) return { status: 'failed', reason: e.message };
+        throw e;
+      }
       return attemptStateOf(await client.getPayment(made.id));
     },
     async refund(r) {
