@@ -8,6 +8,7 @@ import { nocodbReceiver } from './nocodb.ts';
 import { telegramReceiver } from './telegram.ts';
 import { monetaReceiver, type MonetaHookConfig } from './moneta.ts';
 import { stripeReceiver, type StripeHookConfig } from './stripe.ts';
+import { yookassaReceiver, type YookassaHookConfig } from './yookassa.ts';
 
 export interface HookSecrets {
   nocodb: string;
@@ -21,7 +22,7 @@ export interface HookSecrets {
  * Every webhook receiver, mounted at /hooks. Each one only authenticates, validates with
  * zod and writes to the inbox; nothing here does business work.
  */
-export function hooksRouter(deps: { inbox: Inbox; secrets: HookSecrets; tableById: (id: string) => DefinedTable | undefined; moneta?: MonetaHookConfig; stripe?: StripeHookConfig }): Router {
+export function hooksRouter(deps: { inbox: Inbox; secrets: HookSecrets; tableById: (id: string) => DefinedTable | undefined; moneta?: MonetaHookConfig; stripe?: StripeHookConfig; yookassa?: YookassaHookConfig }): Router {
   const router = express.Router();
   const { inbox, secrets } = deps;
   router.use('/nocodb', nocodbReceiver({ inbox, secret: () => secrets.nocodb, tableById: deps.tableById }));
@@ -32,5 +33,6 @@ export function hooksRouter(deps: { inbox: Inbox; secrets: HookSecrets; tableByI
   router.use('/moneta', monetaReceiver({ inbox, account: () => deps.moneta ?? null }));
   // Stripe signs the raw body: its router reads the bytes itself (no JSON parser before it).
   router.use('/stripe', stripeReceiver({ inbox, config: () => deps.stripe ?? null }));
+  router.use('/yookassa', yookassaReceiver({ inbox, config: () => deps.yookassa ?? null }));
   return router;
 }

@@ -42,6 +42,8 @@ export const ERROR_CODES = [
   'TELEGRAM_ACCESS_NOT_CONFIGURED',
   // billing: trials, and seats given by an organisation's contact
   'TRIAL_NOT_OFFERED', 'TRIAL_USED', 'TRIAL_NOT_AVAILABLE', 'SEAT_PACK_NOT_FOUND', 'SEAT_REFUSED',
+  // payments: YooKassa's notifications are accepted from its networks only
+  'WEBHOOK_SENDER_REFUSED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

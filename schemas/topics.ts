@@ -16,6 +16,7 @@ import { collectorBatchPayload, collectorPayload, telegramNotePayload } from './
 import { chatJoinRequest, chatMemberUpdated, preCheckoutQuery, successfulPaymentMessage, telegramUpdate } from './events/telegram.ts';
 import { monetaNotification } from './events/moneta.ts';
 import { stripeConsumedEvent, stripeEvent } from './events/stripe.ts';
+import { yookassaNotification } from './events/yookassa.ts';
 import { schoolTables } from './nocodb/index.ts';
 
 export interface Topic {
@@ -69,6 +70,7 @@ export const TOPICS: readonly Topic[] = [
   // Stripe's events by their id: those billing acts on, and the rest kept for the record.
   defineTopic('stripe.event', 'Stripe webhook: a Checkout Session or refund event billing acts on, signature checked (hooks/stripe.ts)', stripeConsumedEvent),
   defineTopic('stripe.other', 'Stripe webhook: any other event type, signature checked, consumed by nobody (hooks/stripe.ts)', stripeEvent),
+  defineTopic('yookassa.notification', 'YooKassa HTTP notification from its networks, unsigned: only the object id is believed (hooks/yookassa.ts)', yookassaNotification),
 ];
 
 export function topicRegistry(topics: readonly Topic[] = TOPICS): TopicRegistry {

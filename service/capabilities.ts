@@ -8,7 +8,7 @@ import { parseCsv, peopleDirectory, register as registerIdentity, type IdentityC
 import { createPostHog, register as registerPoints } from '../extensions/points/index.ts';
 import { register as registerWorkbooks } from '../extensions/workbooks/index.ts';
 import { register as registerAccount } from '../extensions/account/index.ts';
-import { register as registerBilling, type BillingCapability } from '../extensions/billing/index.ts';
+import { register as registerBilling, yookassaClient, yookassaProvider, type BillingCapability } from '../extensions/billing/index.ts';
 import { ketoPrivileges, register as registerTelegramAccess, type TelegramAccessCapability } from '../extensions/telegram-access/index.ts';
 import { createBotApi } from '../kernel/telegram-bot.ts';
 import { nocoLinks } from '../nocodb/links.ts';
@@ -107,6 +107,9 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
       ...(config.TELEGRAM_BOT_USERNAME ? { botUsername: config.TELEGRAM_BOT_USERNAME } : {}),
     } } : {}),
   });
+  const yookassa = config.YOOKASSA_SHOP_ID && config.YOOKASSA_SECRET_KEY
+    ? yookassaClient({ shopId: config.YOOKASSA_SHOP_ID, secretKey: config.YOOKASSA_SECRET_KEY, apiUrl: config.YOOKASSA_API_URL, timeoutMs: config.YOOKASSA_TIMEOUT_MS })
+    : null;
   const billing = registerBilling({
     db, log, clock, guard, nocodb, links: nocoLinks(deps.noco.api, deps.noco.ids), timeZone: config.SCHOOL_TIME_ZONE, signedIn: requireSession(ory),
     signInUrl: (path) => ory.selfService.browserUrl('login', `${publicUrl}${path}`), publicUrl,
@@ -117,6 +120,7 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
       accountId: config.MONETA_ACCOUNT_ID, integrityCode: config.MONETA_INTEGRITY_CODE, testMode: config.MONETA_TEST_MODE, formUrl: config.MONETA_FORM_URL,
     } } : {}),
     ...(stripeSettings(config).account ? { stripe: stripeSettings(config).account } : {}),
+    ...(yookassa ? { providers: [yookassaProvider(yookassa, { clock })], yookassaClient: yookassa } : {}),
   });
   // The school's chats: payers in, non-payers out (issue 14); without a bot token it does nothing and says so.
   const telegramAccess = registerTelegramAccess({

@@ -1,12 +1,18 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ianaTimeZone } from '../schemas/events/points.ts';
+import { YOOKASSA_NETWORKS } from '../schemas/events/yookassa.ts';
+import { networkProblem } from '../kernel/networks.ts';
 
 /**
  * The only place that reads process.env. Every setting is optional: what is not given
  * is embedded (PostgreSQL, Redis, NocoDB, the Ory stand-in) and started by service/stack.
  */
 const optionalUrl = z.url().optional();
+/** A comma-separated list of IP addresses and CIDR networks. */
+const networkList = (fallback: readonly string[]) => z.string().optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? [...fallback] : v.split(',').map((x) => x.trim()).filter(Boolean)))
+  .superRefine((list, ctx) => { for (const e of list) { const p = networkProblem(e); if (p) ctx.addIssue({ code: 'custom', message: p }); } });
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
 const envSchema = z.object({
@@ -80,6 +86,16 @@ const envSchema = z.object({
   STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().max(3600).default(300),
   /** Per request to Stripe; the package retries once with the same Idempotency-Key. */
   STRIPE_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
+  /** YooKassa (API v3): the shop's id and secret key (HTTP Basic); without both it is off. */
+  YOOKASSA_SHOP_ID: z.string().regex(/^\d*$/, 'the shop id is digits').optional(),
+  YOOKASSA_SECRET_KEY: z.string().refine((v) => v === '' || v.length >= 8, 'at least 8 characters').optional(),
+  YOOKASSA_API_URL: z.url().default('https://api.yookassa.ru/v3'),
+  /** How long one call to YooKassa may take before its outcome is unknown. */
+  YOOKASSA_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Where YooKassa's notifications may come from (comma-separated networks); default: its published list. */
+  YOOKASSA_ALLOWED_NETWORKS: networkList(YOOKASSA_NETWORKS),
+  /** Reverse proxies in front of the service whose X-Forwarded-For is believed (comma-separated networks); default none: the socket's peer is the sender. */
+  TRUSTED_PROXIES: networkList([]),
 
   SMTP_URL: optionalUrl,
   MAIL_FROM: z.string().default('School <no-reply@school.local>'),

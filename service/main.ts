@@ -14,6 +14,7 @@ import { ensureComponentRoles, ROLE_NAMES, urlAs, type ComponentRoles } from './
 import { startSweeper, sweepDeletions } from '../hooks/nocodb-sweep.ts';
 import { pruneInbox } from './inbox/retention.ts';
 import { NOCODB_SECRET_HEADER } from '../hooks/nocodb.ts';
+import { yookassaHookConfig } from '../hooks/yookassa.ts';
 import { schoolTables } from '../schemas/nocodb/index.ts';
 import { loadCapabilities } from './capabilities.ts';
 import { loadConfig, stripeSettings } from './config.ts';
@@ -191,6 +192,7 @@ async function main() {
       db, outsideDb, redisUrl: redis.url, log, secrets, capabilities,
       ...(config.MONETA_ACCOUNT_ID && config.MONETA_INTEGRITY_CODE ? { moneta: { accountId: config.MONETA_ACCOUNT_ID, integrityCode: config.MONETA_INTEGRITY_CODE } } : {}), publicUrl: serviceUrl, opsToken: config.OPS_TOKEN,
       ...(stripeSettings(config).hook ? { stripe: stripeSettings(config).hook } : {}),
+      ...(config.YOOKASSA_SHOP_ID && config.YOOKASSA_SECRET_KEY ? { yookassa: yookassaHookConfig(config.YOOKASSA_ALLOWED_NETWORKS, config.TRUSTED_PROXIES) } : {}),
       tableById: (id) => schoolTables.find((t) => t.key === tableIdToKey.get(id)),
       health: {
         postgres: async () => { await db.query('select 1'); },

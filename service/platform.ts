@@ -6,6 +6,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { MonetaHookConfig } from '../hooks/moneta.ts';
 import type { StripeHookConfig } from '../hooks/stripe.ts';
+import type { YookassaHookConfig } from '../hooks/yookassa.ts';
 import { hooksRouter, type HookSecrets } from '../hooks/index.ts';
 import type { DefinedTable } from '../schemas/nocodb/index.ts';
 import type { Capability } from '../kernel/capability.ts';
@@ -34,6 +35,8 @@ export interface PlatformOptions {
   moneta?: MonetaHookConfig;
   /** Stripe's endpoint secret and tolerance: /hooks/stripe checks Stripe-Signature with them. */
   stripe?: StripeHookConfig;
+  /** YooKassa's networks (and the proxies believed): its notifications at /hooks/yookassa are accepted from there only. */
+  yookassa?: YookassaHookConfig;
   capabilities: Capability[];
   tableById: (tableId: string) => DefinedTable | undefined;
   health: Record<string, HealthCheck>;
@@ -97,7 +100,7 @@ export function createPlatform(opts: PlatformOptions): Platform {
   app.disable('x-powered-by');
   app.get('/health', healthHandler(opts.health, { token: opts.opsToken }));
   app.get('/metrics', metricsHandler(metrics, opts.opsToken));
-  app.use('/hooks', hookMetrics(metrics), hooksRouter({ inbox, secrets: opts.secrets, tableById: opts.tableById, moneta: opts.moneta, stripe: opts.stripe }));
+  app.use('/hooks', hookMetrics(metrics), hooksRouter({ inbox, secrets: opts.secrets, tableById: opts.tableById, moneta: opts.moneta, stripe: opts.stripe, yookassa: opts.yookassa }));
   app.use(crossSiteGuard(opts.publicUrl));
   for (const capability of opts.capabilities) {
     if (!capability.routes) continue;

@@ -8,7 +8,7 @@ import { minorOf, type MonetaNotification } from '../../schemas/events/moneta.ts
 import { currentVersion, planById } from './catalog-store.ts';
 import { localDay } from './days.ts';
 import { recordPayment, type PaymentOutcome } from './paid-periods.ts';
-import { ProviderRefused, type PaymentProvider } from './providers/provider.ts';
+import { ProviderRefused, type PaymentProvider, type PayRequest } from './providers/provider.ts';
 import { subscriptionBySource } from './subscriptions-store.ts';
 
 /**
@@ -47,7 +47,7 @@ export interface CheckoutAnswer { orderId: string; attemptId: string; provider: 
 /** The thank-you page of an order: where every provider sends the payer back. */
 export const orderPagePath = (orderId: string) => `/billing/orders/${orderId}`;
 
-interface Prepared { reuse?: CheckoutAnswer; attemptId: string; orderId: string; amountMinor: number; currency: string; provider: PaymentProvider; title: string; planId: number }
+interface Prepared { reuse?: CheckoutAnswer; attemptId: string; orderId: string; amountMinor: number; currency: string; provider: PaymentProvider; request: PayRequest }
 
 /**
  * The order and its attempt are written first (committed), then the provider is asked: a
@@ -61,10 +61,7 @@ export async function checkout(deps: CheckoutDeps, p: { personId: string; planId
   if (prepared.reuse) return prepared.reuse;
   const { provider, attemptId, orderId } = prepared;
   try {
-    const started = await provider.start({
-      attemptId, orderId, personId: p.personId, planId: prepared.planId, amountMinor: prepared.amountMinor, currency: prepared.currency,
-      description: prepared.title, returnUrl: `${deps.publicUrl}${orderPagePath(orderId)}`, locale: p.locale ?? 'ru', ...(p.installments ? { installments: true } : {}),
-    });
+    const started = await provider.start(prepared.request);
     await deps.db.query(`update billing_attempt set pay_url = $2, provider_payment_id = coalesce($3, provider_payment_id), updated_at = now() where id = $1`,
       [attemptId, started.payUrl, started.providerPaymentId ?? null]);
     return { orderId, attemptId, provider: provider.name, payUrl: started.payUrl, amountMinor: prepared.amountMinor, currency: prepared.currency, reused: false };
@@ -77,7 +74,7 @@ export async function checkout(deps: CheckoutDeps, p: { personId: string; planId
   }
 }
 
-async function prepare(tx: PoolClient, deps: CheckoutDeps, p: { personId: string; planId: number; provider?: string }, today: string): Promise<Prepared> {
+async function prepare(tx: PoolClient, deps: CheckoutDeps, p: { personId: string; planId: number; provider?: string; locale?: 'ru' | 'en'; installments?: boolean }, today: string): Promise<Prepared> {
   // One checkout per person at a time: a double click gets the same order.
   await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`checkout:${p.personId}`]);
   const plan = await planById(tx, p.planId);
@@ -93,6 +90,7 @@ async function prepare(tx: PoolClient, deps: CheckoutDeps, p: { personId: string
   if (open?.attempt_id && open.pay_url && (!p.provider || p.provider === open.provider)) {
     return { reuse: { orderId: open.order_id, attemptId: open.attempt_id, provider: open.provider!, payUrl: open.pay_url, amountMinor: Number(open.amount_minor), currency: open.currency, reused: true } } as Prepared;
   }
+  if (p.installments && !(plan.installments > 1)) throw conflict('INSTALLMENTS_INVALID', 'this plan is not sold in parts');
   const version = await currentVersion(tx, plan.id, today);
   if (!version) throw conflict('PRICE_NOT_SET', 'this plan has no price yet');
   const provider = deps.providers.find((x) => x.currencies.includes(plan.currency) && (!p.provider || x.name === p.provider));
@@ -110,8 +108,13 @@ async function prepare(tx: PoolClient, deps: CheckoutDeps, p: { personId: string
     await tx.query('insert into billing_order (id, person_id, plan_id, amount_minor, currency, status) values ($1, $2, $3, $4, $5, $6)',
       [orderId, p.personId, plan.id, amountMinor, plan.currency, 'open']);
   }
-  await tx.query(`insert into billing_attempt (id, order_id, provider, status) values ($1, $2, $3, 'created')`, [attemptId, orderId, provider.name]);
-  return { attemptId, orderId, amountMinor, currency: plan.currency, provider, title: plan.title, planId: plan.id };
+  const request: PayRequest = {
+    attemptId, orderId, personId: p.personId, planId: plan.id, amountMinor, currency: plan.currency,
+    description: plan.title, returnUrl: `${deps.publicUrl}${orderPagePath(orderId)}`, locale: p.locale ?? 'ru', ...(p.installments ? { installments: true } : {}),
+  };
+  // What the provider is asked is kept: a provider that needs the same body to repeat the creation (reconcile.ts) has it.
+  await tx.query(`insert into billing_attempt (id, order_id, provider, status, request) values ($1, $2, $3, 'created', $4)`, [attemptId, orderId, provider.name, request]);
+  return { attemptId, orderId, amountMinor, currency: plan.currency, provider, request };
 }
 
 /** A payment a provider confirmed (its notification verified, or the payment re-read from it). */

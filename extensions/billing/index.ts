@@ -21,6 +21,9 @@ import { reconcileAttempts, type ReconcileReport } from './reconcile.ts';
 import { grantFilesConsumer } from './grant-files-consumer.ts';
 import { grantFilesRound, type PeopleImport } from './grant-files.ts';
 import { seatContactPages, seatContactRoutes } from './seat-contact-routes.ts';
+import { refundsConsumer } from './refunds-consumer.ts';
+import { yookassaConsumer } from './yookassa-consumer.ts';
+import type { YookassaClient } from './providers/yookassa-client.ts';
 
 /**
  * Billing (issue 13): what the school sells, who holds what, and the money ledger. The only
@@ -45,6 +48,8 @@ export { BILLING_TOPICS } from './consumer.ts';
 export { applyProviderPayment, orderPagePath, type ConfirmedPayment } from './checkout.ts';
 export { applyProviderRefund, type ConfirmedRefund, type RefundOutcome } from './refunds.ts';
 export { stripeGateway, type StripeAccount, type StripeGateway } from './providers/stripe.ts';
+export { yookassaProvider } from './providers/yookassa.ts';
+export { yookassaClient, type YookassaAccount, type YookassaClient } from './providers/yookassa-client.ts';
 export { ProviderRefused, type PaymentProvider, type PayRequest, type PayStart, type AttemptState } from './providers/provider.ts';
 export type { PeopleImport } from './grant-files.ts';
 
@@ -74,6 +79,8 @@ export interface BillingDeps {
   stripe?: StripeAccount;
   /** Other payment providers (YooKassa, Telegram), in order of preference after Moneta and Stripe. */
   providers?: PaymentProvider[];
+  /** YooKassa's API client (its provider is in `providers`): its notifications' consumer re-reads payments and refunds through it. */
+  yookassaClient?: YookassaClient;
   /** How often open and unknown payment attempts are asked about at their providers. Default 60 s. */
   reconcileIntervalMs?: number;
   /** Files attached in NocoDB (a teacher's file of a Grant files row). */
@@ -111,7 +118,10 @@ export function register(deps: BillingDeps): BillingCapability {
     name: 'billing',
     consumers: [paymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone, monetaTestMode: deps.moneta?.testMode ?? false }), billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }),
       grantFilesConsumer({ links: deps.links, files: deps.files, people: deps.people, clock: deps.clock, timeZone: deps.timeZone }),
-      ...(stripe ? [stripeConsumer({ stripe, clock: deps.clock, timeZone: deps.timeZone })] : [])],
+      ...(stripe ? [stripeConsumer({ stripe, clock: deps.clock, timeZone: deps.timeZone })] : []),
+      // Staff refunds (the Refunds grid) through whichever provider took the payment.
+      refundsConsumer({ nocodb: deps.nocodb, providers, clock: deps.clock, timeZone: deps.timeZone }),
+      ...(deps.yookassaClient ? [yookassaConsumer({ client: deps.yookassaClient, nocodb: deps.nocodb, clock: deps.clock, timeZone: deps.timeZone })] : [])],
     routes: (router) => {
       seatContactRoutes(router, contactDeps);
       billingRoutes(router, {

@@ -118,3 +118,25 @@ export function seatRefusal(e: { code: string; message: string }, lang: Lang): s
   const lead = { ru: 'Не получилось', en: 'Not done' }[lang];
   return `${lead}: ${e.message}`;
 }
+/** Why a staff refund (the Refunds grid) was not done, as staff read it in its Problem cell. */
+export type RefundProblem =
+  | { kind: 'reason_required' } | { kind: 'payment_required' } | { kind: 'payment_unknown'; payment: string }
+  | { kind: 'payment_ambiguous'; payment: string; providers: string[] } | { kind: 'nothing_left'; payment: string }
+  | { kind: 'amount_invalid'; amountMinor: number; leftMinor: number; currency: string }
+  | { kind: 'provider_cannot_refund'; provider: string } | { kind: 'provider_refused'; provider: string; reason: string };
+
+const money = (minor: number, currency: string) => `${(minor / 100).toFixed(2)} ${currency}`;
+
+export function refundProblem(p: RefundProblem, lang: Lang): string {
+  const ru = lang === 'ru';
+  switch (p.kind) {
+    case 'reason_required': return ru ? 'Укажите причину возврата (Reason): без неё возврат не делается.' : 'Give the reason (Reason): no refund is made without one.';
+    case 'payment_required': return ru ? 'Укажите платёж (Payment): его provider_payment_id из billing_orders.' : 'Name the payment (Payment): its provider_payment_id from billing_orders.';
+    case 'payment_unknown': return ru ? `Платёж ${p.payment} не найден среди оплаченных (billing_orders, provider_payment_id).` : `No paid payment ${p.payment} (billing_orders, provider_payment_id).`;
+    case 'payment_ambiguous': return ru ? `Платёж ${p.payment} есть у нескольких провайдеров (${p.providers.join(', ')}): напишите провайдер:id.` : `Payment ${p.payment} is known to several providers (${p.providers.join(', ')}): write provider:id.`;
+    case 'nothing_left': return ru ? `По платежу ${p.payment} возвращать уже нечего: он возвращён полностью (или возврат ждёт подтверждения).` : `Nothing is left to refund of payment ${p.payment}: it is refunded in full (or a refund awaits confirmation).`;
+    case 'amount_invalid': return ru ? `Сумма ${money(p.amountMinor, p.currency)} не подходит: вернуть можно от 0.01 до ${money(p.leftMinor, p.currency)}.` : `The amount ${money(p.amountMinor, p.currency)} cannot be refunded: from 0.01 up to ${money(p.leftMinor, p.currency)} is left.`;
+    case 'provider_cannot_refund': return ru ? `${p.provider} не умеет возвращать деньги через сервис: сделайте возврат в личном кабинете ${p.provider}; в учёте сервиса он не отразится.` : `${p.provider} cannot refund through the service: refund in ${p.provider}'s own dashboard; the service's books will not show it.`;
+    case 'provider_refused': return ru ? `${p.provider} отказал в возврате: ${p.reason}. Новый возврат — новая строка.` : `${p.provider} refused the refund: ${p.reason}. A new refund is a new row.`;
+  }
+}

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { inTransaction } from '../../kernel/db.ts';
 import { applyProviderPayment } from './checkout.ts';
 import { localDay } from './days.ts';
-import type { PaymentProvider } from './providers/provider.ts';
+import type { PaymentProvider, PayRequest } from './providers/provider.ts';
 
 /**
  * The reconciliation pass (issue 14): attempts still open (created, or whose outcome is
@@ -21,8 +21,8 @@ export interface ReconcileReport { asked: number; booked: number; failed: number
 export async function reconcileAttempts(deps: ReconcileDeps, opts: { olderThanSeconds?: number; staleMinutes?: number; limit?: number } = {}): Promise<ReconcileReport> {
   const report: ReconcileReport = { asked: 0, booked: 0, failed: 0, pending: 0, errors: 0 };
   const byName = new Map(deps.providers.map((p) => [p.name, p]));
-  const { rows } = await deps.db.query<{ id: string; provider: string; status: string; provider_payment_id: string | null; pay_url: string | null; created_at: Date; amount_minor: string; currency: string }>(
-    `select a.id, a.provider, a.status, a.provider_payment_id, a.pay_url, a.created_at, o.amount_minor, o.currency
+  const { rows } = await deps.db.query<{ id: string; provider: string; status: string; provider_payment_id: string | null; pay_url: string | null; created_at: Date; amount_minor: string; currency: string; request: PayRequest | null }>(
+    `select a.id, a.provider, a.status, a.provider_payment_id, a.pay_url, a.created_at, o.amount_minor, o.currency, a.request
      from billing_attempt a join billing_order o on o.id = a.order_id
      where a.status in ('created', 'unknown') and a.updated_at < now() - make_interval(secs => $1)
      order by a.created_at limit $2`, [opts.olderThanSeconds ?? 60, opts.limit ?? 500]);
@@ -37,7 +37,7 @@ export async function reconcileAttempts(deps: ReconcileDeps, opts: { olderThanSe
     }
     report.asked++;
     try {
-      const state = await provider.lookup({ attemptId: a.id, providerPaymentId: a.provider_payment_id, createdAt: a.created_at, amountMinor: Number(a.amount_minor), currency: a.currency });
+      const state = await provider.lookup({ attemptId: a.id, providerPaymentId: a.provider_payment_id, createdAt: a.created_at, amountMinor: Number(a.amount_minor), currency: a.currency, ...(a.request ? { request: a.request } : {}) });
       if (state.status === 'succeeded') {
         const now = deps.clock();
         await inTransaction(deps.db, (tx) => applyProviderPayment(tx, { provider: provider.name, attemptId: a.id, ...state }, { today: localDay(now, deps.timeZone), now }));

@@ -45,6 +45,10 @@ const PLAUSIBLE: Record<string, string> = {
   POSTHOG_KEY: 'phc_example',
   OPENROUTER_API_KEY: 'sk-or-v1-example',
   MCP_AUTHORIZATION_SERVERS: 'https://auth.school.example.org/oauth2',
+  YOOKASSA_SHOP_ID: '123456',
+  YOOKASSA_API_URL: 'https://api.yookassa.ru/v3',
+  YOOKASSA_ALLOWED_NETWORKS: '185.71.76.0/27,77.75.156.11,2a02:5180::/32',
+  TRUSTED_PROXIES: '10.0.0.0/8',
 };
 const plausible = (key: string) => PLAUSIBLE[key] ?? createHash('sha256').update(key).digest('hex').slice(0, 48);
 const filled: Env = Object.fromEntries([...example.keys()].map((k) => [k, plausible(k)]));

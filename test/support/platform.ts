@@ -30,6 +30,7 @@ export async function startTestPlatform(opts: {
   redisUrl: string;
   moneta?: { accountId: string; integrityCode: string };
   stripe?: { webhookSecret: string; toleranceSeconds: number };
+  yookassa?: import('../../hooks/yookassa.ts').YookassaHookConfig;
   capabilities?: Capability[];
   consumers?: Consumer[];
   tableById?: (id: string) => DefinedTable | undefined;
@@ -44,7 +45,8 @@ export async function startTestPlatform(opts: {
 }): Promise<RunningPlatform> {
   const capabilities = [...(opts.capabilities ?? []), ...(opts.consumers ? [{ name: 'test', consumers: opts.consumers }] : [])];
   const platform = createPlatform({
-    db: opts.db, outsideDb: opts.outsideDb, redisUrl: opts.redisUrl, log: testLog, ...(opts.moneta ? { moneta: opts.moneta } : {}), ...(opts.stripe ? { stripe: opts.stripe } : {}), secrets: testSecrets, capabilities,
+    db: opts.db, outsideDb: opts.outsideDb, redisUrl: opts.redisUrl, log: testLog, ...(opts.moneta ? { moneta: opts.moneta } : {}), ...(opts.stripe ? { stripe: opts.stripe } : {}),
+    ...(opts.yookassa ? { yookassa: opts.yookassa } : {}), secrets: testSecrets, capabilities,
     tableById: opts.tableById ?? ((id) => schoolTables.find((t) => t.key === id)),
     health: {}, staffGuard: opts.staffGuard ?? allow, ...(opts.operatorGuard ? { operatorGuard: opts.operatorGuard } : {}), inboxStaleSeconds: opts.staleSeconds ?? 120, maxAttempts: 5, concurrency: 4,
     runWorkers: opts.runWorkers,

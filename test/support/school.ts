@@ -6,6 +6,7 @@
 import { createNocoApi, nocoRows, type NocoRows, type TableIds } from '../../nocodb/client.ts';
 import { provisionBase } from '../../nocodb/provision.ts';
 import { NOCODB_SECRET_HEADER } from '../../hooks/nocodb.ts';
+import { yookassaHookConfig } from '../../hooks/yookassa.ts';
 import { startSweeper } from '../../hooks/nocodb-sweep.ts';
 import { schoolTables } from '../../schemas/nocodb/index.ts';
 import { defaultRules } from '../../schemas/nocodb/points-rules.ts';
@@ -62,6 +63,7 @@ export async function startSchool(label: string, env: Record<string, string> = {
     staffGuard: objectGuard(standin.ory)('view', () => 'Report:operations'), port,
     ...(config.MONETA_ACCOUNT_ID && config.MONETA_INTEGRITY_CODE ? { moneta: { accountId: config.MONETA_ACCOUNT_ID, integrityCode: config.MONETA_INTEGRITY_CODE } } : {}),
     ...(stripeSettings(config).hook ? { stripe: stripeSettings(config).hook } : {}),
+    ...(config.YOOKASSA_SHOP_ID && config.YOOKASSA_SECRET_KEY ? { yookassa: yookassaHookConfig(config.YOOKASSA_ALLOWED_NETWORKS, config.TRUSTED_PROXIES) } : {}),
   });
   for (const c of capabilities.all) await c.start?.();
   hook.url = `${platform.url}/hooks/kratos/registration`;

@@ -58,6 +58,10 @@ export interface PaymentProvider {
    * The refund books when the provider confirms it (applyProviderRefund in refunds.ts), from
    * its answer here when final, else from its notification or a later lookup.
    */
-  refund?(r: { refundId: string; providerPaymentId: string; amountMinor: number; currency: string; reason: string }): Promise<{ providerRefundId: string; status: 'succeeded' | 'pending' | 'failed'; refundedAt?: Date }>;
-  lookup?(attempt: { attemptId: string; providerPaymentId: string | null; createdAt: Date; amountMinor: number; currency: string }): Promise<AttemptState>;
+  refund?(r: { refundId: string; providerPaymentId: string; amountMinor: number; currency: string; reason: string }): Promise<{ providerRefundId: string; status: 'succeeded' | 'pending' | 'failed'; refundedAt?: Date; reason?: string }>;
+  /**
+   * `request`: what `start` was given, stored with the attempt, so a provider whose
+   * idempotency needs the same body again (YooKassa, Stripe) can repeat the creation.
+   */
+  lookup?(attempt: { attemptId: string; providerPaymentId: string | null; createdAt: Date; amountMinor: number; currency: string; request?: PayRequest }): Promise<AttemptState>;
 }
