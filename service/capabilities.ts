@@ -8,7 +8,7 @@ import { peopleDirectory, register as registerIdentity, type IdentityCapability 
 import { createPostHog, register as registerPoints } from '../extensions/points/index.ts';
 import { register as registerWorkbooks } from '../extensions/workbooks/index.ts';
 import { register as registerAccount } from '../extensions/account/index.ts';
-import { register as registerBilling, type BillingCapability } from '../extensions/billing/index.ts';
+import { contactOf, register as registerBilling, type BillingCapability } from '../extensions/billing/index.ts';
 import { nocoLinks } from '../nocodb/links.ts';
 import { tableIdOf, type NocoApi, type NocoRows, type TableIds } from '../nocodb/client.ts';
 import type { Ory } from '../ory/client.ts';
@@ -108,6 +108,13 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
     ...(config.MONETA_ACCOUNT_ID && config.MONETA_INTEGRITY_CODE ? { moneta: {
       accountId: config.MONETA_ACCOUNT_ID, integrityCode: config.MONETA_INTEGRITY_CODE, testMode: config.MONETA_TEST_MODE, formUrl: config.MONETA_FORM_URL,
     } } : {}),
+    // What next after paying, and reminders before the end: Telegram when linked by proof, else the verified e-mail.
+    notices: {
+      telegram: config.TELEGRAM_BOT_TOKEN ? { apiUrl: config.TELEGRAM_API_URL, botToken: config.TELEGRAM_BOT_TOKEN } : null,
+      mailer: config.SMTP_URL ? createSmtpMailer({ url: config.SMTP_URL, from: config.MAIL_FROM }) : null,
+      contactOf: contactOf({ identities: ory.identities, linksOf: points.links.of }),
+    },
+    reminderDays: config.BILLING_REMINDER_DAYS,
   });
   return { all: [identity, points, aiCheck, workbooks, account, billing], identity, billing };
 }

@@ -16,6 +16,9 @@ import { paymentsConsumer } from './payments-consumer.ts';
 import { monetaProvider, type MonetaAccount } from './providers/moneta.ts';
 import type { PaymentProvider } from './providers/provider.ts';
 import { reconcileAttempts, type ReconcileReport } from './reconcile.ts';
+import { createBotApi } from '../../kernel/telegram-bot.ts';
+import { drainNotices, type Contact, type InviteLinks, type Mailer, type NoticeDrain } from './notice-sender.ts';
+import { NOTICE_CHANNEL } from './notices-store.ts';
 
 /**
  * Billing (issue 13): what the school sells, who holds what, and the money ledger. The only
@@ -30,6 +33,12 @@ import { reconcileAttempts, type ReconcileReport } from './reconcile.ts';
  * through one function, recordPayment (paid-periods.ts), in the provider's transaction.
  * pass.ts expires and records versions on the kernel's loop; figures.ts and routes.ts serve
  * staff's figures and a person's own subscriptions.
+ *
+ * Telling people (issues 13 §6, 14 §3): a booked payment queues its what-next message in the
+ * same transaction (checkout.ts -> notices-store.ts), the pass queues reminders before a
+ * subscription's last day, and notice-sender.ts delivers both (Telegram if linked and
+ * verified, else the verified e-mail). The payer lands on /billing/orders/:id (order-page.tsx);
+ * /billing/renew/:planId pays the next period (there is no automatic charge).
  */
 export { recordPayment, type IncomingPayment, type PaymentOutcome } from './paid-periods.ts';
 // A plan sold in parts: the order, then each payment of it (the overdue policy runs in the pass).
@@ -40,6 +49,8 @@ export { BILLING_TOPICS } from './consumer.ts';
 export { applyProviderPayment, orderPagePath, type ConfirmedPayment } from './checkout.ts';
 export { applyProviderRefund, type ConfirmedRefund, type RefundOutcome } from './refunds.ts';
 export { ProviderRefused, type PaymentProvider, type PayRequest, type PayStart, type AttemptState } from './providers/provider.ts';
+export type { Contact, InviteLinks, Mailer } from './notice-sender.ts';
+export { contactOf, type ContactSources } from './contacts.ts';
 
 export interface BillingDeps {
   db: Pool;
@@ -64,15 +75,29 @@ export interface BillingDeps {
   providers?: PaymentProvider[];
   /** How often open and unknown payment attempts are asked about at their providers. Default 60 s. */
   reconcileIntervalMs?: number;
+  /**
+   * Messages to payers and holders (what next, reminders). Without a channel the rows wait in
+   * billing_notice until one is configured. `contactOf`: the person's verified Telegram link
+   * and e-mail and their locale (the lead wires identity and points here).
+   */
+  notices?: { telegram?: { apiUrl: string; botToken: string } | null; mailer?: Mailer | null; contactOf: (personId: string) => Promise<Contact | null> };
+  /** Invite links to the product's Telegram chats for a payer (the Telegram-access capability), shown and sent when given. */
+  inviteLinks?: InviteLinks;
+  /** Days before the last day a holder is reminded. Default 7 and 1. */
+  reminderDays?: readonly number[];
+  /** How often due messages are looked for besides the nudge of a new one. Default 30 s. */
+  noticeIntervalMs?: number;
 }
 
 export interface BillingCapability extends Capability {
   /** Runs the pass now (tests, scripts). */
-  passNow(): Promise<{ expired: number; started: number }>;
+  passNow(): Promise<{ expired: number; started: number; reminders: number }>;
   /** Reads the whole catalog from NocoDB again now (the pass does it every round). */
   resyncCatalogNow(): Promise<{ products: number; plans: number }>;
   /** Asks the providers about open and unknown attempts now (tests, scripts). */
   reconcileNow(opts?: { olderThanSeconds?: number }): Promise<ReconcileReport>;
+  /** Sends the messages due now (tests, scripts). */
+  sendNoticesNow(): Promise<NoticeDrain>;
 }
 
 export function register(deps: BillingDeps): BillingCapability {
@@ -80,17 +105,30 @@ export function register(deps: BillingDeps): BillingCapability {
   const today = () => localDay(deps.clock(), deps.timeZone);
   const providers: PaymentProvider[] = [...(deps.moneta ? [monetaProvider(deps.moneta)] : []), ...(deps.providers ?? [])];
   const reconcile = (opts?: { olderThanSeconds?: number }) => reconcileAttempts({ db: deps.db, log, clock: deps.clock, timeZone: deps.timeZone, providers }, opts);
+  const checkoutDeps = { db: deps.db, clock: deps.clock, timeZone: deps.timeZone, publicUrl: deps.publicUrl, providers, log };
+  const senderDeps = deps.notices ? {
+    db: deps.db, log, clock: deps.clock, publicUrl: deps.publicUrl, contactOf: deps.notices.contactOf,
+    telegram: deps.notices.telegram ? createBotApi(deps.notices.telegram) : null, mailer: deps.notices.mailer ?? null,
+    ...(deps.inviteLinks ? { inviteLinks: deps.inviteLinks } : {}),
+  } : null;
+  const sendNotices = async (): Promise<NoticeDrain> => (senderDeps ? drainNotices(senderDeps) : { sent: 0, skipped: 0, failed: 0, dead: 0 });
+  const pass = () => billingPass(deps.db, today(), deps.reminderDays ? { reminderDays: deps.reminderDays } : {});
   let loop: Loop | undefined;
   let reconciling: Loop | undefined;
+  let sending: Loop | undefined;
   return {
     name: 'billing',
     consumers: [paymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone, monetaTestMode: deps.moneta?.testMode ?? false }), billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone })],
     routes: (router) => billingRoutes(router, {
       db: deps.db, guard: deps.guard, clock: deps.clock, timeZone: deps.timeZone, signedIn: deps.signedIn,
-      checkout: { db: deps.db, clock: deps.clock, timeZone: deps.timeZone, publicUrl: deps.publicUrl, providers, log },
+      checkout: checkoutDeps,
     }),
-    pages: (router) => billingPages(router, { db: deps.db, signedIn: deps.signedIn, signInUrl: deps.signInUrl ?? (() => '/auth/login') }),
-    passNow: () => billingPass(deps.db, today()),
+    pages: (router) => billingPages(router, {
+      db: deps.db, log, signedIn: deps.signedIn, signInUrl: deps.signInUrl ?? (() => '/auth/login'), checkout: checkoutDeps,
+      ...(deps.inviteLinks ? { inviteLinks: deps.inviteLinks } : {}),
+    }),
+    passNow: pass,
+    sendNoticesNow: sendNotices,
     resyncCatalogNow: () => resyncCatalog(deps, today()),
     reconcileNow: (opts) => reconcile(opts),
     async start() {
@@ -100,15 +138,23 @@ export function register(deps: BillingDeps): BillingCapability {
         run: async () => {
           // NocoDB unreachable: the catalog stays as mirrored, the pass goes on.
           await resyncCatalog(deps, today()).catch((e: Error) => log.warn({ component: 'billing', err: e.message }, 'catalog not read from NocoDB this round'));
-          return (await billingPass(deps.db, today())).more;
+          return (await pass()).more;
         },
       });
       reconciling = await startLoop({
         name: 'billing.reconcile', log, intervalMs: deps.reconcileIntervalMs ?? 60_000, exclusive: deps.db, runAtStart: false,
         run: async () => { await reconcile(); },
       });
+      if (senderDeps) {
+        sending = await startLoop({
+          name: 'billing.notices', log, intervalMs: deps.noticeIntervalMs ?? 30_000, listen: { db: deps.db, channel: NOTICE_CHANNEL },
+          run: async () => { await sendNotices(); },
+        });
+      }
     },
     async stop() {
+      await sending?.stop();
+      sending = undefined;
       await reconciling?.stop();
       await loop?.stop();
     },

@@ -35,4 +35,5 @@ export const STAFF_VIEWS: readonly string[] = [
   'billing_balance',
   'billing_installments',
   'billing_orders',
+  'billing_notices',
 ];
