@@ -9,7 +9,7 @@ export type Inline = { text: string } | { bold: string } | { link: string; href:
 export type Block = { paragraph: Inline[][] } | { list: Inline[][]; ordered: boolean };
 
 const ITEM = /^\s*(?:[-*•]|(\d+)[.)])\s+(.*)$/;
-const TOKEN = /\[([^\]\n]+)\]\(([^)\s]+)\)|\*\*([^*\n]+)\*\*|(https?:\/\/[^\s<>()]+[^\s<>().,;:!?'"])/g;
+const TOKEN = /\[([^\]\n]+)\]\(([^)\s]+)\)|\*\*([^*\n]+)\*\*|(https?:\/\/[^\s<>()"']+[^\s<>().,;:!?'"])/g;
 
 const safeHref = (href: string): string | null => (/^https?:\/\//i.test(href) || /^\/(?!\/)/.test(href) ? href : null);
 
