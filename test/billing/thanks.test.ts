@@ -207,4 +207,18 @@ describe('billing: the payer told what next, and reminded before the end', funct
     expect(go.status).to.equal(303);
     expect(go.headers.get('location')).to.match(new RegExp(`^${moneta.formUrl.replace(/[.?]/g, '\\$&')}\\?`));
   });
+
+  it('reminds the holder of a free subscription the day before, without a pay link', async () => {
+    const fay = await school.register('Fay');
+    await verifyAddress(school.standin.url, fay.email);
+    // As a staff grant leaves it (schemas/nocodb Grants -> grants.ts): free, ending tomorrow.
+    const { rows: [sub] } = await school.db.query(`insert into billing_subscription (person_id, plan_id, product_id, kind, status, starts_on, ends_on, source)
+      select $1, id, product_id, 'free', 'active', billing_today() - 10, billing_today() + 1, $2 from billing_plan where id = $3 returning id`, [fay.id, `grant:test-${randomUUID()}`, planId]);
+    await school.capabilities.billing.passNow();
+    const mail = await waitFor('the reminder to Fay', async () => smtp.messages.find((m) => m.to.includes(fay.email)), 20_000);
+    const body = mailText(mail.body);
+    expect(body).to.include('Она бесплатная: платить за неё не нужно').and.to.include(`${school.platform.url}/subscriptions`);
+    expect(body, 'nothing to pay').to.not.include('/billing/renew/');
+    expect((await school.db.query(`select days_before from billing_notices where subscription_id = $1`, [sub.id])).rows).to.deep.equal([{ days_before: 1 }]);
+  });
 });
