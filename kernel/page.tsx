@@ -8,12 +8,14 @@ import type { Lang } from './lang.ts';
  * script; a page may add one of its own (`script`, our own constant text, never data) to
  * make something nicer, such as saving a draft as the student types.
  */
-export function Page(props: { lang: Lang; title: string; children: ComponentChildren; script?: string }) {
+export function Page(props: { lang: Lang; title: string; children: ComponentChildren; script?: string; refresh?: { seconds: number; url: string } }) {
   return (
     <html lang={props.lang}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {/* A page waiting for something (a payment's confirmation) reloads itself, without script. */}
+        {props.refresh && <meta http-equiv="refresh" content={`${props.refresh.seconds}; url=${props.refresh.url}`} />}
         <title>{props.title}</title>
         <style>{STYLE}</style>
       </head>

@@ -8,7 +8,7 @@ import { parseCsv, peopleDirectory, register as registerIdentity, type IdentityC
 import { createPostHog, register as registerPoints } from '../extensions/points/index.ts';
 import { register as registerWorkbooks } from '../extensions/workbooks/index.ts';
 import { register as registerAccount } from '../extensions/account/index.ts';
-import { register as registerBilling, yookassaClient, yookassaProvider, type BillingCapability } from '../extensions/billing/index.ts';
+import { contactOf, register as registerBilling, yookassaClient, yookassaProvider, type BillingCapability } from '../extensions/billing/index.ts';
 import { ketoPrivileges, register as registerTelegramAccess, type TelegramAccessCapability } from '../extensions/telegram-access/index.ts';
 import { createBotApi } from '../kernel/telegram-bot.ts';
 import { nocoLinks } from '../nocodb/links.ts';
@@ -121,6 +121,19 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
     } } : {}),
     ...(stripeSettings(config).account ? { stripe: stripeSettings(config).account } : {}),
     ...(yookassa ? { providers: [yookassaProvider(yookassa, { clock })], yookassaClient: yookassa } : {}),
+    // What next after paying, and reminders before the end: Telegram when linked by proof, else the verified e-mail.
+    notices: {
+      telegram: config.TELEGRAM_BOT_TOKEN ? { apiUrl: config.TELEGRAM_API_URL, botToken: config.TELEGRAM_BOT_TOKEN } : null,
+      mailer: config.SMTP_URL ? createSmtpMailer({ url: config.SMTP_URL, from: config.MAIL_FROM }) : null,
+      contactOf: contactOf({ identities: ory.identities, linksOf: points.links.of }),
+    },
+    reminderDays: config.BILLING_REMINDER_DAYS,
+    // The payer's invite links to the product's chats (Telegram access, registered below):
+    // its invites are made first, so a message right after the payment carries them.
+    inviteLinks: async (personId, productId) => {
+      await telegramAccess.syncNow().catch(() => undefined);
+      return (await telegramAccess.inviteLinksFor(personId, productId)).map((l) => ({ title: l.title ?? 'Telegram', url: l.inviteLink }));
+    },
   });
   // The school's chats: payers in, non-payers out (issue 14); without a bot token it does nothing and says so.
   const telegramAccess = registerTelegramAccess({

@@ -72,6 +72,9 @@ const envSchema = z.object({
   MONETA_INTEGRITY_CODE: z.string().min(4).optional(),
   MONETA_TEST_MODE: z.enum(['true', 'false']).transform((v) => v === 'true').default(false),
   MONETA_FORM_URL: z.url().default('https://www.payanyway.ru/assistant.htm'),
+  /** Days before a subscription's last day that its holder is reminded, e.g. `7,1` (empty: none). */
+  BILLING_REMINDER_DAYS: z.string().regex(/^\s*(\d{1,3}\s*(,\s*\d{1,3}\s*)*)?$/, 'days as a comma-separated list, e.g. 7,1').default('7,1')
+    .transform((v) => [...new Set(v.split(',').map((d) => d.trim()).filter(Boolean).map(Number))].sort((a, b) => b - a)),
 
   /** Stripe (non-rouble currencies): the secret key sk_..., the webhook endpoint's signing secret whsec_... (README: Stripe). */
   STRIPE_SECRET_KEY: z.string().optional(),

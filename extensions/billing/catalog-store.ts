@@ -12,13 +12,15 @@ const at = (v: string | null | undefined) => (v ? new Date(v.replace(' ', 'T')) 
 
 export async function mirrorProduct(tx: PoolClient, op: string, row: z.infer<typeof productRow>, guides: string[]): Promise<number | null> {
   const { rows } = await tx.query<{ id: number }>(
-    `insert into billing_product as p (id, code, title, kind, telegram_chat, guides, deleted, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)
+    `insert into billing_product as p (id, code, title, kind, telegram_chat, guides, deleted, updated_at, next_steps_ru, next_steps_en)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      on conflict (id) do update set code = excluded.code, title = excluded.title, kind = excluded.kind,
-       telegram_chat = excluded.telegram_chat, guides = excluded.guides, deleted = excluded.deleted, updated_at = excluded.updated_at
+       telegram_chat = excluded.telegram_chat, guides = excluded.guides, deleted = excluded.deleted, updated_at = excluded.updated_at,
+       next_steps_ru = excluded.next_steps_ru, next_steps_en = excluded.next_steps_en
      where p.updated_at <= excluded.updated_at
      returning id`,
-    [row.Id, row.Code, row.Title ?? `#${row.Id}`, row.Kind ?? 'subscription', row.TelegramChat, guides, op === 'delete', at(row.UpdatedAt)]);
+    [row.Id, row.Code, row.Title ?? `#${row.Id}`, row.Kind ?? 'subscription', row.TelegramChat, guides, op === 'delete', at(row.UpdatedAt),
+      row.NextStepsRu, row.NextStepsEn]);
   return rows[0]?.id ?? null;
 }
 

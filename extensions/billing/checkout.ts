@@ -10,6 +10,7 @@ import { localDay } from './days.ts';
 import { recordPayment, type PaymentOutcome } from './paid-periods.ts';
 import { ProviderRefused, type PaymentProvider, type PayRequest } from './providers/provider.ts';
 import { subscriptionBySource } from './subscriptions-store.ts';
+import { queuePaidNotice } from './notices-store.ts';
 
 /**
  * What the site sells, and a checkout (issue 14): an order and its payment attempt, whose id
@@ -132,7 +133,8 @@ export interface ConfirmedPayment {
 
 /**
  * The one way a provider's confirmed payment is booked, in the worker's transaction: the
- * attempt succeeds, its order is paid, and recordPayment books the money and the period.
+ * attempt succeeds, its order is paid, recordPayment books the money and the period, and the
+ * payer's what-next message is queued (notice-sender.ts delivers it).
  * Once per provider payment id, whatever the number and order of deliveries. An attempt
  * abandoned or failed that is paid after all is still booked: money is never dropped. A
  * payment for no attempt of ours, or in another currency, is an invalid job for staff.
@@ -145,10 +147,13 @@ export async function applyProviderPayment(tx: PoolClient, c: ConfirmedPayment, 
   if (c.currency !== attempt.currency) throw new InvalidPayload([{ path: 'currency', message: `the order is in ${attempt.currency}, the payment in ${c.currency}` }], `${c.provider} payment in another currency`);
   await tx.query(`update billing_attempt set status = 'succeeded', provider_payment_id = $2, updated_at = now() where id = $1`, [attempt.id, c.providerPaymentId]);
   await tx.query(`update billing_order set status = 'paid', updated_at = now() where id = $1`, [attempt.order_id]);
-  return recordPayment(tx, {
+  const outcome = await recordPayment(tx, {
     paymentId: `${c.provider}:${c.providerPaymentId}`, provider: c.provider, personId: attempt.person_id, planId: attempt.plan_id,
     amountMinor: c.amountMinor, currency: c.currency, ...(c.feeMinor ? { feeMinor: c.feeMinor } : {}), paidAt: c.paidAt, today: opts.today,
   });
+  // What next, told at once: written with the booking (a crash loses neither), once per order.
+  if (outcome.type === 'period') await queuePaidNotice(tx, { orderId: attempt.order_id, personId: attempt.person_id });
+  return outcome;
 }
 
 /**

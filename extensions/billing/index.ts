@@ -24,6 +24,9 @@ import { seatContactPages, seatContactRoutes } from './seat-contact-routes.ts';
 import { refundsConsumer } from './refunds-consumer.ts';
 import { yookassaConsumer } from './yookassa-consumer.ts';
 import type { YookassaClient } from './providers/yookassa-client.ts';
+import { createBotApi } from '../../kernel/telegram-bot.ts';
+import { drainNotices, type Contact, type InviteLinks, type Mailer, type NoticeDrain } from './notice-sender.ts';
+import { NOTICE_CHANNEL } from './notices-store.ts';
 
 /**
  * Billing (issue 13): what the school sells, who holds what, and the money ledger. The only
@@ -38,6 +41,12 @@ import type { YookassaClient } from './providers/yookassa-client.ts';
  * through one function, recordPayment (paid-periods.ts), in the provider's transaction.
  * pass.ts expires and records versions on the kernel's loop; figures.ts and routes.ts serve
  * staff's figures and a person's own subscriptions.
+ *
+ * Telling people (issues 13 §6, 14 §3): a booked payment queues its what-next message in the
+ * same transaction (checkout.ts -> notices-store.ts), the pass queues reminders before a
+ * subscription's last day, and notice-sender.ts delivers both (Telegram if linked and
+ * verified, else the verified e-mail). The payer lands on /billing/orders/:id (order-page.tsx);
+ * /billing/renew/:planId pays the next period (there is no automatic charge).
  */
 export { recordPayment, type IncomingPayment, type PaymentOutcome } from './paid-periods.ts';
 // A plan sold in parts: the order, then each payment of it (the overdue policy runs in the pass).
@@ -52,6 +61,8 @@ export { yookassaProvider } from './providers/yookassa.ts';
 export { yookassaClient, type YookassaAccount, type YookassaClient } from './providers/yookassa-client.ts';
 export { ProviderRefused, type PaymentProvider, type PayRequest, type PayStart, type AttemptState } from './providers/provider.ts';
 export type { PeopleImport } from './grant-files.ts';
+export type { Contact, InviteLinks, Mailer } from './notice-sender.ts';
+export { contactOf, type ContactSources } from './contacts.ts';
 
 export interface BillingDeps {
   db: Pool;
@@ -90,17 +101,31 @@ export interface BillingDeps {
   /** Lines of a grant file done in one transaction (default 25), and how often the runs look for work (default 2 s). */
   grantFileChunk?: number;
   grantFilesIntervalMs?: number;
+  /**
+   * Messages to payers and holders (what next, reminders). Without a channel the rows wait in
+   * billing_notice until one is configured. `contactOf`: the person's verified Telegram link
+   * and e-mail and their locale (the lead wires identity and points here).
+   */
+  notices?: { telegram?: { apiUrl: string; botToken: string } | null; mailer?: Mailer | null; contactOf: (personId: string) => Promise<Contact | null> };
+  /** Invite links to the product's Telegram chats for a payer (the Telegram-access capability), shown and sent when given. */
+  inviteLinks?: InviteLinks;
+  /** Days before the last day a holder is reminded. Default 7 and 1. */
+  reminderDays?: readonly number[];
+  /** How often due messages are looked for besides the nudge of a new one. Default 30 s. */
+  noticeIntervalMs?: number;
 }
 
 export interface BillingCapability extends Capability {
   /** Runs the pass now (tests, scripts). */
-  passNow(): Promise<{ expired: number; started: number }>;
+  passNow(): Promise<{ expired: number; started: number; reminders: number }>;
   /** Reads the whole catalog from NocoDB again now (the pass does it every round). */
   resyncCatalogNow(): Promise<{ products: number; plans: number }>;
   /** Asks the providers about open and unknown attempts now (tests, scripts). */
   reconcileNow(opts?: { olderThanSeconds?: number }): Promise<ReconcileReport>;
   /** One round of the grant files' runs now (tests); true while there is more. */
   grantFilesNow(): Promise<boolean>;
+  /** Sends the messages due now (tests, scripts). */
+  sendNoticesNow(): Promise<NoticeDrain>;
 }
 
 export function register(deps: BillingDeps): BillingCapability {
@@ -109,11 +134,20 @@ export function register(deps: BillingDeps): BillingCapability {
   const stripe = deps.stripe ? stripeGateway(deps.stripe) : undefined;
   const providers: PaymentProvider[] = [...(deps.moneta ? [monetaProvider(deps.moneta)] : []), ...(stripe ? [stripe.provider] : []), ...(deps.providers ?? [])];
   const reconcile = (opts?: { olderThanSeconds?: number }) => reconcileAttempts({ db: deps.db, log, clock: deps.clock, timeZone: deps.timeZone, providers }, opts);
+  const checkoutDeps = { db: deps.db, clock: deps.clock, timeZone: deps.timeZone, publicUrl: deps.publicUrl, providers, log };
+  const senderDeps = deps.notices ? {
+    db: deps.db, log, clock: deps.clock, publicUrl: deps.publicUrl, contactOf: deps.notices.contactOf,
+    telegram: deps.notices.telegram ? createBotApi(deps.notices.telegram) : null, mailer: deps.notices.mailer ?? null,
+    ...(deps.inviteLinks ? { inviteLinks: deps.inviteLinks } : {}),
+  } : null;
+  const sendNotices = async (): Promise<NoticeDrain> => (senderDeps ? drainNotices(senderDeps) : { sent: 0, skipped: 0, failed: 0, dead: 0 });
+  const pass = () => billingPass(deps.db, today(), deps.reminderDays ? { reminderDays: deps.reminderDays } : {});
   let loop: Loop | undefined;
   let reconciling: Loop | undefined;
   let grantFilesLoop: Loop | undefined;
   const contactDeps = { db: deps.db, nocodb: deps.nocodb, links: deps.links, people: deps.people, clock: deps.clock, today, signedIn: deps.signedIn };
   const runDeps = { db: deps.db, nocodb: deps.nocodb, people: deps.people, log, clock: deps.clock, today, ...(deps.grantFileChunk ? { chunk: deps.grantFileChunk } : {}) };
+  let sending: Loop | undefined;
   return {
     name: 'billing',
     consumers: [paymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone, monetaTestMode: deps.moneta?.testMode ?? false }), billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }),
@@ -125,15 +159,19 @@ export function register(deps: BillingDeps): BillingCapability {
     routes: (router) => {
       seatContactRoutes(router, contactDeps);
       billingRoutes(router, {
-      db: deps.db, guard: deps.guard, clock: deps.clock, timeZone: deps.timeZone, signedIn: deps.signedIn,
-      checkout: { db: deps.db, clock: deps.clock, timeZone: deps.timeZone, publicUrl: deps.publicUrl, providers, log },
+        db: deps.db, guard: deps.guard, clock: deps.clock, timeZone: deps.timeZone, signedIn: deps.signedIn,
+        checkout: checkoutDeps,
       });
     },
     pages: (router) => {
       seatContactPages(router, contactDeps);
-      billingPages(router, { db: deps.db, signedIn: deps.signedIn, signInUrl: deps.signInUrl ?? (() => '/auth/login'), clock: deps.clock, timeZone: deps.timeZone });
+      billingPages(router, {
+        db: deps.db, log, signedIn: deps.signedIn, signInUrl: deps.signInUrl ?? (() => '/auth/login'), checkout: checkoutDeps, clock: deps.clock, timeZone: deps.timeZone,
+        ...(deps.inviteLinks ? { inviteLinks: deps.inviteLinks } : {}),
+      });
     },
-    passNow: () => billingPass(deps.db, today()),
+    passNow: pass,
+    sendNoticesNow: sendNotices,
     resyncCatalogNow: () => resyncCatalog(deps, today()),
     reconcileNow: (opts) => reconcile(opts),
     grantFilesNow: () => grantFilesRound(runDeps),
@@ -144,7 +182,7 @@ export function register(deps: BillingDeps): BillingCapability {
         run: async () => {
           // NocoDB unreachable: the catalog stays as mirrored, the pass goes on.
           await resyncCatalog(deps, today()).catch((e: Error) => log.warn({ component: 'billing', err: e.message }, 'catalog not read from NocoDB this round'));
-          return (await billingPass(deps.db, today())).more;
+          return (await pass()).more;
         },
       });
       reconciling = await startLoop({
@@ -156,8 +194,16 @@ export function register(deps: BillingDeps): BillingCapability {
         name: 'billing.grant-files', log, intervalMs: deps.grantFilesIntervalMs ?? 2_000, exclusive: deps.db,
         listen: { db: deps.db, channel: 'billing_grant_files' }, run: () => grantFilesRound(runDeps),
       });
+      if (senderDeps) {
+        sending = await startLoop({
+          name: 'billing.notices', log, intervalMs: deps.noticeIntervalMs ?? 30_000, listen: { db: deps.db, channel: NOTICE_CHANNEL },
+          run: async () => { await sendNotices(); },
+        });
+      }
     },
     async stop() {
+      await sending?.stop();
+      sending = undefined;
       await reconciling?.stop();
       await grantFilesLoop?.stop();
       await loop?.stop();

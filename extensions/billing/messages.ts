@@ -38,6 +38,30 @@ const TEXTS = {
   startTrial: { ru: 'Начать пробный период', en: 'Start the trial' },
   trialStarted: { ru: 'Пробный период начат: подписка действует до его последнего дня.', en: 'Your trial has started: the subscription holds until its last day.' },
   refund: { ru: 'возврат', en: 'refund' },
+  // the order's page (/billing/orders/:id), where every provider sends the payer back
+  orderTitle: { ru: 'Ваш заказ', en: 'Your order' },
+  orderPaid: { ru: 'Оплата получена. Спасибо!', en: 'Payment received. Thank you!' },
+  orderProcessing: { ru: 'Ждём подтверждения оплаты от платёжной системы. Страница обновится сама, как только оно придёт.', en: 'We are waiting for the payment provider to confirm your payment. This page will update itself as soon as it does.' },
+  orderProcessingHint: { ru: 'Платёжная система сообщила, что оплата, возможно, не прошла. Если вы заплатили, подтверждение появится здесь в течение нескольких минут; если нет, попробуйте ещё раз.', en: 'The payment provider said the payment may not have gone through. If you paid, the confirmation will show here within a few minutes; if not, try again.' },
+  orderStillWaiting: { ru: 'Подтверждения пока нет. Когда оно придёт, мы напишем вам (в Telegram или на почту); эту страницу можно обновить позже.', en: 'No confirmation yet. When it comes we will write to you (on Telegram or by e-mail); you can reload this page later.' },
+  orderFailed: { ru: 'Оплата не прошла.', en: 'The payment did not go through.' },
+  orderCancelled: { ru: 'Заказ отменён.', en: 'This order was cancelled.' },
+  tryAgain: { ru: 'Попробовать ещё раз', en: 'Try again' },
+  nextSteps: { ru: 'Что дальше', en: 'What next' },
+  defaultNextSteps: {
+    ru: 'Доступ уже открыт. Что вы купили и до какого числа оно действует, видно на странице [Мои подписки](/subscriptions).',
+    en: 'Your access is open. What you bought and until when is on [My subscriptions](/subscriptions).',
+  },
+  yourChats: { ru: 'Ваши чаты в Telegram', en: 'Your Telegram chats' },
+  orderNotFound: { ru: 'Такого заказа у вас нет.', en: 'You have no such order.' },
+  signInForOrder: { ru: 'Войдите, чтобы увидеть свой заказ.', en: 'Sign in to see your order.' },
+  // renewing a plan: /billing/renew/:planId
+  renewTitle: { ru: 'Продление', en: 'Renewal' },
+  holdsUntil: { ru: 'Сейчас действует по', en: 'Currently holds until' },
+  renewButton: { ru: 'Перейти к оплате', en: 'Go to payment' },
+  renewNoAuto: { ru: 'Мы не списываем деньги автоматически: каждый период оплачивается здесь.', en: 'We never charge automatically: each period is paid here.' },
+  planNotSold: { ru: 'Этот тариф сейчас нельзя купить.', en: 'This plan cannot be bought now.' },
+  paymentsDown: { ru: 'Оплата сейчас недоступна. Попробуйте через несколько минут.', en: 'Payment is not available right now. Try again in a few minutes.' },
 } satisfies Texts<string>;
 
 export type TextKey = keyof typeof TEXTS;
@@ -139,4 +163,38 @@ export function refundProblem(p: RefundProblem, lang: Lang): string {
     case 'provider_cannot_refund': return ru ? `${p.provider} не умеет возвращать деньги через сервис: сделайте возврат в личном кабинете ${p.provider}; в учёте сервиса он не отразится.` : `${p.provider} cannot refund through the service: refund in ${p.provider}'s own dashboard; the service's books will not show it.`;
     case 'provider_refused': return ru ? `${p.provider} отказал в возврате: ${p.reason}. Новый возврат — новая строка.` : `${p.provider} refused the refund: ${p.reason}. A new refund is a new row.`;
   }
+}
+
+/** A message to a person (Telegram or e-mail): plain text, in their language. */
+export interface NoticeText { subject: string; body: string }
+
+const LOCALE: Record<Lang, string> = { ru: 'ru-RU', en: 'en-GB' };
+export const dayInWords = (d: string, lang: Lang) =>
+  new Intl.DateTimeFormat(LOCALE[lang], { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${d}T00:00:00Z`));
+
+/** What next, at once after paying: the product's next steps, the chats, the order's page. */
+export function paidNotice(v: { product: string; plan: string; nextSteps: string; chats: { title: string; url: string }[]; orderUrl: string }, lang: Lang): NoticeText {
+  const chats = v.chats.length === 0 ? '' : `\n\n${text('yourChats', lang)}:\n${v.chats.map((c) => `• ${c.title}: ${c.url}`).join('\n')}`;
+  return lang === 'en'
+    ? { subject: `Payment received: ${v.product}`, body: `Thank you! Your payment for "${v.product} · ${v.plan}" has arrived.\n\nWhat next:\n${v.nextSteps}${chats}\n\nYour order: ${v.orderUrl}` }
+    : { subject: `Оплата получена: ${v.product}`, body: `Спасибо! Оплата за «${v.product} · ${v.plan}» получена.\n\nЧто дальше:\n${v.nextSteps}${chats}\n\nВаш заказ: ${v.orderUrl}` };
+}
+
+/**
+ * Before the last day. A paid subscription gets the page that pays the next period (there
+ * is no automatic charge: nothing is saved to charge); a free or corporate one is not paid
+ * by the person, so it says whom to ask instead.
+ */
+export function reminderNotice(v: { product: string; plan: string; kind: string; endsOn: string; payUrl: string | null; subscriptionsUrl: string }, lang: Lang): NoticeText {
+  const until = dayInWords(v.endsOn, lang);
+  if (lang === 'en') {
+    const next = v.payUrl
+      ? `To keep it, pay for the next period here: ${v.payUrl}\nWe never charge automatically.`
+      : `It is ${word(v.kind, lang)}: you do not pay for it. If you need it for longer, ask whoever gave it to you (the school, or your organisation for a corporate one).`;
+    return { subject: `"${v.product}" ends on ${until}`, body: `Your subscription "${v.product} · ${v.plan}" holds until ${until} inclusive.\n\n${next}\n\nYour subscriptions: ${v.subscriptionsUrl}` };
+  }
+  const next = v.payUrl
+    ? `Чтобы продлить её, оплатите следующий период: ${v.payUrl}\nАвтоматически мы деньги не списываем.`
+    : `Она ${word(v.kind, lang)}: платить за неё не нужно. Если доступ нужен дольше, обратитесь к тому, кто её выдал (в школу, а для корпоративной — в вашу организацию).`;
+  return { subject: `«${v.product}» заканчивается ${until}`, body: `Ваша подписка «${v.product} · ${v.plan}» действует по ${until} включительно.\n\n${next}\n\nВаши подписки: ${v.subscriptionsUrl}` };
 }

@@ -4,16 +4,21 @@ import { currentVersion } from './catalog-store.ts';
 import { entitlementsChanged } from './subscriptions-store.ts';
 import { syncGroupSubscriptions } from './group-subscriptions.ts';
 import { installmentsPass } from './installments.ts';
+import { queueReminders } from './notices-store.ts';
 
 /**
  * The daily work as one idempotent pass (run every minute on the kernel's loop, once across
  * instances): price versions whose day has come are recorded; subscriptions whose last day
- * has passed in the school's zone expire; those starting today are announced to identity.
+ * has passed in the school's zone expire; those starting today are announced to identity;
+ * holders are reminded before the last day.
  * Returns true while a batch was full (the loop runs again at once).
  */
 const BATCH = 1000;
 
-export async function billingPass(db: Pool, today: string): Promise<{ expired: number; started: number; groups: { opened: number; closed: number }; installments: number; more: boolean }> {
+/** Days before a subscription's last day that its holder is reminded (one default for every plan). */
+export const DEFAULT_REMINDER_DAYS: readonly number[] = [7, 1];
+
+export async function billingPass(db: Pool, today: string, opts: { reminderDays?: readonly number[] } = {}): Promise<{ expired: number; started: number; groups: { opened: number; closed: number }; installments: number; reminders: number; more: boolean }> {
   const plans = await db.query<{ id: number }>('select id from billing_plan where not deleted');
   for (const p of plans.rows) await inTransaction(db, (tx) => currentVersion(tx, p.id, today));
 
@@ -58,7 +63,10 @@ export async function billingPass(db: Pool, today: string): Promise<{ expired: n
       on conflict (key) do update set value = excluded.value, updated_at = now()`, [today]);
     return rows.length;
   });
-  return { expired, started, groups, installments: installments.changed, more: expired >= BATCH || installments.more };
+  // Reminders before the end (Telegram or e-mail, with the page that pays the next period):
+  // one per subscription, last day and offset, however often the pass runs.
+  const reminders = await inTransaction(db, (tx) => queueReminders(tx, today, opts.reminderDays ?? DEFAULT_REMINDER_DAYS, BATCH));
+  return { expired, started, groups, installments: installments.changed, reminders, more: expired >= BATCH || installments.more || reminders >= BATCH };
 }
 
 export async function recordSchoolZone(db: Pool, timeZone: string): Promise<void> {

@@ -15,7 +15,7 @@ export interface SubscriptionsView {
 }
 
 const LOCALES: Record<Lang, string> = { ru: 'ru-RU', en: 'en-GB' };
-const money = (minor: number, currency: string, lang: Lang) =>
+export const money = (minor: number, currency: string, lang: Lang) =>
   new Intl.NumberFormat(LOCALES[lang], { style: 'currency', currency, minimumFractionDigits: 2 }).format(minor / 100);
 const day = (d: string, lang: Lang) => new Intl.DateTimeFormat(LOCALES[lang], { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${d}T00:00:00Z`));
 

@@ -15,6 +15,7 @@ const fk = z.coerce.number().int().positive().nullish().transform((v) => v ?? nu
 
 export const productRow = z.looseObject({
   Id: rowId, Title: text, Code: text, Kind: z.enum(PRODUCT_KINDS).nullish().transform((v) => v ?? null), TelegramChat: text,
+  NextStepsRu: text, NextStepsEn: text,
   UpdatedAt: z.string().nullish(),
 });
 export const planRow = z.looseObject({

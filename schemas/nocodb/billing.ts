@@ -15,6 +15,8 @@ export const products = defineTable({
   columns: {
     Title: col.text(), Code: col.text('A short stable code, e.g. br, br-plus'), Kind: col.select(PRODUCT_KINDS),
     Description: col.longText(), TelegramChat: col.text('The Telegram chat its holders are let into (id or @name)'),
+    NextStepsRu: col.longText('What a payer does next (Russian): shown on the thank-you page and sent after paying. Plain text; a line "- " is a list item, [text](https://...) a link'),
+    NextStepsEn: col.longText('The same in English (empty: the Russian text, else the default)'),
   },
   links: [
     { title: 'Plans', to: 'plans', type: 'hm' },

@@ -41,4 +41,5 @@ export const STAFF_VIEWS: readonly string[] = [
   'telegram_access_members',
   'telegram_access_invites',
   'telegram_access_join_requests',
+  'billing_notices',
 ];

@@ -9,6 +9,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { amountOf, formSignature, minorOf, monetaNotification, notificationSignature } from '../../schemas/events/moneta.ts';
 
+const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
 export interface MonetaServer {
   url: string;
   formUrl: string;
@@ -34,7 +36,9 @@ export async function startMonetaServer(opts: { accountId: string; integrityCode
     opened.push({ params, signatureOk });
     if (!signatureOk) { res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' }).end('<p>Неверная подпись запроса</p>'); return; }
     byTransaction.set(params.MNT_TRANSACTION_ID!, params);
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<h1>MONETA.RU</h1><p>${params.MNT_DESCRIPTION ?? ''}: ${params.MNT_AMOUNT} ${params.MNT_CURRENCY_CODE}</p>`);
+    // As Moneta's own page does after a payment: a way back to the shop's MNT_SUCCESS_URL.
+    const back = params.MNT_SUCCESS_URL ? `<p><a id="back-to-shop" href="${escapeHtml(params.MNT_SUCCESS_URL)}">Вернуться в магазин</a></p>` : '';
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<h1>MONETA.RU</h1><p>${escapeHtml(params.MNT_DESCRIPTION ?? '')}: ${escapeHtml(params.MNT_AMOUNT ?? '')} ${escapeHtml(params.MNT_CURRENCY_CODE ?? '')}</p>${back}`);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
