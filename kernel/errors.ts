@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   'INSTALLMENTS_INVALID', 'INSTALLMENTS_NOT_FOUND', 'ORDER_ID_REUSED',
   // payments
   'PAYMENT_PROVIDER_REFUSED', 'PAYMENT_PROVIDER_UNKNOWN', 'CHECKOUT_IN_PROGRESS', 'ORDER_NOT_FOUND',
+  // payments: refunds through the provider
+  'PAYMENT_NOT_FOUND',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -8,7 +8,8 @@ import { peopleDirectory, register as registerIdentity, type IdentityCapability 
 import { createPostHog, register as registerPoints } from '../extensions/points/index.ts';
 import { register as registerWorkbooks } from '../extensions/workbooks/index.ts';
 import { register as registerAccount } from '../extensions/account/index.ts';
-import { register as registerBilling, type BillingCapability } from '../extensions/billing/index.ts';
+import { register as registerBilling, telegramStarsProvider, type BillingCapability } from '../extensions/billing/index.ts';
+import { createBotApi } from '../kernel/telegram-bot.ts';
 import { nocoLinks } from '../nocodb/links.ts';
 import { tableIdOf, type NocoApi, type NocoRows, type TableIds } from '../nocodb/client.ts';
 import type { Ory } from '../ory/client.ts';
@@ -102,12 +103,18 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
       ...(config.TELEGRAM_BOT_USERNAME ? { botUsername: config.TELEGRAM_BOT_USERNAME } : {}),
     } } : {}),
   });
+  const schoolBot = config.TELEGRAM_BOT_TOKEN ? createBotApi({ apiUrl: config.TELEGRAM_API_URL, botToken: config.TELEGRAM_BOT_TOKEN }) : null;
   const billing = registerBilling({
     db, log, clock, guard, nocodb, links: nocoLinks(deps.noco.api, deps.noco.ids), timeZone: config.SCHOOL_TIME_ZONE, signedIn: requireSession(ory),
     signInUrl: (path) => ory.selfService.browserUrl('login', `${publicUrl}${path}`), publicUrl,
     ...(config.MONETA_ACCOUNT_ID && config.MONETA_INTEGRITY_CODE ? { moneta: {
       accountId: config.MONETA_ACCOUNT_ID, integrityCode: config.MONETA_INTEGRITY_CODE, testMode: config.MONETA_TEST_MODE, formUrl: config.MONETA_FORM_URL,
     } } : {}),
+    // The bot sells plans priced in Telegram Stars (XTR) when it has a token (README, "Selling through the bot").
+    ...(schoolBot ? {
+      providers: [telegramStarsProvider({ bot: schoolBot, db })],
+      telegram: { bot: schoolBot, personOf: points.links.personOfTelegram, linkUrl: `${publicUrl}/account/telegram` },
+    } : {}),
   });
   return { all: [identity, points, aiCheck, workbooks, account, billing], identity, billing };
 }

@@ -16,6 +16,11 @@ import { paymentsConsumer } from './payments-consumer.ts';
 import { monetaProvider, type MonetaAccount } from './providers/moneta.ts';
 import type { PaymentProvider } from './providers/provider.ts';
 import { reconcileAttempts, type ReconcileReport } from './reconcile.ts';
+import type { BotApi } from '../../kernel/telegram-bot.ts';
+import { preCheckoutConsumer } from './pre-checkout.ts';
+import { telegramPaymentsConsumer } from './telegram-payments.ts';
+import { telegramBuyConsumer } from './telegram-buy.ts';
+import { refundThroughProvider, type RefundRequestOutcome } from './refund-request.ts';
 
 /**
  * Billing (issue 13): what the school sells, who holds what, and the money ledger. The only
@@ -39,6 +44,9 @@ export { BILLING_TOPICS } from './consumer.ts';
 // Payment providers plug in here (providers/provider.ts); their confirmed payments book through applyProviderPayment.
 export { applyProviderPayment, orderPagePath, type ConfirmedPayment } from './checkout.ts';
 export { applyProviderRefund, type ConfirmedRefund, type RefundOutcome } from './refunds.ts';
+// Telegram Stars (providers/telegram.ts): plans in XTR, sold through the bot; the consumers are billing's when `telegram` is given.
+export { telegramStarsProvider } from './providers/telegram.ts';
+export type { RefundRequestOutcome } from './refund-request.ts';
 export { ProviderRefused, type PaymentProvider, type PayRequest, type PayStart, type AttemptState } from './providers/provider.ts';
 
 export interface BillingDeps {
@@ -64,6 +72,17 @@ export interface BillingDeps {
   providers?: PaymentProvider[];
   /** How often open and unknown payment attempts are asked about at their providers. Default 60 s. */
   reconcileIntervalMs?: number;
+  /**
+   * Selling through the school's bot (its provider, telegramStarsProvider, is in `providers`):
+   * /buy in the bot, pre-checkout answers and Telegram's payments. Absent: no bot.
+   */
+  telegram?: {
+    bot: BotApi;
+    /** The person a Telegram user id is verified-linked to (points' links), or null. */
+    personOf(telegramUserId: number): Promise<string | null>;
+    /** Where a person links their Telegram account: /account/telegram. */
+    linkUrl: string;
+  };
 }
 
 export interface BillingCapability extends Capability {
@@ -73,6 +92,8 @@ export interface BillingCapability extends Capability {
   resyncCatalogNow(): Promise<{ products: number; plans: number }>;
   /** Asks the providers about open and unknown attempts now (tests, scripts). */
   reconcileNow(opts?: { olderThanSeconds?: number }): Promise<ReconcileReport>;
+  /** Asks a payment's provider to return money (all that is left when no amount), and books what it confirms. */
+  refund(r: { provider: string; providerPaymentId: string; amountMinor?: number; reason: string; refundId: string }): Promise<RefundRequestOutcome>;
 }
 
 export function register(deps: BillingDeps): BillingCapability {
@@ -80,19 +101,25 @@ export function register(deps: BillingDeps): BillingCapability {
   const today = () => localDay(deps.clock(), deps.timeZone);
   const providers: PaymentProvider[] = [...(deps.moneta ? [monetaProvider(deps.moneta)] : []), ...(deps.providers ?? [])];
   const reconcile = (opts?: { olderThanSeconds?: number }) => reconcileAttempts({ db: deps.db, log, clock: deps.clock, timeZone: deps.timeZone, providers }, opts);
+  const checkoutDeps = { db: deps.db, clock: deps.clock, timeZone: deps.timeZone, publicUrl: deps.publicUrl, providers, log };
+  const telegramConsumers = deps.telegram ? [
+    preCheckoutConsumer({ bot: deps.telegram.bot }),
+    telegramPaymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone }),
+    telegramBuyConsumer({ bot: deps.telegram.bot, personOf: deps.telegram.personOf, linkUrl: deps.telegram.linkUrl, checkout: checkoutDeps }),
+  ] : [];
   let loop: Loop | undefined;
   let reconciling: Loop | undefined;
   return {
     name: 'billing',
-    consumers: [paymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone, monetaTestMode: deps.moneta?.testMode ?? false }), billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone })],
+    consumers: [...telegramConsumers, paymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone, monetaTestMode: deps.moneta?.testMode ?? false }), billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone })],
     routes: (router) => billingRoutes(router, {
-      db: deps.db, guard: deps.guard, clock: deps.clock, timeZone: deps.timeZone, signedIn: deps.signedIn,
-      checkout: { db: deps.db, clock: deps.clock, timeZone: deps.timeZone, publicUrl: deps.publicUrl, providers, log },
+      db: deps.db, guard: deps.guard, clock: deps.clock, timeZone: deps.timeZone, signedIn: deps.signedIn, checkout: checkoutDeps,
     }),
     pages: (router) => billingPages(router, { db: deps.db, signedIn: deps.signedIn, signInUrl: deps.signInUrl ?? (() => '/auth/login') }),
     passNow: () => billingPass(deps.db, today()),
     resyncCatalogNow: () => resyncCatalog(deps, today()),
     reconcileNow: (opts) => reconcile(opts),
+    refund: (r) => refundThroughProvider({ db: deps.db, clock: deps.clock, timeZone: deps.timeZone, providers }, r),
     async start() {
       await recordSchoolZone(deps.db, deps.timeZone);
       loop = await startLoop({
