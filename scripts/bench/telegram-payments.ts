@@ -15,8 +15,9 @@
  * Starts its own embedded PostgreSQL and Redis in .data/bench and removes them at the end.
  */
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import type pg from 'pg';
 import type { RequestHandler } from 'express';
@@ -32,6 +33,13 @@ const CLIENTS = arg('clients', 16);
 const SECRET = 'bench-telegram-secret';
 const PLAN = 11;
 const STARS = 250;
+
+const freePort = () => new Promise<number>((resolve, reject) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address() as AddressInfo;
+    probe.close(() => resolve(port));
+  }).on('error', reject);
+});
 
 interface Payer { personId: string; attemptId: string; userId: number; chargeId: string }
 
@@ -115,7 +123,8 @@ async function rawCeiling(db: pg.Pool, payers: Payer[]): Promise<number> {
 }
 
 await runBench('telegram-payments', { connections: 12, deadlineMs: 900_000 }, async (db) => {
-  const redis = await startEmbeddedRedis({ dir: path.resolve(import.meta.dirname, '../../.data/bench', `telegram-payments-redis-${process.pid}`), port: 47000 + (process.pid % 1000), log });
+  const redisDir = path.resolve(import.meta.dirname, '../../.data/bench', `telegram-payments-redis-${process.pid}`);
+  const redis = await startEmbeddedRedis({ dir: redisDir, port: await freePort(), log });
   const payers = await seedAttempts(db);
   const pass: RequestHandler = (_req, _res, next) => next();
   const billing = registerBilling({
@@ -151,5 +160,6 @@ await runBench('telegram-payments', { connections: 12, deadlineMs: 900_000 }, as
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await platform.stop();
     await redis.stop();
+    await rm(redisDir, { recursive: true, force: true });
   }
 });
