@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import express, { type Router } from 'express';
-import { chatJoinRequest, chatMemberUpdated, isOwnNote, preCheckoutQuery, successfulPaymentMessage, telegramUpdate, type TelegramNote } from '../schemas/events/telegram.ts';
+import { buyCommandOf, chatJoinRequest, chatMemberUpdated, isOwnNote, preCheckoutQuery, successfulPaymentMessage, telegramUpdate, type TelegramNote } from '../schemas/events/telegram.ts';
 import { unauthorized } from '../kernel/errors.ts';
 import type { Inbox } from '../kernel/inbox.ts';
 import { acknowledge, parseOr400, requireSecret } from './respond.ts';
@@ -9,8 +9,8 @@ import { acknowledge, parseOr400, requireSecret } from './respond.ts';
  * The school bot's webhook (setWebhook with secret_token): Telegram sends the secret in
  * `X-Telegram-Bot-Api-Secret-Token`. A person's own text in their private chat with the bot
  * is their note (isOwnNote says exactly which); an edit is a new version of it. Other
- * updates go by kind to their own topics (a payment, a pre-checkout query, a member's change,
- * a join request), the rest is kept for the record. Delivery ids are what stays the same
+ * updates go by kind to their own topics (a payment, a pre-checkout query, a buy command, a
+ * member's change, a join request), the rest is kept for the record. Delivery ids are what stays the same
  * when Telegram sends an update again: the chat and message ids (and the edit's date), the
  * query's or the charge's id, else the body itself; never `update_id`, which Telegram may
  * start afresh after a week without updates.
@@ -56,6 +56,8 @@ function routedUpdate(update: ReturnType<typeof telegramUpdate.parse>): { delive
   }
   const paid = update.message && 'successful_payment' in update.message ? parseOr400(successfulPaymentMessage, update.message, 'Telegram successful_payment message') : null;
   if (paid) return { deliveryId: `payment:${paid.successful_payment.telegram_payment_charge_id}`, topic: 'telegram.successful_payment', payload: paid };
+  const buy = update.message ? buyCommandOf(update.message) : null;
+  if (buy) return { deliveryId: `buy:${buy.chat_id}:${buy.message_id}`, topic: 'telegram.buy_command', payload: buy };
   for (const kind of ['chat_member', 'my_chat_member'] as const) {
     if (update[kind] === undefined) continue;
     const m = parseOr400(chatMemberUpdated, update[kind], `Telegram ${kind}`);

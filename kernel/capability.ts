@@ -43,6 +43,12 @@ export interface Consumer {
    * hanging outside calls hold those connections and never the ones receivers and pages need.
    */
   callsOut?: boolean;
+  /**
+   * Its events have a deadline of seconds (Telegram's pre-checkout query: 10 s): they are
+   * dispatched on a path of their own (service/platform.ts), at once, never behind the
+   * backlog of other consumers.
+   */
+  urgent?: boolean;
 }
 
 /** What a capability folder's index.ts hands to the service. */

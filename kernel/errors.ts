@@ -44,6 +44,8 @@ export const ERROR_CODES = [
   'TRIAL_NOT_OFFERED', 'TRIAL_USED', 'TRIAL_NOT_AVAILABLE', 'SEAT_PACK_NOT_FOUND', 'SEAT_REFUSED',
   // payments: YooKassa's notifications are accepted from its networks only
   'WEBHOOK_SENDER_REFUSED',
+  // payments: refunds through the provider
+  'PAYMENT_NOT_FOUND',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

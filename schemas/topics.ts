@@ -13,7 +13,7 @@ import { nocodbRowPayload } from './events/identity.ts';
 import { kratosWebhook } from './events/kratos.ts';
 import { nocodbWebhook } from './events/nocodb.ts';
 import { collectorBatchPayload, collectorPayload, telegramNotePayload } from './events/points.ts';
-import { chatJoinRequest, chatMemberUpdated, preCheckoutQuery, successfulPaymentMessage, telegramUpdate } from './events/telegram.ts';
+import { buyCommand, chatJoinRequest, chatMemberUpdated, preCheckoutQuery, successfulPaymentMessage, telegramUpdate } from './events/telegram.ts';
 import { monetaNotification } from './events/moneta.ts';
 import { stripeConsumedEvent, stripeEvent } from './events/stripe.ts';
 import { yookassaNotification } from './events/yookassa.ts';
@@ -60,6 +60,7 @@ export const TOPICS: readonly Topic[] = [
   // The bot's payments and its groups' members, by kind (hooks/telegram.ts routes them).
   defineTopic('telegram.pre_checkout_query', 'Telegram bot webhook: a payer about to pay; answered within 10 s (hooks/telegram.ts)', preCheckoutQuery),
   defineTopic('telegram.successful_payment', 'Telegram bot webhook: a message with successful_payment (hooks/telegram.ts)', successfulPaymentMessage),
+  defineTopic('telegram.buy_command', 'Telegram bot webhook: /buy, /buy_<plan> or /start buy_<plan> in a person\'s private chat (hooks/telegram.ts)', buyCommand),
   defineTopic('telegram.chat_member', 'Telegram bot webhook: a member of a chat the bot administers changed (hooks/telegram.ts)', chatMemberUpdated),
   defineTopic('telegram.my_chat_member', 'Telegram bot webhook: the bot\'s own membership in a chat changed (hooks/telegram.ts)', chatMemberUpdated),
   defineTopic('telegram.chat_join_request', 'Telegram bot webhook: someone asks to join a chat (hooks/telegram.ts)', chatJoinRequest),

@@ -8,7 +8,7 @@ import { parseCsv, peopleDirectory, register as registerIdentity, type IdentityC
 import { createPostHog, register as registerPoints } from '../extensions/points/index.ts';
 import { register as registerWorkbooks } from '../extensions/workbooks/index.ts';
 import { register as registerAccount } from '../extensions/account/index.ts';
-import { contactOf, register as registerBilling, yookassaClient, yookassaProvider, type BillingCapability } from '../extensions/billing/index.ts';
+import { contactOf, register as registerBilling, telegramStarsProvider, yookassaClient, yookassaProvider, type BillingCapability } from '../extensions/billing/index.ts';
 import { ketoPrivileges, register as registerTelegramAccess, type TelegramAccessCapability } from '../extensions/telegram-access/index.ts';
 import { createBotApi } from '../kernel/telegram-bot.ts';
 import { nocoLinks } from '../nocodb/links.ts';
@@ -110,6 +110,7 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
   const yookassa = config.YOOKASSA_SHOP_ID && config.YOOKASSA_SECRET_KEY
     ? yookassaClient({ shopId: config.YOOKASSA_SHOP_ID, secretKey: config.YOOKASSA_SECRET_KEY, apiUrl: config.YOOKASSA_API_URL, timeoutMs: config.YOOKASSA_TIMEOUT_MS })
     : null;
+  const schoolBot = config.TELEGRAM_BOT_TOKEN ? createBotApi({ apiUrl: config.TELEGRAM_API_URL, botToken: config.TELEGRAM_BOT_TOKEN }) : null;
   const billing = registerBilling({
     db, log, clock, guard, nocodb, links: nocoLinks(deps.noco.api, deps.noco.ids), timeZone: config.SCHOOL_TIME_ZONE, signedIn: requireSession(ory),
     signInUrl: (path) => ory.selfService.browserUrl('login', `${publicUrl}${path}`), publicUrl,
@@ -120,7 +121,10 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
       accountId: config.MONETA_ACCOUNT_ID, integrityCode: config.MONETA_INTEGRITY_CODE, testMode: config.MONETA_TEST_MODE, formUrl: config.MONETA_FORM_URL,
     } } : {}),
     ...(stripeSettings(config).account ? { stripe: stripeSettings(config).account } : {}),
-    ...(yookassa ? { providers: [yookassaProvider(yookassa, { clock })], yookassaClient: yookassa } : {}),
+    // After Moneta and Stripe (billing's own): YooKassa for roubles, and the bot's Telegram Stars (XTR) when it has a token (README, "Selling through the bot").
+    providers: [...(yookassa ? [yookassaProvider(yookassa, { clock })] : []), ...(schoolBot ? [telegramStarsProvider({ bot: schoolBot, db })] : [])],
+    ...(yookassa ? { yookassaClient: yookassa } : {}),
+    ...(schoolBot ? { telegram: { bot: schoolBot, personOf: points.links.personOfTelegram, linkUrl: `${publicUrl}/account/telegram` } } : {}),
     // What next after paying, and reminders before the end: Telegram when linked by proof, else the verified e-mail.
     notices: {
       telegram: config.TELEGRAM_BOT_TOKEN ? { apiUrl: config.TELEGRAM_API_URL, botToken: config.TELEGRAM_BOT_TOKEN } : null,

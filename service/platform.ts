@@ -70,6 +70,25 @@ export interface Platform {
 }
 
 /**
+ * Urgent consumers (Consumer.urgent: a deadline of seconds, Telegram's pre-checkout) get a
+ * dispatcher of their own over only their queues, nudged with no delay and looking every
+ * 250 ms: the other dispatcher drains every other queue's backlog in turn (hundreds of
+ * batches after a burst) and would keep them waiting behind it. Both claim with `skip
+ * locked`, so no job is dispatched twice.
+ */
+function dispatchers(deps: Parameters<typeof createDispatcher>[0], urgent: Set<string>): Dispatcher {
+  const only = (keep: (name: string) => boolean) => new Map([...deps.queues].filter(([name]) => keep(name)));
+  const normal = createDispatcher({ ...deps, queues: only((n) => !urgent.has(n)) });
+  if (urgent.size === 0) return normal;
+  const fast = createDispatcher({ ...deps, queues: only((n) => urgent.has(n)), nudgeDelayMs: 0, intervalMs: 250 });
+  return {
+    nudge() { fast.nudge(); normal.nudge(); },
+    async runOnce() { return (await fast.runOnce()) + (await normal.runOnce()); },
+    async stop() { await Promise.all([fast.stop(), normal.stop()]); },
+  };
+}
+
+/**
  * The service: express with the webhook receivers, each capability's API, health, metrics
  * and bull-board; the inbox, its dispatcher and the bull workers of every consumer.
  */
@@ -80,7 +99,7 @@ export function createPlatform(opts: PlatformOptions): Platform {
   const topics = topicTable(opts.capabilities, registry);
   const routing = routingOf(topics);
   const queues = createQueues(opts.redisUrl, consumers.map((c) => c.name));
-  const dispatcher = createDispatcher({ db, queues, log, staleSeconds: opts.inboxStaleSeconds });
+  const dispatcher = dispatchers({ db, queues, log, staleSeconds: opts.inboxStaleSeconds }, new Set(consumers.filter((c) => c.urgent).map((c) => c.name)));
   const inbox = createInbox({ db, routing, onAccepted: dispatcher.nudge });
   const metrics = createMetrics(db);
   if (opts.runWorkers !== false) {

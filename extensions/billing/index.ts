@@ -27,6 +27,11 @@ import type { YookassaClient } from './providers/yookassa-client.ts';
 import { createBotApi } from '../../kernel/telegram-bot.ts';
 import { drainNotices, type Contact, type InviteLinks, type Mailer, type NoticeDrain } from './notice-sender.ts';
 import { NOTICE_CHANNEL } from './notices-store.ts';
+import type { BotApi } from '../../kernel/telegram-bot.ts';
+import { preCheckoutConsumer } from './pre-checkout.ts';
+import { telegramPaymentsConsumer } from './telegram-payments.ts';
+import { telegramBuyConsumer } from './telegram-buy.ts';
+import { refundThroughProvider, type RefundRequestOutcome } from './refund-request.ts';
 
 /**
  * Billing (issue 13): what the school sells, who holds what, and the money ledger. The only
@@ -59,6 +64,9 @@ export { applyProviderRefund, type ConfirmedRefund, type RefundOutcome } from '.
 export { stripeGateway, type StripeAccount, type StripeGateway } from './providers/stripe.ts';
 export { yookassaProvider } from './providers/yookassa.ts';
 export { yookassaClient, type YookassaAccount, type YookassaClient } from './providers/yookassa-client.ts';
+// Telegram Stars (providers/telegram.ts): plans in XTR, sold through the bot; the consumers are billing's when `telegram` is given.
+export { telegramStarsProvider } from './providers/telegram.ts';
+export type { RefundRequestOutcome } from './refund-request.ts';
 export { ProviderRefused, type PaymentProvider, type PayRequest, type PayStart, type AttemptState } from './providers/provider.ts';
 export type { PeopleImport } from './grant-files.ts';
 export type { Contact, InviteLinks, Mailer } from './notice-sender.ts';
@@ -113,6 +121,17 @@ export interface BillingDeps {
   reminderDays?: readonly number[];
   /** How often due messages are looked for besides the nudge of a new one. Default 30 s. */
   noticeIntervalMs?: number;
+  /**
+   * Selling through the school's bot (its provider, telegramStarsProvider, is in `providers`):
+   * /buy in the bot, pre-checkout answers and Telegram's payments. Absent: no bot.
+   */
+  telegram?: {
+    bot: BotApi;
+    /** The person a Telegram user id is verified-linked to (points' links), or null. */
+    personOf(telegramUserId: number): Promise<string | null>;
+    /** Where a person links their Telegram account: /account/telegram. */
+    linkUrl: string;
+  };
 }
 
 export interface BillingCapability extends Capability {
@@ -126,6 +145,8 @@ export interface BillingCapability extends Capability {
   grantFilesNow(): Promise<boolean>;
   /** Sends the messages due now (tests, scripts). */
   sendNoticesNow(): Promise<NoticeDrain>;
+  /** Asks a payment's provider to return money (all that is left when no amount), and books what it confirms. */
+  refund(r: { provider: string; providerPaymentId: string; amountMinor?: number; reason: string; refundId: string }): Promise<RefundRequestOutcome>;
 }
 
 export function register(deps: BillingDeps): BillingCapability {
@@ -142,6 +163,11 @@ export function register(deps: BillingDeps): BillingCapability {
   } : null;
   const sendNotices = async (): Promise<NoticeDrain> => (senderDeps ? drainNotices(senderDeps) : { sent: 0, skipped: 0, failed: 0, dead: 0 });
   const pass = () => billingPass(deps.db, today(), deps.reminderDays ? { reminderDays: deps.reminderDays } : {});
+  const telegramConsumers = deps.telegram ? [
+    preCheckoutConsumer({ bot: deps.telegram.bot }),
+    telegramPaymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone }),
+    telegramBuyConsumer({ bot: deps.telegram.bot, personOf: deps.telegram.personOf, linkUrl: deps.telegram.linkUrl, checkout: checkoutDeps }),
+  ] : [];
   let loop: Loop | undefined;
   let reconciling: Loop | undefined;
   let grantFilesLoop: Loop | undefined;
@@ -150,7 +176,7 @@ export function register(deps: BillingDeps): BillingCapability {
   let sending: Loop | undefined;
   return {
     name: 'billing',
-    consumers: [paymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone, monetaTestMode: deps.moneta?.testMode ?? false }), billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }),
+    consumers: [...telegramConsumers, paymentsConsumer({ clock: deps.clock, timeZone: deps.timeZone, monetaTestMode: deps.moneta?.testMode ?? false }), billingConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }), seatsConsumer({ nocodb: deps.nocodb, links: deps.links, clock: deps.clock, timeZone: deps.timeZone }),
       grantFilesConsumer({ links: deps.links, files: deps.files, people: deps.people, clock: deps.clock, timeZone: deps.timeZone }),
       ...(stripe ? [stripeConsumer({ stripe, clock: deps.clock, timeZone: deps.timeZone })] : []),
       // Staff refunds (the Refunds grid) through whichever provider took the payment.
@@ -175,6 +201,7 @@ export function register(deps: BillingDeps): BillingCapability {
     resyncCatalogNow: () => resyncCatalog(deps, today()),
     reconcileNow: (opts) => reconcile(opts),
     grantFilesNow: () => grantFilesRound(runDeps),
+    refund: (r) => refundThroughProvider({ db: deps.db, clock: deps.clock, timeZone: deps.timeZone, providers }, r),
     async start() {
       await recordSchoolZone(deps.db, deps.timeZone);
       loop = await startLoop({

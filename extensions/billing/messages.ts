@@ -198,3 +198,26 @@ export function reminderNotice(v: { product: string; plan: string; kind: string;
     : `Она ${word(v.kind, lang)}: платить за неё не нужно. Если доступ нужен дольше, обратитесь к тому, кто её выдал (в школу, а для корпоративной — в вашу организацию).`;
   return { subject: `«${v.product}» заканчивается ${until}`, body: `Ваша подписка «${v.product} · ${v.plan}» действует по ${until} включительно.\n\n${next}\n\nВаши подписки: ${v.subscriptionsUrl}` };
 }
+/** What the school's bot says when selling (issue 14): `{name}` is filled in by telegramText. */
+const TELEGRAM_TEXTS = {
+  linkFirst: {
+    ru: 'Чтобы купить через бота, сначала свяжите этот Telegram с вашим аккаунтом школы: войдите на сайте и нажмите «Войти через Telegram» здесь: {url}\nПотом снова отправьте /buy.',
+    en: 'To buy through the bot, first link this Telegram account to your school account: sign in on the site and press "Log in with Telegram" here: {url}\nThen send /buy again.',
+  },
+  catalog: { ru: 'Что можно купить здесь (оплата в Telegram Stars):', en: 'What you can buy here (paid in Telegram Stars):' },
+  catalogLine: { ru: '{title}: {stars} ⭐ — {command}', en: '{title}: {stars} ⭐ — {command}' },
+  nothingForSale: { ru: 'Сейчас через бота ничего не продаётся. Оплатить можно на сайте: {url}', en: 'Nothing is sold through the bot right now. You can pay on the site: {url}' },
+  notSoldHere: { ru: 'Этот тариф не продаётся через бота. Что можно купить здесь: /buy', en: 'This plan is not sold through the bot. What you can buy here: /buy' },
+  tryLater: { ru: 'Не получилось выставить счёт. Попробуйте ещё раз через минуту: /buy', en: 'The invoice could not be made. Please try again in a minute: /buy' },
+  refused_unknown_order: { ru: 'Этот счёт нам неизвестен. Запросите новый в боте: /buy', en: 'We do not know this invoice. Ask the bot for a new one: /buy' },
+  refused_paid: { ru: 'Этот счёт уже оплачен.', en: 'This invoice is already paid.' },
+  refused_closed: { ru: 'Этот счёт больше не действует. Запросите новый в боте: /buy', en: 'This invoice is no longer valid. Ask the bot for a new one: /buy' },
+  refused_amount_changed: { ru: 'Сумма счёта не совпадает с заказом. Запросите новый счёт: /buy', en: 'The invoice\'s amount does not match the order. Ask for a new invoice: /buy' },
+  refused_plan_gone: { ru: 'Этот тариф больше не продаётся.', en: 'This plan is no longer sold.' },
+  refused_plan_archived: { ru: 'Этот тариф больше не продаётся новым ученикам.', en: 'This plan is no longer sold to new students.' },
+} satisfies Texts<string>;
+
+export type PreCheckoutRefusal = 'unknown_order' | 'paid' | 'closed' | 'amount_changed' | 'plan_gone' | 'plan_archived';
+export type TelegramTextKey = keyof typeof TELEGRAM_TEXTS;
+export const telegramText = (key: TelegramTextKey, lang: Lang, vars: Record<string, string | number> = {}): string =>
+  TELEGRAM_TEXTS[key][lang].replace(/\{(\w+)\}/g, (all, name: string) => (name in vars ? String(vars[name]) : all));

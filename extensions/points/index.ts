@@ -8,7 +8,7 @@ import { startForwarder, type PostHogLike } from './analytics.ts';
 import { PEOPLE_TOPICS, pointsConsumer, RULE_TOPICS } from './consumer.ts';
 import { CANONICAL_TOPICS } from './events.ts';
 import { startLoop } from '../../kernel/loop.ts';
-import { CLAIMS_PER_ROUND, linksOf, linkTelegram, settleEmailClaims, settleFromSession, type KratosIdentities, type PersonLinks, type TelegramLinkOutcome } from './links.ts';
+import { CLAIMS_PER_ROUND, linksOf, linkTelegram, personOfTelegram, settleEmailClaims, settleFromSession, type KratosIdentities, type PersonLinks, type TelegramLinkOutcome } from './links.ts';
 import { pages } from './page-routes.ts';
 import { runPendingRecomputes, startRecomputeLoop } from './recompute.ts';
 import { routes, type Guard } from './routes.ts';
@@ -79,6 +79,8 @@ export interface PointsLinks {
   telegram(personId: string, telegramId: string, nonce: string): Promise<TelegramLinkOutcome>;
   /** A person's links and waiting claims. */
   of(personId: string): Promise<PersonLinks>;
+  /** The person a Telegram account is verified-linked to (the Login Widget's proof), or null: the bot's shop asks. */
+  personOfTelegram(telegramUserId: number): Promise<string | null>;
   /** Looks at the waiting e-mail claims that are due now (the loop's round), or at one person's now. */
   settleClaims(personId?: string): Promise<{ checked: number; linked: number }>;
   /** The signed-in person's identity as their session shows it: a waiting e-mail it shows verified links now. */
@@ -138,6 +140,7 @@ export function register(deps: PointsDeps): PointsCapability {
     links: {
       telegram: (personId, telegramId, nonce) => linkTelegram(deps.db, { personId, telegramId, nonce }, context()),
       of: (personId) => linksOf(deps.db, personId),
+      personOfTelegram: (telegramUserId) => personOfTelegram(deps.db, String(telegramUserId)),
       settleClaims,
       fromSession: (identity) => settleFromSession({ ...context(), db: deps.db, log }, identity),
     },

@@ -103,6 +103,16 @@ export async function linkTelegram(db: Pool, input: { personId: string; telegram
   });
 }
 
+/**
+ * The person whose Telegram account this is, by a verified link only (the Login Widget's
+ * proof): a link made before issue 12 carries no proof and answers no one, as does a claim.
+ */
+export async function personOfTelegram(db: Pool, telegramUserId: string): Promise<string | null> {
+  const { rows } = await db.query<{ person_id: string }>(
+    `select person_id::text from points_person_alias where source = 'telegram' and external_id = $1 and proof = 'telegram_login'`, [telegramUserId]);
+  return rows[0]?.person_id ?? null;
+}
+
 /** What the points capability needs of Kratos: an identity with its addresses, null when gone. */
 export interface KratosIdentities {
   get(id: string): Promise<{ traits?: unknown; verifiable_addresses?: unknown } | null>;

@@ -21,7 +21,7 @@ export const productRow = z.looseObject({
 export const planRow = z.looseObject({
   Id: rowId, Title: text, Duration: z.enum(DURATIONS).nullish().transform((v) => v ?? null),
   StartsOn: day, EndsOn: day, Jurisdiction: z.enum(['ru', 'world']).nullish().transform((v) => v ?? null),
-  Currency: z.enum(['RUB', 'USD', 'EUR']).nullish().transform((v) => v ?? null), Archived: bool,
+  Currency: z.enum(['RUB', 'USD', 'EUR', 'XTR']).nullish().transform((v) => v ?? null), Archived: bool,
   RenewalPrice: z.enum(RENEWAL_PRICES).nullish().transform((v) => v ?? null), TrialDays: count, Installments: count,
   UpdatedAt: z.string().nullish(), products_id: fk,
 });

@@ -133,3 +133,34 @@ export function isOwnNote(m: TelegramMessage): m is TelegramMessage & { from: No
   const command = m.entities?.some((e) => e.type === 'bot_command' && e.offset === 0) || /^\/[A-Za-z0-9_]+(@\w+)?(\s|$)/.test(m.text);
   return !command;
 }
+
+/**
+ * A person asks the school's bot to sell them something, in their private chat: `/buy` (what
+ * is sold), `/buy_<plan>` (that plan's invoice: Telegram shows such a command as a link one
+ * taps) or the deep link `t.me/<bot>?start=buy_<plan>` (`/start buy_<plan>`). The receiver
+ * takes only these commands from a person (not a bot) in their own chat with the bot; every
+ * other command stays `telegram.update`.
+ */
+export const buyCommand = z.object({
+  chat_id: z.number().int(),
+  message_id: z.number().int(),
+  telegram_user_id: z.number().int().positive(),
+  language_code: z.string().optional(),
+  /** The plan asked for; absent: `/buy` alone, the list of what is sold. */
+  plan_id: z.number().int().positive().optional(),
+  date: z.number().int(),
+});
+export type BuyCommand = z.infer<typeof buyCommand>;
+
+/** `/buy`, `/buy_12`, `/buy@school_bot`, `/start buy_12`: the buy command of a message's text, or null. */
+export function buyCommandOf(m: TelegramMessage): BuyCommand | null {
+  if (!m.text || !m.from || m.from.is_bot || m.chat.type !== 'private' || m.chat.id !== m.from.id || m.sender_chat) return null;
+  const match = /^\/(?:buy(?:_([1-9]\d{0,8}))?(?:@\w+)?|start(?:@\w+)?\s+buy_([1-9]\d{0,8}))\s*$/.exec(m.text.trim());
+  if (!match) return null;
+  const plan = match[1] ?? match[2];
+  return {
+    chat_id: m.chat.id, message_id: m.message_id, telegram_user_id: m.from.id, date: m.date,
+    ...(m.from.language_code ? { language_code: m.from.language_code } : {}),
+    ...(plan ? { plan_id: Number(plan) } : {}),
+  };
+}

@@ -30,7 +30,7 @@ export const plans = defineTable({
   columns: {
     Title: col.text(), Duration: col.select(DURATIONS),
     StartsOn: col.date('Fixed dates only: the first day (a seminar)'), EndsOn: col.date('Fixed dates only: the last day'),
-    Jurisdiction: col.select(['ru', 'world'] as const), Currency: col.select(['RUB', 'USD', 'EUR'] as const),
+    Jurisdiction: col.select(['ru', 'world'] as const), Currency: col.select(['RUB', 'USD', 'EUR', 'XTR'] as const, 'XTR: Telegram Stars, whole stars; such a plan is sold through the school bot only'),
     Archived: col.bool('No longer sold; its holders keep it'),
     RenewalPrice: col.select(RENEWAL_PRICES, 'price at renewal: a renewal pays the price of its day; price bought at: the price the person first paid'),
     TrialDays: col.int('Days of trial before the first payment (0: none)'),

@@ -31,6 +31,12 @@ export interface LocalTelegram {
 
 const now = () => Math.floor(Date.now() / 1000);
 
+/** What a handler returns to answer as telegram-bot-api refuses a call. */
+class Refusal { constructor(readonly code: number, readonly description: string) {} }
+const refusal = (code: number, description: string) => new Refusal(code, description);
+/** Parameters come as JSON booleans or as form strings. */
+const isTrue = (v: unknown) => v === true || v === 'true' || v === '1';
+
 export async function startLocalTelegram(token = '123456:TEST-token'): Promise<LocalTelegram> {
   const bot = { id: 7012345678, is_bot: true, first_name: 'Школа системного мышления', username: 'school_systems_bot' };
   let nextMessage = 1000;
@@ -41,7 +47,22 @@ export async function startLocalTelegram(token = '123456:TEST-token'): Promise<L
     ['sendInvoice', (p) => ({ message_id: nextMessage++, from: bot, chat: { id: Number(p.chat_id), type: 'private' }, date: now(),
       invoice: { title: p.title, description: p.description, start_parameter: p.start_parameter ?? '', currency: p.currency, total_amount: (p.prices as { amount: number }[]).reduce((s, x) => s + x.amount, 0) } })],
     ['createInvoiceLink', (p) => `https://t.me/$${Buffer.from(String(p.payload)).toString('base64url').slice(0, 20)}`],
-    ['answerPreCheckoutQuery', () => true],
+    // Telegram waits 10 s for the answer of a query it sent (deliver records when): later it
+    // is refused, as a query too old. `ok` false needs error_message (Client.cpp:14347-14358).
+    ['answerPreCheckoutQuery', (p) => {
+      const sent = preCheckoutSentAt.get(String(p.pre_checkout_query_id));
+      if (sent !== undefined && Date.now() - sent > 10_000) return refusal(400, 'Bad Request: query is too old and response timeout expired or query ID is invalid');
+      if (!isTrue(p.ok) && !p.error_message) return refusal(400, 'Bad Request: error_message must be non-empty');
+      return true;
+    }],
+    // A Stars charge is refunded whole, once (refundStarPayment: user_id, telegram_payment_charge_id).
+    ['refundStarPayment', (p) => {
+      const charge = String(p.telegram_payment_charge_id ?? '');
+      if (!charge || !p.user_id) return refusal(400, 'Bad Request: invalid user_id or telegram_payment_charge_id');
+      if (refunded.has(charge)) return refusal(400, 'Bad Request: CHARGE_ALREADY_REFUNDED');
+      refunded.add(charge);
+      return true;
+    }],
     ['createChatInviteLink', (p) => ({
       invite_link: `https://t.me/+Local${String(nextLink++).padStart(12, '0')}`, creator: bot, creates_join_request: Boolean(p.creates_join_request), is_primary: false, is_revoked: false,
       ...(p.name ? { name: p.name } : {}), ...(p.expire_date ? { expire_date: p.expire_date } : {}), ...(p.member_limit ? { member_limit: p.member_limit } : {}),
@@ -54,6 +75,8 @@ export async function startLocalTelegram(token = '123456:TEST-token'): Promise<L
     ['getChatMember', (p) => ({ status: 'member', user: { id: Number(p.user_id), is_bot: false, first_name: 'Member' } })],
   ]);
   const failures = new Map<string, Failure[]>();
+  const preCheckoutSentAt = new Map<string, number>();
+  const refunded = new Set<string>();
   const state: LocalTelegram = {
     url: '', token, bot, calls: [],
     callsOf: (method) => state.calls.filter((c) => c.method === method),
@@ -61,6 +84,8 @@ export async function startLocalTelegram(token = '123456:TEST-token'): Promise<L
     failNext: (method, ...f) => { failures.set(method, [...(failures.get(method) ?? []), ...f]); },
     async deliver(webhookUrl, secret, update) {
       const body = JSON.stringify(update);
+      const query = (update.pre_checkout_query as { id?: string } | undefined)?.id;
+      if (query !== undefined && !preCheckoutSentAt.has(query)) preCheckoutSentAt.set(query, Date.now());
       const res = await fetch(webhookUrl, {
         method: 'POST', body,
         headers: { 'X-Telegram-Bot-Api-Secret-Token': secret, 'Content-Type': 'application/json', 'Accept-Encoding': 'gzip, deflate' },
@@ -91,7 +116,9 @@ export async function startLocalTelegram(token = '123456:TEST-token'): Promise<L
     }
     const handler = handlers.get(method);
     if (!handler) return void res.status(404).json({ ok: false, error_code: 404, description: 'Not Found: method not found' });
-    res.json({ ok: true, result: handler(params) });
+    const result = handler(params);
+    if (result instanceof Refusal) return void res.status(result.code).json({ ok: false, error_code: result.code, description: result.description });
+    res.json({ ok: true, result });
   });
   const server: Server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
