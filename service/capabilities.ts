@@ -9,6 +9,8 @@ import { createPostHog, register as registerPoints } from '../extensions/points/
 import { register as registerWorkbooks } from '../extensions/workbooks/index.ts';
 import { register as registerAccount } from '../extensions/account/index.ts';
 import { register as registerBilling, type BillingCapability } from '../extensions/billing/index.ts';
+import { register as registerAutoposts, type AutopostsCapability } from '../extensions/autoposts/index.ts';
+import { createBotApi } from '../kernel/telegram-bot.ts';
 import { nocoLinks } from '../nocodb/links.ts';
 import { tableIdOf, type NocoApi, type NocoRows, type TableIds } from '../nocodb/client.ts';
 import type { Ory } from '../ory/client.ts';
@@ -34,6 +36,7 @@ export interface Capabilities {
   all: Capability[];
   identity: IdentityCapability;
   billing: BillingCapability;
+  autoposts: AutopostsCapability;
 }
 
 /** The capabilities the service runs, each from its folder's index.ts, with what it needs. */
@@ -109,5 +112,10 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
       accountId: config.MONETA_ACCOUNT_ID, integrityCode: config.MONETA_INTEGRITY_CODE, testMode: config.MONETA_TEST_MODE, formUrl: config.MONETA_FORM_URL,
     } } : {}),
   });
-  return { all: [identity, points, aiCheck, workbooks, account, billing], identity, billing };
+  // Templated posts to Telegram groups (issue 14 §5); without a bot token it does nothing and says so.
+  const autoposts = registerAutoposts({
+    db, log, clock, nocodb, links: nocoLinks(deps.noco.api, deps.noco.ids), timeZone: config.SCHOOL_TIME_ZONE,
+    bot: config.TELEGRAM_BOT_TOKEN ? createBotApi({ apiUrl: config.TELEGRAM_API_URL, botToken: config.TELEGRAM_BOT_TOKEN }) : null,
+  });
+  return { all: [identity, points, aiCheck, workbooks, account, billing, autoposts], identity, billing, autoposts };
 }

@@ -1,3 +1,4 @@
+import { autopostTables } from './autoposts.ts';
 import { billingTables } from './billing.ts';
 import { billingSeatTables } from './billing-seats.ts';
 import { crmTables } from './crm.ts';
@@ -9,7 +10,7 @@ import { workbookTables } from './workbooks.ts';
 export * from './define.ts';
 
 /** Every table of the NocoDB base "School", in provisioning order. */
-export const schoolTables: DefinedTable[] = [...metaModelTables, ...workbookTables, ...crmTables, ...billingTables, ...billingSeatTables, pointsRulesTable];
+export const schoolTables: DefinedTable[] = [...metaModelTables, ...workbookTables, ...crmTables, ...billingTables, ...billingSeatTables, pointsRulesTable, ...autopostTables];
 
 export function tableByKey(key: string): DefinedTable | undefined {
   return schoolTables.find((t) => t.key === key);

@@ -35,4 +35,6 @@ export const STAFF_VIEWS: readonly string[] = [
   'billing_balance',
   'billing_installments',
   'billing_orders',
+  // autoposts: what each post did in each chat
+  'autopost_deliveries',
 ];
