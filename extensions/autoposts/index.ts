@@ -55,6 +55,8 @@ export interface AutopostsDeps {
   maxLateMs?: number;
   maxAttempts?: number;
   backoffMs?: number;
+  /** How long a row handed to Telegram may wait for its answer before it counts as lost. Default 120 s. */
+  leaseMs?: number;
 }
 
 export interface RoundReport extends SendReport {
@@ -95,7 +97,7 @@ export function register(deps: AutopostsDeps): AutopostsCapability {
     const more = await expandDue({ db: deps.db, log, nocodb: deps.nocodb, links: deps.links, timeZone: deps.timeZone, lang, maxLateMs: deps.maxLateMs ?? 24 * 3_600_000 }, deps.clock());
     const report = await sendDue({
       db: deps.db, log, clock: deps.clock, bot, limits: deps.limits ?? TELEGRAM_LIMITS, sleep: deps.sleep ?? realSleep,
-      stopping: () => stopping, leaseMs: 120_000, maxAttempts: deps.maxAttempts ?? 5, backoffMs: deps.backoffMs ?? 5_000,
+      stopping: () => stopping, leaseMs: deps.leaseMs ?? 120_000, maxAttempts: deps.maxAttempts ?? 5, backoffMs: deps.backoffMs ?? 5_000,
     });
     await finishPosts(deps.db, deps.clock());
     await writeStatuses({ db: deps.db, nocodb: deps.nocodb, timeZone: deps.timeZone, lang, now: deps.clock() })
