@@ -3,7 +3,7 @@
  * Telegram Bot API: a template and an autopost for two groups made in NocoDB's grid (its API)
  * reach each chat once at their time with its own text; repeats of every kind send nothing
  * twice; a chat that kicked the bot is recorded with Telegram's reason while the other gets
- * its post; a service killed mid-send leaves the lost answer as unknown and the next one
+ * its post; a tick in Cancelled whose webhook was lost still stops the post; a service killed mid-send leaves the lost answer as unknown and the next one
  * finishes the rest, each chat once.
  */
 import { fork } from 'node:child_process';
@@ -117,6 +117,30 @@ describe('autoposts: staff schedule a templated post to Telegram groups', functi
     await school.capabilities.autoposts.runNow({ poll: true });
     await waitFor('Status: not sent', async () => (await statusOf(post)).startsWith('Не отправлен: в шаблоне неизвестные поля {{grup}}'), 20_000);
     expect(tg.callsOf('sendMessage').length).to.equal(before);
+  });
+
+  it('sends nothing of a post staff cancelled before its time, even when the webhook of the tick was lost', async () => {
+    const before = tg.callsOf('sendMessage').length;
+    const at = new Date(Date.now() + 8_000);
+    const post = await schedule({ groups: [{ title: 'Группа Г', chat: '-1001000000031' }], text: 'Отменят', at });
+    await school.capabilities.autoposts.runNow({ poll: true });
+    // Its webhook lost (the hooks off meanwhile): the mirror still says not cancelled, and only the read before sending knows.
+    const api = createNocoApi(school.nocodb.url, school.nocodb.token);
+    const hooks = (await api.dbTableWebhook.list(school.ids.tables.get('autoposts')!)).list ?? [];
+    for (const h of hooks) await api.dbTableWebhook.update(h.id as string, { ...h, active: false } as never);
+    try {
+      await school.rows.update('autoposts', [{ Id: post, Cancelled: true }]);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(Date.now(), 'still before its time').to.be.below(at.getTime());
+      expect((await school.db.query('select cancelled from autopost where id = $1', [post])).rows[0].cancelled, 'no news of the tick yet').to.equal(false);
+      await new Promise((r) => setTimeout(r, at.getTime() - Date.now() + 500));
+      await school.capabilities.autoposts.runNow();
+    } finally {
+      for (const h of hooks) await api.dbTableWebhook.update(h.id as string, { ...h, active: true } as never);
+    }
+    await waitFor('Status: cancelled', async () => (await statusOf(post)) === 'Отменён, не отправлялся', 20_000);
+    expect(tg.callsOf('sendMessage').length).to.equal(before);
+    expect(await deliveries(post)).to.deep.equal([]);
   });
 
   it('a service killed mid-send: the request whose answer was lost is unknown and never repeated, the next service sends the rest, each chat once', async () => {
