@@ -10,6 +10,7 @@ import { register as registerWorkbooks } from '../extensions/workbooks/index.ts'
 import { register as registerAccount } from '../extensions/account/index.ts';
 import { contactOf, register as registerBilling, telegramStarsProvider, yookassaClient, yookassaProvider, type BillingCapability } from '../extensions/billing/index.ts';
 import { ketoPrivileges, register as registerTelegramAccess, type TelegramAccessCapability } from '../extensions/telegram-access/index.ts';
+import { register as registerAutoposts, type AutopostsCapability } from '../extensions/autoposts/index.ts';
 import { createBotApi } from '../kernel/telegram-bot.ts';
 import { nocoLinks } from '../nocodb/links.ts';
 import { nocoFiles, tableIdOf, type NocoApi, type NocoRows, type TableIds } from '../nocodb/client.ts';
@@ -37,6 +38,7 @@ export interface Capabilities {
   identity: IdentityCapability;
   billing: BillingCapability;
   telegramAccess: TelegramAccessCapability;
+  autoposts: AutopostsCapability;
 }
 
 /** The capabilities the service runs, each from its folder's index.ts, with what it needs. */
@@ -142,11 +144,16 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
   // The school's chats: payers in, non-payers out (issue 14); without a bot token it does nothing and says so.
   const telegramAccess = registerTelegramAccess({
     db, log, clock, nocodb, links: nocoLinks(deps.noco.api, deps.noco.ids), timeZone: config.SCHOOL_TIME_ZONE,
-    bot: config.TELEGRAM_BOT_TOKEN ? createBotApi({ apiUrl: config.TELEGRAM_API_URL, botToken: config.TELEGRAM_BOT_TOKEN }) : null,
+    bot: schoolBot,
     // Keto as written by identity: staff and admins from Kratos' admin metadata, mentors from NocoDB's Mentors.
     privileges: ketoPrivileges(deps.ory.keto),
     signedIn: requireSession(ory), signInUrl: (path) => ory.selfService.browserUrl('login', `${publicUrl}${path}`),
     graceDays: config.TELEGRAM_REMOVAL_GRACE_DAYS, removals: config.TELEGRAM_REMOVALS, inviteDays: config.TELEGRAM_INVITE_DAYS,
   });
-  return { all: [identity, points, aiCheck, workbooks, account, billing, telegramAccess], identity, billing, telegramAccess };
+  // Templated posts to Telegram groups (issue 14 §5); without a bot token it does nothing and says so.
+  const autoposts = registerAutoposts({
+    db, log, clock, nocodb, links: nocoLinks(deps.noco.api, deps.noco.ids), timeZone: config.SCHOOL_TIME_ZONE,
+    bot: schoolBot,
+  });
+  return { all: [identity, points, aiCheck, workbooks, account, billing, telegramAccess, autoposts], identity, billing, telegramAccess, autoposts };
 }

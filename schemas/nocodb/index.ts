@@ -1,3 +1,4 @@
+import { autopostTables } from './autoposts.ts';
 import { billingTables } from './billing.ts';
 import { billingSeatTables } from './billing-seats.ts';
 import { billingGrantFileTables } from './billing-grant-files.ts';
@@ -12,7 +13,7 @@ import { telegramAccessTables } from './telegram-access.ts';
 export * from './define.ts';
 
 /** Every table of the NocoDB base "School", in provisioning order. */
-export const schoolTables: DefinedTable[] = [...metaModelTables, ...workbookTables, ...crmTables, ...billingTables, ...billingSeatTables, ...billingGrantFileTables, ...billingRefundTables, pointsRulesTable, ...telegramAccessTables];
+export const schoolTables: DefinedTable[] = [...metaModelTables, ...workbookTables, ...crmTables, ...billingTables, ...billingSeatTables, ...billingGrantFileTables, ...billingRefundTables, pointsRulesTable, ...telegramAccessTables, ...autopostTables];
 
 export function tableByKey(key: string): DefinedTable | undefined {
   return schoolTables.find((t) => t.key === key);

@@ -42,4 +42,6 @@ export const STAFF_VIEWS: readonly string[] = [
   'telegram_access_invites',
   'telegram_access_join_requests',
   'billing_notices',
+  // autoposts: what each post did in each chat
+  'autopost_deliveries',
 ];
