@@ -46,7 +46,7 @@ describe('ai-eval run', () => {
     const scores = report.scores!;
     expect(report.graded).to.equal(8);
     expect(report.grid).to.include({ steps: 5 });
-    expect(scores.rmseUnit).to.equal('points (of 5)');
+    expect(scores.rmseUnit).to.equal('points of 5');
     expect(scores.modelVsHuman.pearson.value).to.be.closeTo(0.944888871360945, 1e-9);
     expect(scores.modelVsHuman.rmse.value).to.be.closeTo(0.5376453291901642, 1e-9);
     expect(scores.modelVsHuman.qwk.value).to.be.closeTo(0.9166666666666666, 1e-9);

@@ -126,7 +126,7 @@ export function buildReport(set: GradedSet, items: GradedItem[], ledger: RunLedg
     const twice = graded.filter((d) => d.item.grades.kind === 'score' && d.item.grades.human2 !== null);
     const recorded = items.filter((i) => i.grades.kind === 'score' && i.grades.recordedAi !== null);
     scores = {
-      rmseUnit: common !== null ? `points (of ${common})` : 'share of max_score',
+      rmseUnit: common !== null ? `points of ${common}` : 'share of max_score',
       modelVsHuman: agree(graded, machine, human),
       sideBySide: twice.length ? {
         humanVsHuman2: agree(twice, human, human2),
