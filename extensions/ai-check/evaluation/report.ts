@@ -107,7 +107,7 @@ export function buildReport(set: GradedSet, items: GradedItem[], ledger: RunLedg
   const finished = done.filter((d) => d.result !== null).map((d) => d.result!);
   const failures = items.filter((i) => !ledger.done.has(i.key) && lastResult.get(i.key)?.outcome === 'failed').length;
   const notRun = items.filter((i) => !lastResult.has(i.key)).length;
-  const lastError = [...ledger.results].reverse().find((r) => r.error && keys.has(r.key))?.error ?? null;
+  const lastError = [...ledger.results].reverse().find((r) => r.error && keys.has(r.key) && ledger.done.get(r.key)?.outcome !== 'graded')?.error ?? null;
 
   let scores: EvaluationReport['scores'] = null;
   let labels: EvaluationReport['labels'] = null;
