@@ -23,6 +23,8 @@ export interface ChatRequest {
   messages: { role: string; content: string }[];
   response_format?: { type: string; json_schema?: { name: string; schema: unknown } };
   authorization: string | undefined;
+  /** When the request arrived (ms since the epoch). */
+  receivedAt: number;
 }
 
 export interface ModelServer {
@@ -104,7 +106,7 @@ export async function startModelServer(): Promise<ModelServer> {
   };
 
   app.post('/v1/chat/completions', async (req, res) => {
-    const body = { ...(req.body as Omit<ChatRequest, 'authorization'>), authorization: req.headers.authorization };
+    const body = { ...(req.body as Omit<ChatRequest, 'authorization' | 'receivedAt'>), authorization: req.headers.authorization, receivedAt: Date.now() };
     state.requests.push(body);
     await pass('chat');
     const behaviour = state.script.shift();
