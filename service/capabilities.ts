@@ -137,8 +137,8 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
     // The payer's invite links to the product's chats (Telegram access, registered below):
     // its invites are made first, so a message right after the payment carries them.
     inviteLinks: async (personId, productId) => {
-      await telegramAccess.syncNow().catch(() => undefined);
-      return (await telegramAccess.inviteLinksFor(personId, productId)).map((l) => ({ title: l.title ?? 'Telegram', url: l.inviteLink }));
+      const links = await telegramAccess.invitesNow(personId, productId).catch(() => telegramAccess.inviteLinksFor(personId, productId));
+      return links.map((l) => ({ title: l.title ?? 'Telegram', url: l.inviteLink }));
     },
   });
   // The school's chats: payers in, non-payers out (issue 14); without a bot token it does nothing and says so.

@@ -63,6 +63,11 @@ export interface TelegramAccessCapability extends Capability {
   inviteLinksFor(personId: string, productId?: number): Promise<InviteLink[]>;
   /** Reads billing's changes and makes the invites due now (the loops do it on their own). */
   syncNow(): Promise<{ chats: number[]; invites: number }>;
+  /**
+   * Right after a payment: the chats read from NocoDB again, grants refreshed and the invites
+   * due made now, then the person's live links (the what-next message carries them).
+   */
+  invitesNow(personId: string, productId?: number): Promise<InviteLink[]>;
   /** The whole pass now: NocoDB read again, grants refreshed, invites made, a dry run listed (and removals when on). */
   passNow(): Promise<{ dryRun: DryRun; removed?: { removed: number; kept: number; failed: number } }>;
   /** A dry run only (tests, staff scripts). */
@@ -107,6 +112,14 @@ export function register(deps: TelegramAccessDeps): TelegramAccessCapability {
     const invites = changed.chats.length ? await oneAtATime(deps.db, 'telegram-access.invites', () => makeInvites(inviting(b), changed.chats)) : { made: 0, more: false };
     return { chats: changed.chats, invites: invites.made, more: changed.more || invites.more };
   };
+  const invitesNow = async (personId: string, productId?: number) => {
+    const b = needBot();
+    await resyncChats({ db: deps.db, nocodb: deps.nocodb, links: deps.links, log })
+      .catch((e: Error) => log.warn({ component: 'telegram-access', err: e.message }, 'chats not read from NocoDB now; the last ones read hold'));
+    await refreshGrants(deps.db, null, deps.clock());
+    await oneAtATime(deps.db, 'telegram-access.invites', () => makeInvites(inviting(b)));
+    return inviteLinksOf(deps.db, personId, productId ?? null, deps.clock());
+  };
   const pass = async () => {
     const b = needBot();
     // NocoDB unreachable: the last mirror of chats and volunteers holds.
@@ -145,6 +158,7 @@ export function register(deps: TelegramAccessDeps): TelegramAccessCapability {
     },
     inviteLinksFor: (personId, productId) => inviteLinksOf(deps.db, personId, productId ?? null, deps.clock()),
     syncNow: async () => { const r = await sync(); return { chats: r.chats, invites: r.invites }; },
+    invitesNow,
     passNow: pass,
     dryRunNow: () => oneAtATime(deps.db, 'telegram-access.removals', () => dryRun(removal(needBot()))),
     removeNow: (runId) => oneAtATime(deps.db, 'telegram-access.removals', () => removeListed(removal(needBot()), runId)),
