@@ -57,7 +57,12 @@ async function applyNow(deps: SeatContactDeps, rowId: number): Promise<SeatResul
   const row = (await deps.nocodb.list('seat_assignments', { where: `(Id,eq,${rowId})`, limit: 1 }))[0];
   if (!row) throw new Error(`seat assignment ${rowId} is not in NocoDB`);
   const assignment = seatAssignmentRow.parse(row);
-  return inTransaction(deps.db, (tx) => applyAssignmentNow(tx, deps, 'update', assignment, deps.today(), deps.clock()));
+  const result = await inTransaction(deps.db, (tx) => applyAssignmentNow(tx, deps, 'update', assignment, deps.today(), deps.clock()));
+  if (result.outcome !== 'unchanged') return result;
+  // The row's own webhook got there first and applied it: what it came to is the answer.
+  const stored = (await deps.db.query<{ outcome: SeatResult['outcome']; holds: boolean; subscription_id: string | null }>(
+    'select outcome, holds, subscription_id from billing_seat_assignment where row_id = $1', [rowId])).rows[0];
+  return stored ? { outcome: stored.outcome, holds: stored.holds, subscriptionId: stored.subscription_id === null ? null : Number(stored.subscription_id) } : result;
 }
 
 export async function assignByContact(deps: SeatContactDeps, a: { packId: number; email: string; contact: string }): Promise<{ assignment: number; result: SeatResult }> {
