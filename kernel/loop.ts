@@ -65,6 +65,8 @@ export async function startLoop(opts: LoopOptions): Promise<Loop> {
   let again = false;
   let timer: NodeJS.Timeout | undefined;
   let listener: pg.PoolClient | undefined;
+  // Once stopped, the connection goes back to the pool: its errors are the pool's again.
+  let onStop = () => {};
 
   const schedule = (ms: number) => {
     if (timer) clearTimeout(timer);
@@ -101,12 +103,15 @@ export async function startLoop(opts: LoopOptions): Promise<Loop> {
     listener.on('notification', () => round());
     // A held connection has no pool to catch its errors: PostgreSQL stopping must not crash
     // the process. Polling goes on without it.
-    listener.on('error', (e) => {
+    const held = listener;
+    const lostIt = (e: Error) => {
+      held.removeListener('error', lostIt);
       log.warn({ loop: name, err: e.message }, 'lost the connection that listens for work; polling only');
-      const lost = listener;
-      listener = undefined;
-      lost?.release(e);
-    });
+      if (listener === held) listener = undefined;
+      held.release(e);
+    };
+    listener.on('error', lostIt);
+    onStop = () => held.removeListener('error', lostIt);
     await listener.query(`listen ${channel}`);
   }
   if (opts.runAtStart === false) schedule(opts.intervalMs);
@@ -125,6 +130,7 @@ export async function startLoop(opts: LoopOptions): Promise<Loop> {
       if (l) {
         l.removeAllListeners('notification');
         await l.query(`unlisten ${opts.listen!.channel}`).catch(() => {});
+        onStop();
         l.release();
       }
       await running;
