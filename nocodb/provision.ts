@@ -12,6 +12,8 @@ export interface ProvisionReport {
   unknownColumns: string[];
   /** Columns whose NocoDB type differs from the schema: reported, not changed. */
   typeMismatches: string[];
+  /** How a column or table is shown, set again as the schema says (decimals shown, the row's title column). */
+  shownAs: string[];
 }
 
 export interface HookTarget {
@@ -27,8 +29,15 @@ interface NocoColumn {
   uidt?: string;
   system?: boolean | number | null;
   pk?: boolean | number | null;
+  pv?: boolean | number | null;
+  meta?: Record<string, unknown> | string | null;
   colOptions?: { fk_related_model_id?: string };
 }
+
+const metaOf = (c: NocoColumn): Record<string, unknown> => {
+  if (typeof c.meta === 'string') { try { return JSON.parse(c.meta) as Record<string, unknown>; } catch { return {}; } }
+  return c.meta ?? {};
+};
 
 const SYSTEM_UIDT = new Set(['ID', 'CreatedTime', 'LastModifiedTime', 'CreatedBy', 'LastModifiedBy', 'Order', 'ForeignKey']);
 const LINK_UIDT = new Set(['Links', 'LinkToAnotherRecord']);
@@ -40,6 +49,7 @@ function columnBody(title: string, spec: DefinedTable['columns'][string]) {
     column_name: title,
     uidt: spec.uidt,
     description: spec.description,
+    ...(spec.precision !== undefined ? { meta: { precision: spec.precision, isLocaleString: false } } : {}),
     ...(spec.options ? { colOptions: { options: spec.options.map((o) => ({ title: o })) } } : {}),
   };
 }
@@ -59,7 +69,7 @@ export async function provisionBase(deps: { api: NocoApi; log: Logger }, opts: {
   let baseId = (bases.list ?? []).find((b) => b.title === opts.baseTitle)?.id;
   const report: ProvisionReport = {
     baseId: '', createdTables: [], addedColumns: [], createdLinks: [], hooks: { created: [], updated: [] },
-    unknownColumns: [], typeMismatches: [],
+    unknownColumns: [], typeMismatches: [], shownAs: [],
   };
   if (!baseId) {
     baseId = (await api.base.create({ title: opts.baseTitle } as never)).id as string;
@@ -94,7 +104,15 @@ export async function provisionBase(deps: { api: NocoApi; log: Logger }, opts: {
         log.info({ component: 'provision', column: `${table.key}.${title}` }, 'added column');
       } else if (present.uidt !== spec.uidt) {
         report.typeMismatches.push(`${table.key}.${title}: NocoDB has ${present.uidt}, schema says ${spec.uidt}`);
+      } else if (spec.precision !== undefined && metaOf(present).precision !== spec.precision && present.id) {
+        await api.dbTableColumn.update(present.id, { ...columnBody(title, spec), meta: { ...metaOf(present), precision: spec.precision } } as never);
+        report.shownAs.push(`${table.key}.${title}: ${spec.precision} decimals`);
       }
+    }
+    const display = table.display ? byTitle.get(table.display) : undefined;
+    if (display?.id && !display.pv) {
+      await api.dbTableColumn.primaryColumnSet(display.id);
+      report.shownAs.push(`${table.key}: rows titled by ${table.display}`);
     }
     for (const link of table.links ?? []) {
       if (byTitle.has(link.title)) continue;

@@ -15,9 +15,11 @@ export interface ColumnSpec<S extends z.ZodType = z.ZodType> {
   schema: S;
   options?: readonly string[];
   description?: string;
+  /** Decimal columns: the digits after the point NocoDB shows (its own default is one: 0.005 shows as 0.0). */
+  precision?: number;
 }
 
-const spec = <S extends z.ZodType>(uidt: Uidt, schema: S, extra: Pick<ColumnSpec, 'options' | 'description'> = {}): ColumnSpec<S> =>
+const spec = <S extends z.ZodType>(uidt: Uidt, schema: S, extra: Pick<ColumnSpec, 'options' | 'description' | 'precision'> = {}): ColumnSpec<S> =>
   ({ uidt, schema, ...extra });
 
 /** A cell NocoDB may send as JSON text (an Attachment in some payloads): its value, or the text when it is not JSON. */
@@ -47,7 +49,7 @@ export const col = {
   phone: (description?: string) => spec('PhoneNumber', z.string(), { description }),
   url: (description?: string) => spec('URL', z.string(), { description }),
   int: (description?: string) => spec('Number', z.coerce.number().int(), { description }),
-  decimal: (description?: string) => spec('Decimal', z.coerce.number(), { description }),
+  decimal: (description?: string, precision = 2) => spec('Decimal', z.coerce.number(), { description, precision }),
   bool: (description?: string) => spec('Checkbox', z.coerce.boolean(), { description }),
   date: (description?: string) => spec('Date', z.string(), { description }),
   dateTime: (description?: string) => spec('DateTime', z.string(), { description }),
@@ -81,6 +83,8 @@ export interface TableSpec<C extends Record<string, ColumnSpec> = Record<string,
   links?: LinkSpec[];
   /** Operations whose webhooks reach the inbox; also swept by UpdatedAt. */
   hooks?: HookOperation[];
+  /** The column that titles a row in the grid and in links (NocoDB's display value); default: its first. */
+  display?: string;
 }
 
 /** The names of a table's declared columns (without the index signature of DefinedTable). */

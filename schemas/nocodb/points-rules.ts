@@ -14,16 +14,18 @@ export const pointsRulesTable = defineTable({
   columns: {
     Kind: col.select(POINTS_KINDS, 'The action this rule awards'),
     Points: col.int('Points per action'),
-    PerCharacter: col.decimal('Extra points per character written (three decimals, e.g. 0.010)'),
-    PerMinute: col.decimal('Extra points per minute (reading time)'),
+    PerCharacter: col.decimal('Extra points per character written (three decimals, e.g. 0.010)', 3),
+    PerMinute: col.decimal('Extra points per minute (reading time)', 3),
     MinLength: col.int('Fewer characters than this earn nothing (0: no minimum)'),
     DailyCap: col.int('Most points a person earns for this kind in a day (empty or 0: no cap)'),
     CooldownSeconds: col.int('An action this soon after the previous one of the kind earns nothing'),
     EffectiveFrom: col.date('First day the rule applies (a day in each person\'s time zone); earlier days keep earlier rules'),
-    AmbassadorShare: col.decimal('Share of the points that goes to the person\'s ambassador, 0 to 1 (e.g. 0.100)'),
+    AmbassadorShare: col.decimal('Share of the points that goes to the person\'s ambassador, 0 to 1 (e.g. 0.100)', 3),
     Note: col.longText('Why the rule is as it is (for staff)'),
   },
   hooks: ['insert', 'update', 'delete'],
+  // A row is its kind ("exercise_answer"), not its points ("2").
+  display: 'Kind',
 });
 
 /** A starting set of rules for provisioning to insert into an empty points_rules table. */
