@@ -68,7 +68,11 @@ describe('billing: a student pays with Moneta and opens the guide', function () 
     const paid = await moneta.pay(first.body.attemptId, { operationId: 'op-1001' });
     expect(paid).to.deep.equal({ status: 200, body: 'SUCCESS' });
     await waitFor('Ann may read the guide', () => school.standin.ory.keto.check({ namespace: 'Guide', object: 'systems-202', relation: 'read', subject: ann.id }), 20_000);
-    const subs = (await call('GET', `/api/billing/people/${ann.id}/subscriptions`, ann.token)).body;
+    // Her Person#view tuple is written by identity after her registration: asked until it is there.
+    const subs = (await waitFor('Ann reads her own subscriptions', async () => {
+      const r = await call('GET', `/api/billing/people/${ann.id}/subscriptions`, ann.token);
+      return r.status === 200 && r;
+    }, 20_000)).body;
     expect(subs.subscriptions.map((s: { kind: string; status: string; priceMinor: number }) => [s.kind, s.status, s.priceMinor])).to.deep.equal([['paid', 'active', 150_000]]);
     expect(subs.payments.map((p: { provider: string; amountMinor: number }) => [p.provider, p.amountMinor])).to.deep.equal([['moneta', 150_000]]);
 

@@ -116,7 +116,11 @@ describe('billing: a student abroad pays with Stripe and opens the guide', funct
     expect(await balanceOf(school.db, 'provider:stripe:EUR'), 'the payment less Stripe\'s fee from its balance transaction').to.deep.equal({ EUR: 4_900 - fee });
     const order = (await school.db.query(`select order_status, attempt_status, provider_payment_id from billing_orders where order_id = $1`, [first.body.orderId])).rows[0];
     expect(order, 'an expired event after the payment undoes nothing').to.deep.equal({ order_status: 'paid', attempt_status: 'succeeded', provider_payment_id: session.id });
-    const subs = (await call('GET', `/api/billing/people/${ann.id}/subscriptions`, ann.token)).body;
+    // Her Person#view tuple is written by identity after her registration: asked until it is there.
+    const subs = (await waitFor('Ann reads her own subscriptions', async () => {
+      const r = await call('GET', `/api/billing/people/${ann.id}/subscriptions`, ann.token);
+      return r.status === 200 && r;
+    }, 20_000)).body;
     expect(subs.subscriptions.map((s: { status: string; priceMinor: number; currency: string }) => [s.status, s.priceMinor, s.currency])).to.deep.equal([['active', 4_900, 'EUR']]);
     // Each delivery is stored once by its event id; only the types billing acts on get a job.
     expect(await count(`select count(*)::int as n from inbox_event where source = 'stripe'`)).to.equal(5);
