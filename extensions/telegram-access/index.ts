@@ -112,22 +112,22 @@ export function register(deps: TelegramAccessDeps): TelegramAccessCapability {
     const invites = changed.chats.length ? await oneAtATime(deps.db, 'telegram-access.invites', () => makeInvites(inviting(b), changed.chats)) : { made: 0, more: false };
     return { chats: changed.chats, invites: invites.made, more: changed.more || invites.more };
   };
-  const invitesNow = async (personId: string, productId?: number) => {
-    const b = needBot();
-    await resyncChats({ db: deps.db, nocodb: deps.nocodb, links: deps.links, log })
-      .catch((e: Error) => log.warn({ component: 'telegram-access', err: e.message }, 'chats not read from NocoDB now; the last ones read hold'));
-    await refreshGrants(deps.db, null, deps.clock());
-    await oneAtATime(deps.db, 'telegram-access.invites', () => makeInvites(inviting(b)));
-    return inviteLinksOf(deps.db, personId, productId ?? null, deps.clock());
-  };
-  const pass = async () => {
-    const b = needBot();
+  // Chats and volunteers read from NocoDB again, grants refreshed, the invites due made.
+  const invite = async (b: NonNullable<typeof bot>) => {
     // NocoDB unreachable: the last mirror of chats and volunteers holds.
     await resyncChats({ db: deps.db, nocodb: deps.nocodb, links: deps.links, log })
       .catch((e: Error) => log.warn({ component: 'telegram-access', err: e.message }, 'chats and volunteers not read from NocoDB this round; the last ones read hold'));
     // A link proven, a group joined: nothing announces them, the full refresh sees them.
     await refreshGrants(deps.db, null, deps.clock());
     await oneAtATime(deps.db, 'telegram-access.invites', () => makeInvites(inviting(b)));
+  };
+  const invitesNow = async (personId: string, productId?: number) => {
+    await invite(needBot());
+    return inviteLinksOf(deps.db, personId, productId ?? null, deps.clock());
+  };
+  const pass = async () => {
+    const b = needBot();
+    await invite(b);
     return oneAtATime(deps.db, 'telegram-access.removals', async () => {
       const listed = await dryRun(removal(b));
       if (deps.removals !== 'on') return { dryRun: listed };

@@ -30,6 +30,7 @@ import { createPlatform } from '../../service/platform.ts';
 import { startEmbeddedRedis } from '../../service/stack/redis.ts';
 import { startStripeServer, type StripeEventOut } from '../../test/support/stripe-server.ts';
 import { arg, count, inParallel, log, rate, ratio, runBench, seconds, seedCatalog, timed } from './billing-stack.ts';
+import { noGrantFiles } from './no-grant-files.ts';
 
 const EVENTS = arg('events', 2000);
 const CLIENTS = arg('clients', 16);
@@ -77,8 +78,7 @@ await runBench('stripe-events', { connections: 24, deadlineMs: 900_000 }, async 
     db, log, clock: () => new Date(), guard: () => allow, signedIn: allow, nocodb: {} as NocoRows, links: {} as NocoLinks,
     timeZone: 'Europe/Moscow', publicUrl: 'http://127.0.0.1:3000', stripe: account,
     // Grant files and seats are not part of this benchmark: nothing here calls them.
-    files: { download: () => Promise.reject(new Error('no files in this benchmark')) },
-    people: { parseCsv: () => { throw new Error('no people import in this benchmark'); }, importCsv: () => Promise.reject(new Error('no people import in this benchmark')) },
+    ...noGrantFiles,
   });
   const platform = createPlatform({
     db, outsideDb, redisUrl: redis.url, log, capabilities: [billing], tableById: () => undefined, health: {}, staffGuard: allow,

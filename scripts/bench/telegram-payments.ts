@@ -27,6 +27,7 @@ import { createBotApi } from '../../kernel/telegram-bot.ts';
 import { createPlatform } from '../../service/platform.ts';
 import { startEmbeddedRedis } from '../../service/stack/redis.ts';
 import { arg, count, inParallel, log, rate, ratio, runBench, seconds, seedCatalog, timed } from './billing-stack.ts';
+import { noGrantFiles } from './no-grant-files.ts';
 
 const PAYMENTS = arg('payments', 5_000);
 const CLIENTS = arg('clients', 16);
@@ -132,8 +133,7 @@ await runBench('telegram-payments', { connections: 12, deadlineMs: 900_000 }, as
     // The bot is never called by the payments consumer: a payment is booked from the update alone.
     telegram: { bot: createBotApi({ apiUrl: 'http://127.0.0.1:9', botToken: '1:bench' }), personOf: async () => null, linkUrl: 'http://127.0.0.1/account/telegram' },
     // Grant files and seats are not part of this benchmark: nothing here calls them.
-    files: { download: () => Promise.reject(new Error('no files in this benchmark')) },
-    people: { parseCsv: () => { throw new Error('no people import in this benchmark'); }, importCsv: () => Promise.reject(new Error('no people import in this benchmark')) },
+    ...noGrantFiles,
   });
   const platform = createPlatform({
     db, redisUrl: redis.url, log, secrets: { nocodb: 'x'.repeat(32), kratos: 'x'.repeat(32), discourse: 'bench-discourse', collector: 'x'.repeat(32), telegram: SECRET },
