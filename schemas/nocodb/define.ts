@@ -72,6 +72,28 @@ export interface LinkSpec {
   type: 'hm' | 'mm';
 }
 
+/**
+ * How a table reads to staff in Russian (NOCODB_LANGUAGE=ru, the default): its title and
+ * description, each column's title and description, the labels of its choices, and the
+ * titles of its links. The keys stay English: they are the NocoDB column names (the PostgreSQL
+ * columns) and what the code uses; nocodb/names.ts translates between the two.
+ */
+export interface TableTexts<C = Record<string, ColumnSpec>> {
+  title: string;
+  description: string;
+  /** Each declared column: [title, description]. */
+  columns: { [K in keyof C as string extends K ? never : K]: readonly [string, string] };
+  /** The label staff see for each value of a choice column (value -> label); a value not listed shows as it is. */
+  options?: { [K in keyof C as string extends K ? never : K]?: Record<string, string> };
+  /** Each declared link (by its title in `links`): [title, description]. */
+  links?: Record<string, readonly [string, string]>;
+  /**
+   * What the other side of a declared link calls this table (by the link's title), e.g. an
+   * answer's link to its exercise reads "Упражнение"; default: this table's title.
+   */
+  backLinks?: Record<string, string>;
+}
+
 export type HookOperation = 'insert' | 'update' | 'delete';
 
 export interface TableSpec<C extends Record<string, ColumnSpec> = Record<string, ColumnSpec>> {
@@ -85,6 +107,8 @@ export interface TableSpec<C extends Record<string, ColumnSpec> = Record<string,
   hooks?: HookOperation[];
   /** The column that titles a row in the grid and in links (NocoDB's display value); default: its first. */
   display?: string;
+  /** The table in Russian (see TableTexts). */
+  ru?: TableTexts<C>;
 }
 
 /** The names of a table's declared columns (without the index signature of DefinedTable). */
