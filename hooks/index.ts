@@ -9,6 +9,7 @@ import { telegramReceiver } from './telegram.ts';
 import { monetaReceiver, type MonetaHookConfig } from './moneta.ts';
 import { stripeReceiver, type StripeHookConfig } from './stripe.ts';
 import { yookassaReceiver, type YookassaHookConfig } from './yookassa.ts';
+import type { NocoNames } from '../nocodb/names.ts';
 
 export interface HookSecrets {
   nocodb: string;
@@ -22,10 +23,10 @@ export interface HookSecrets {
  * Every webhook receiver, mounted at /hooks. Each one only authenticates, validates with
  * zod and writes to the inbox; nothing here does business work.
  */
-export function hooksRouter(deps: { inbox: Inbox; secrets: HookSecrets; tableById: (id: string) => DefinedTable | undefined; moneta?: MonetaHookConfig; stripe?: StripeHookConfig; yookassa?: YookassaHookConfig }): Router {
+export function hooksRouter(deps: { inbox: Inbox; secrets: HookSecrets; tableById: (id: string) => DefinedTable | undefined; names?: NocoNames; moneta?: MonetaHookConfig; stripe?: StripeHookConfig; yookassa?: YookassaHookConfig }): Router {
   const router = express.Router();
   const { inbox, secrets } = deps;
-  router.use('/nocodb', nocodbReceiver({ inbox, secret: () => secrets.nocodb, tableById: deps.tableById }));
+  router.use('/nocodb', nocodbReceiver({ inbox, secret: () => secrets.nocodb, tableById: deps.tableById, ...(deps.names ? { names: deps.names } : {}) }));
   router.use('/kratos', kratosReceiver({ inbox, key: () => secrets.kratos }));
   router.use('/discourse', discourseReceiver({ inbox, secret: () => secrets.discourse }));
   router.use('/collector', collectorReceiver({ inbox, token: () => secrets.collector }));

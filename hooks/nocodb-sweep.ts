@@ -30,7 +30,8 @@ export async function sweepTable(deps: { api: NocoApi; ids: TableIds; db: pg.Poo
   let total = 0;
   for (let offset = 0; ; offset += PAGE) {
     const res = await deps.api.dbDataTableRow.list(tableId, { where, limit: PAGE, offset, sort: 'Id' } as never);
-    const rows = (res.list ?? []) as (Record<string, unknown> & { Id: number })[];
+    // In our keys and values, as the webhook receiver gives them (nocodb/names.ts).
+    const rows = ((res.list ?? []) as Record<string, unknown>[]).map((r) => deps.ids.names.fromNoco(table.key, r) as Record<string, unknown> & { Id: number });
     if (rows.length === 0) break;
     const events = rows.map((row) => rowEvent(table, tableId, { operation: row.UpdatedAt ? 'update' : 'insert', row, via: 'sweep' }));
     total += (await deps.inbox.accept(events)).accepted;

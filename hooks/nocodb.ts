@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import express, { type Router } from 'express';
 import { nocodbWebhook, type NocodbRowEvent } from '../schemas/events/nocodb.ts';
 import type { DefinedTable } from '../schemas/nocodb/index.ts';
+import type { NocoNames } from '../nocodb/names.ts';
 import { unauthorized } from '../kernel/errors.ts';
 import type { Inbox, NewInboxEvent } from '../kernel/inbox.ts';
 import { acknowledge, parseOr400, requireSecret } from './respond.ts';
@@ -54,7 +55,7 @@ export function isTestSample(rows: Record<string, unknown>[]): boolean {
  * NocoDB's v3 webhooks: a shared secret header authenticates; each row of a delivery
  * becomes its own inbox event keyed by the row change (see rowChangeKey).
  */
-export function nocodbReceiver(deps: { inbox: Inbox; secret: () => string; tableById: (tableId: string) => DefinedTable | undefined }): Router {
+export function nocodbReceiver(deps: { inbox: Inbox; secret: () => string; tableById: (tableId: string) => DefinedTable | undefined; names?: NocoNames }): Router {
   const router = express.Router();
   const authenticated = requireSecret(NOCODB_SECRET_HEADER, deps.secret, () => unauthorized('WEBHOOK_SECRET_INVALID', `missing or wrong ${NOCODB_SECRET_HEADER}`));
   router.post('/', authenticated, express.json({ limit: '5mb' }), async (req, res) => {
@@ -70,9 +71,12 @@ export function nocodbReceiver(deps: { inbox: Inbox; secret: () => string; table
       return;
     }
     const operation = OPERATION[body.type];
-    const events = body.data.rows.map((row, i) => rowEvent(table, body.data.table_id, {
-      operation, row, previous: body.data.previous_rows?.[i], via: 'webhook',
-    }));
+    // NocoDB keys a row by the titles staff read (nocodb/names.ts); the inbox keeps our keys.
+    const ours = <R extends Record<string, unknown>>(row: R): R => (deps.names ? deps.names.fromNoco(table.key, row) as R : row);
+    const events = body.data.rows.map((row, i) => {
+      const previous = body.data.previous_rows?.[i];
+      return rowEvent(table, body.data.table_id, { operation, row: ours(row), previous: previous ? ours(previous) : previous, via: 'webhook' });
+    });
     acknowledge(res, await deps.inbox.accept(events));
   });
   return router;

@@ -1,5 +1,6 @@
 import { Api } from 'nocodb-sdk';
 import { unavailable } from '../kernel/errors.ts';
+import type { NocoNames } from './names.ts';
 
 /**
  * The one module that talks to NocoDB's API (meta and data). Everything else asks it by
@@ -14,6 +15,8 @@ export function createNocoApi(url: string, token: string, kind: 'api-token' | 'u
 export interface TableIds {
   baseId: string;
   tables: Map<string, string>;
+  /** How the base shows our keys (nocodb/names.ts): rows, queries and link titles are translated through it. */
+  names: NocoNames;
 }
 
 export type Row = Record<string, unknown> & { Id: number };
@@ -48,23 +51,30 @@ export async function nocodbCall<T>(what: string, call: () => Promise<T>): Promi
 export function nocoRows(api: NocoApi, ids: TableIds): NocoRows {
   const tableId = (key: string) => tableIdOf(ids, key);
   const guard = nocodbCall;
+  const names = ids.names;
+  const query = (key: string, q: { where?: string; sort?: string; fields?: string }) => ({
+    ...(q.where !== undefined ? { where: names.where(key, q.where) } : {}),
+    ...(q.sort !== undefined ? { sort: names.sort(key, q.sort) } : {}),
+    ...(q.fields !== undefined ? { fields: names.fields(key, q.fields) } : {}),
+  });
   return {
-    list: (key, query = {}) => guard('a list', async () => {
-      const res = await api.dbDataTableRow.list(tableId(key), { ...query, limit: query.limit ?? 1000 } as never);
-      return (res.list ?? []) as Row[];
+    list: (key, q = {}) => guard('a list', async () => {
+      const res = await api.dbDataTableRow.list(tableId(key), { ...q, ...query(key, q), limit: q.limit ?? 1000 } as never);
+      return ((res.list ?? []) as Row[]).map((r) => names.fromNoco(key, r) as Row);
     }),
-    get: (key, id) => guard('a read', async () => (await api.dbDataTableRow.read(tableId(key), String(id) as never)) as Row),
+    get: (key, id) => guard('a read', async () => names.fromNoco(key, (await api.dbDataTableRow.read(tableId(key), String(id) as never)) as Row) as Row),
     insert: (key, rows) => guard('an insert', async () => {
-      const res = await api.dbDataTableRow.create(tableId(key), rows);
+      const res = await api.dbDataTableRow.create(tableId(key), rows.map((r) => names.toNoco(key, r)));
       return (Array.isArray(res) ? res : [res]) as { Id: number }[];
     }),
     update: (key, rows) => guard('an update', async () => {
-      await api.dbDataTableRow.update(tableId(key), rows);
+      await api.dbDataTableRow.update(tableId(key), rows.map((r) => names.toNoco(key, r)));
     }),
     link: (key, linkTitle, rowId, targetIds) => guard('a link', async () => {
       const table = await api.dbTable.read(tableId(key));
-      const column = (table.columns ?? []).find((c) => c.title === linkTitle);
-      if (!column?.id) throw new Error(`no link ${linkTitle} on ${key}`);
+      const shown = names.title(key, linkTitle);
+      const column = (table.columns ?? []).find((c) => c.title === shown);
+      if (!column?.id) throw new Error(`no link ${linkTitle} (${shown}) on ${key}`);
       await api.dbDataTableRow.nestedLink(tableId(key), column.id, String(rowId) as never, targetIds.map((Id) => ({ Id })) as never);
     }),
     health: async () => {
@@ -117,4 +127,12 @@ export function nocoFiles(baseUrl: string, token: string): NocoFiles {
       return { problem: 'missing' };
     },
   };
+}
+
+/** The table ids of a base provisioning made (by our table keys), shown as `names` says; for commands beside the service. */
+export async function baseTables(api: NocoApi, baseTitle: string, names: NocoNames): Promise<TableIds> {
+  const base = ((await api.base.list()).list ?? []).find((b) => b.title === baseTitle);
+  if (!base?.id) throw new Error(`no NocoDB base "${baseTitle}": start the stack once (npm start) to provision it`);
+  const tables = ((await api.dbTable.list(base.id)).list ?? []).map((t) => [t.table_name ?? '', t.id as string] as const);
+  return { baseId: base.id, tables: new Map(tables), names };
 }

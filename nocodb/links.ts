@@ -34,13 +34,15 @@ export function nocoLinks(api: NocoApi, ids: TableIds): NocoLinks {
 
   return {
     async list(key, linkTitle, rowId, fields) {
-      const column = await columnId(key, linkTitle);
+      const names = ids.names;
+      const column = await columnId(key, names.title(key, linkTitle));
+      const target = names.links(key).find((l) => l.key === linkTitle)?.target;
       const rows: Row[] = [];
       for (let offset = 0; ; offset += PAGE) {
         let page: Row[];
         try {
-          const res = await api.dbDataTableRow.nestedList(tableId(key), column, String(rowId), { fields: fields.join(','), limit: PAGE, offset } as never);
-          page = ((res as { list?: Row[] }).list ?? []);
+          const res = await api.dbDataTableRow.nestedList(tableId(key), column, String(rowId), { fields: target ? names.fields(target, fields.join(',')) : fields.join(','), limit: PAGE, offset } as never);
+          page = ((res as { list?: Row[] }).list ?? []).map((r) => (target ? names.fromNoco(target, r) as Row : r));
         } catch (e) {
           const status = (e as { response?: { status?: number } }).response?.status;
           if (status === 404) return [];

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DefinedTable, LinkSpec } from '../schemas/nocodb/index.ts';
 import type { NocoApi, TableIds } from './client.ts';
+import { nocoNames, type LinkName, type NocoNames } from './names.ts';
 
 export interface ProvisionReport {
   baseId: string;
@@ -26,13 +27,17 @@ export interface HookTarget {
 interface NocoColumn {
   id?: string;
   title?: string;
+  column_name?: string | null;
   uidt?: string;
+  description?: string | null;
   system?: boolean | number | null;
   pk?: boolean | number | null;
   pv?: boolean | number | null;
   meta?: Record<string, unknown> | string | null;
-  colOptions?: { fk_related_model_id?: string };
+  colOptions?: { fk_related_model_id?: string; type?: string; options?: NocoOption[] };
 }
+
+interface NocoOption { id?: string; title?: string; color?: string; order?: number }
 
 const metaOf = (c: NocoColumn): Record<string, unknown> => {
   if (typeof c.meta === 'string') { try { return JSON.parse(c.meta) as Record<string, unknown>; } catch { return {}; } }
@@ -43,28 +48,59 @@ const SYSTEM_UIDT = new Set(['ID', 'CreatedTime', 'LastModifiedTime', 'CreatedBy
 const LINK_UIDT = new Set(['Links', 'LinkToAnotherRecord']);
 export const HOOK_TITLE_PREFIX = 'school:';
 
-function columnBody(title: string, spec: DefinedTable['columns'][string]) {
+function columnBody(names: NocoNames, tableKey: string, key: string, spec: DefinedTable['columns'][string]) {
+  const shown = names.column(tableKey, key);
   return {
-    title,
-    column_name: title,
+    title: shown?.title ?? key,
+    column_name: key,
     uidt: spec.uidt,
-    description: spec.description,
+    description: shown?.description ?? spec.description,
     ...(spec.precision !== undefined ? { meta: { precision: spec.precision, isLocaleString: false } } : {}),
-    ...(spec.options ? { colOptions: { options: spec.options.map((o) => ({ title: o })) } } : {}),
+    ...(spec.options ? { colOptions: { options: names.labels(tableKey, key).map(([, label]) => ({ title: label })) } } : {}),
   };
 }
 
 /**
+ * The choices a column should offer: each of ours under its label, keeping the option NocoDB
+ * has for it (found by its value or any label it had), so NocoDB renames the option and
+ * every cell holding it; choices staff added stay as they are. null: nothing to change.
+ */
+function wantedOptions(present: NocoOption[], labels: [string, string][], known: (value: string) => string[]): NocoOption[] | null {
+  const used = new Set<NocoOption>();
+  const ours = labels.map(([value, label]) => {
+    const names = new Set([value, label, ...known(value)]);
+    const option = present.find((o) => !used.has(o) && o.title === label) ?? present.find((o) => !used.has(o) && names.has(o.title ?? ''));
+    if (option) used.add(option);
+    return option ? { ...option, title: label } : { title: label };
+  });
+  const kept = present.filter((o) => !used.has(o));
+  const changed = ours.some((o, i) => !o.id || present.find((p) => p.id === o.id)?.title !== labels[i]![1]);
+  return changed ? [...ours, ...kept] : null;
+}
+
+/** Every label a choice value has in any grid language (a base switched from one to another). */
+function allLabels(table: DefinedTable, key: string, value: string): string[] {
+  const ru = (table.ru?.options as Record<string, Record<string, string>> | undefined)?.[key]?.[value];
+  return ru ? [ru] : [];
+}
+
+/**
  * Applies the declarative tables of schemas/nocodb to a NocoDB base, idempotently:
- * creates the base, missing tables, missing columns and links, and our webhooks. It never
- * drops or alters what is there: differences are reported for a person to decide.
+ * creates the base, missing tables, missing columns and links, and our webhooks, and shows
+ * them as `names` says (titles, descriptions, choice labels, in the grid language). Columns
+ * are ours by their column name (the English key), links by what they join, so a base made
+ * in one language is retitled in another. It never drops what is there: columns the schema
+ * does not declare and differing types are reported for a person to decide.
  */
 export async function provisionBase(deps: { api: NocoApi; log: Logger }, opts: {
   baseTitle: string;
   tables: DefinedTable[];
+  /** How the base shows the tables; default: in Russian, as the service's NOCODB_LANGUAGE. */
+  names?: NocoNames;
   hookTarget?: HookTarget;
 }): Promise<{ ids: TableIds; report: ProvisionReport }> {
   const { api, log } = deps;
+  const names = opts.names ?? nocoNames(opts.tables, 'ru');
   const bases = await api.base.list();
   let baseId = (bases.list ?? []).find((b) => b.title === opts.baseTitle)?.id;
   const report: ProvisionReport = {
@@ -77,57 +113,116 @@ export async function provisionBase(deps: { api: NocoApi; log: Logger }, opts: {
   }
   report.baseId = baseId;
 
-  const existing = new Map<string, string>();
-  for (const t of (await api.dbTable.list(baseId)).list ?? []) existing.set(t.table_name ?? '', t.id as string);
+  const existing = new Map<string, ExistingTable>();
+  for (const t of (await api.dbTable.list(baseId)).list ?? []) {
+    const tableName = t.table_name ?? '';
+    // A table caught between the two steps of retitleTable is still ours.
+    const key = tableName.endsWith(RETITLING) ? tableName.slice(0, -RETITLING.length) : tableName;
+    if (existing.has(key) && key !== tableName) continue;
+    existing.set(key, { id: t.id as string, tableName, title: t.title ?? '', description: (t as { description?: string | null }).description ?? '' });
+  }
 
-  const ids: TableIds = { baseId, tables: new Map() };
+  const ids: TableIds = { baseId, tables: new Map(), names };
   for (const table of opts.tables) {
-    let id = existing.get(table.key);
+    const shown = names.table(table.key);
+    const found = existing.get(table.key);
+    let id = found?.id;
     if (!id) {
-      const columns = Object.entries(table.columns).map(([title, spec]) => columnBody(title, spec));
-      id = (await api.dbTable.create(baseId, { table_name: table.key, title: table.title, description: table.description, columns } as never)).id as string;
+      const columns = Object.entries(table.columns).map(([key, spec]) => columnBody(names, table.key, key, spec));
+      id = (await api.dbTable.create(baseId, { table_name: table.key, title: shown.title, description: shown.description, columns } as never)).id as string;
       report.createdTables.push(table.key);
       log.info({ component: 'provision', table: table.key }, 'created table');
+    } else if (found) {
+      if (found.title !== shown.title || found.tableName !== table.key) {
+        await retitleTable(api, id, table.key, found, shown.title);
+        report.shownAs.push(`${table.key}: titled "${shown.title}"`);
+      }
+      if ((found.description ?? '') !== (shown.description ?? '')) {
+        // NocoDB takes a description alone (with it, it changes nothing else).
+        await api.dbTable.update(id, { description: shown.description ?? '' } as never);
+        report.shownAs.push(`${table.key}: described`);
+      }
     }
     ids.tables.set(table.key, id);
   }
 
+  const readColumns = async (key: string) => ((await api.dbTable.read(ids.tables.get(key)!)).columns ?? []) as NocoColumn[];
   for (const table of opts.tables) {
     const tableId = ids.tables.get(table.key)!;
-    const columns = ((await api.dbTable.read(tableId)).columns ?? []) as NocoColumn[];
-    const byTitle = new Map(columns.map((c) => [c.title ?? '', c]));
-    for (const [title, spec] of Object.entries(table.columns)) {
-      const present = byTitle.get(title);
+    const columns = await readColumns(table.key);
+    const byName = new Map(columns.filter((c) => c.column_name).map((c) => [c.column_name!, c]));
+    for (const [key, spec] of Object.entries(table.columns)) {
+      const present = byName.get(key);
+      const body = columnBody(names, table.key, key, spec);
       if (!present) {
-        await api.dbTableColumn.create(tableId, columnBody(title, spec) as never);
-        report.addedColumns.push(`${table.key}.${title}`);
-        log.info({ component: 'provision', column: `${table.key}.${title}` }, 'added column');
-      } else if (present.uidt !== spec.uidt) {
-        report.typeMismatches.push(`${table.key}.${title}: NocoDB has ${present.uidt}, schema says ${spec.uidt}`);
-      } else if (spec.precision !== undefined && metaOf(present).precision !== spec.precision && present.id) {
-        await api.dbTableColumn.update(present.id, { ...columnBody(title, spec), meta: { ...metaOf(present), precision: spec.precision } } as never);
-        report.shownAs.push(`${table.key}.${title}: ${spec.precision} decimals`);
+        await api.dbTableColumn.create(tableId, body as never);
+        report.addedColumns.push(`${table.key}.${key}`);
+        log.info({ component: 'provision', column: `${table.key}.${key}` }, 'added column');
+        continue;
       }
+      if (present.uidt !== spec.uidt) {
+        report.typeMismatches.push(`${table.key}.${key}: NocoDB has ${present.uidt}, schema says ${spec.uidt}`);
+        continue;
+      }
+      const changes: string[] = [];
+      if (present.title !== body.title) changes.push(`titled "${body.title}"`);
+      if ((present.description ?? '') !== (body.description ?? '')) changes.push('described');
+      const precision = spec.precision !== undefined && metaOf(present).precision !== spec.precision;
+      if (precision) changes.push(`${spec.precision} decimals`);
+      const options = spec.options
+        ? wantedOptions(present.colOptions?.options ?? [], names.labels(table.key, key), (v) => allLabels(table, key, v))
+        : null;
+      if (options) changes.push('choices labelled');
+      if (changes.length === 0 || !present.id) continue;
+      await api.dbTableColumn.update(present.id, {
+        ...body,
+        ...(spec.precision !== undefined ? { meta: { ...metaOf(present), precision: spec.precision } } : { meta: metaOf(present) }),
+        ...(spec.options ? { colOptions: { options: options ?? present.colOptions?.options ?? [] } } : {}),
+      } as never);
+      report.shownAs.push(`${table.key}.${key}: ${changes.join(', ')}`);
     }
-    const display = table.display ? byTitle.get(table.display) : undefined;
+    const display = table.display ? byName.get(table.display) : undefined;
     if (display?.id && !display.pv) {
       await api.dbTableColumn.primaryColumnSet(display.id);
       report.shownAs.push(`${table.key}: rows titled by ${table.display}`);
     }
+  }
+
+  // Links: ours are found by what they join (the title may be another language's), then titled.
+  for (const table of opts.tables) {
     for (const link of table.links ?? []) {
-      if (byTitle.has(link.title)) continue;
-      await createLink(api, ids, table.key, link);
-      report.createdLinks.push(`${table.key}.${link.title} -> ${link.to} (${link.type})`);
+      const own = names.links(table.key).find((l) => l.side === 'own' && l.key === link.title)!;
+      let column = findLink(await readColumns(table.key), ids.tables.get(link.to), own);
+      if (!column) {
+        await createLink(api, ids, table.key, link, own.title);
+        report.createdLinks.push(`${table.key}.${link.title} -> ${link.to} (${link.type})`);
+        column = findLink(await readColumns(table.key), ids.tables.get(link.to), own);
+      }
+      if (column?.id && (column.title !== own.title || (column.description ?? '') !== (own.description ?? ''))) {
+        await api.dbTableColumn.update(column.id, { ...column, title: own.title, description: own.description } as never);
+        report.shownAs.push(`${table.key}.${link.title}: titled "${own.title}"`);
+      }
+    }
+  }
+  for (const table of opts.tables) {
+    for (const back of names.links(table.key).filter((l) => l.side === 'back')) {
+      const column = findLink(await readColumns(table.key), ids.tables.get(back.target), back);
+      if (column?.id && column.title !== back.title) {
+        await api.dbTableColumn.update(column.id, { ...column, title: back.title } as never);
+        report.shownAs.push(`${table.key}.${back.key}: titled "${back.title}"`);
+      }
     }
   }
 
   // Unknown columns are judged after links exist, so the reverse sides NocoDB adds count as known.
-  const knownReverse = reverseLinkTitles(opts.tables);
   for (const table of opts.tables) {
-    const columns = ((await api.dbTable.read(ids.tables.get(table.key)!)).columns ?? []) as NocoColumn[];
-    const declared = new Set([...Object.keys(table.columns), ...(table.links ?? []).map((l) => l.title), ...(knownReverse.get(table.key) ?? [])]);
+    const columns = await readColumns(table.key);
+    const declaredNames = new Set(Object.keys(table.columns));
+    const linkTitles = new Set(names.links(table.key).map((l) => l.title));
     for (const c of columns) {
-      if (c.system || c.pk || SYSTEM_UIDT.has(c.uidt ?? '') || declared.has(c.title ?? '')) continue;
+      if (c.system || c.pk || SYSTEM_UIDT.has(c.uidt ?? '')) continue;
+      if (c.column_name && declaredNames.has(c.column_name)) continue;
+      if (LINK_UIDT.has(c.uidt ?? '') && linkTitles.has(c.title ?? '')) continue;
       report.unknownColumns.push(`${table.key}.${c.title} (${c.uidt})`);
     }
   }
@@ -139,24 +234,39 @@ export async function provisionBase(deps: { api: NocoApi; log: Logger }, opts: {
   return { ids, report };
 }
 
-async function createLink(api: NocoApi, ids: TableIds, key: string, link: LinkSpec) {
+interface ExistingTable { id: string; tableName: string; title: string; description: string }
+
+const RETITLING = '__retitling';
+
+/**
+ * NocoDB 0.301 changes a table's title only together with its name (TablesService.tableUpdate
+ * renames the PostgreSQL table and refuses the name the table already has), so a table is
+ * retitled in two steps, away to `<key>__retitling` and back to `<key>`. A crash between them
+ * leaves the table under the passing name, which provisioning knows and finishes.
+ */
+async function retitleTable(api: NocoApi, id: string, key: string, found: ExistingTable, title: string) {
+  if (found.tableName === key) {
+    await api.dbTable.update(id, { table_name: `${key}${RETITLING}`, title: `${title}${RETITLING}` } as never);
+  }
+  await api.dbTable.update(id, { table_name: key, title } as never);
+}
+
+/**
+ * The link column of a table that is `link`: by its title in any language first, else the
+ * only link of its kind to that table (hm: Links there, bt on the other side; mm: mm).
+ */
+function findLink(columns: NocoColumn[], otherId: string | undefined, link: LinkName): NocoColumn | undefined {
+  const kind = link.side === 'own' ? link.type : (link.type === 'hm' ? 'bt' : 'mm');
+  const candidates = columns.filter((c) => LINK_UIDT.has(c.uidt ?? '') && c.colOptions?.fk_related_model_id === otherId && c.colOptions?.type === kind);
+  return candidates.find((c) => c.title === link.title) ?? candidates.find((c) => c.title === link.key)
+    ?? (candidates.length === 1 ? candidates[0] : undefined);
+}
+
+async function createLink(api: NocoApi, ids: TableIds, key: string, link: LinkSpec, title: string) {
   const parentId = ids.tables.get(key)!;
   const childId = ids.tables.get(link.to);
   if (!childId) throw new Error(`link ${key}.${link.title} points at unknown table ${link.to}`);
-  await api.dbTableColumn.create(parentId, { uidt: 'Links', title: link.title, parentId, childId, type: link.type } as never);
-}
-
-/** NocoDB names the other side of a link after the declaring table's title. */
-function reverseLinkTitles(tables: DefinedTable[]): Map<string, string[]> {
-  const reverse = new Map<string, string[]>();
-  for (const t of tables) {
-    for (const link of t.links ?? []) {
-      const list = reverse.get(link.to) ?? [];
-      list.push(t.title);
-      reverse.set(link.to, list);
-    }
-  }
-  return reverse;
+  await api.dbTableColumn.create(parentId, { uidt: 'Links', title, parentId, childId, type: link.type } as never);
 }
 
 function hookBody(table: DefinedTable, target: HookTarget) {

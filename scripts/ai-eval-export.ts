@@ -18,6 +18,7 @@ import { exportReviewedAnswers } from '../extensions/ai-check/evaluation/export-
 import { createNocoApi, tableIdOf, type TableIds } from '../nocodb/client.ts';
 import { loadConfig } from '../service/config.ts';
 import { loadCredentials } from '../service/stack/credentials.ts';
+import { schoolNames } from '../nocodb/names.ts';
 
 const { values } = parseArgs({
   options: {
@@ -46,8 +47,8 @@ try {
   const api = createNocoApi(nocodbUrl, nocodbToken);
   const base = ((await api.base.list()).list ?? []).find((b) => b.title === config.NOCODB_BASE);
   if (!base?.id) fail(`no NocoDB base "${config.NOCODB_BASE}": start the stack once (npm start) to provision it`);
-  const ids: TableIds = { baseId: base.id, tables: new Map(((await api.dbTable.list(base.id)).list ?? []).map((t) => [t.table_name ?? '', t.id as string] as const)) };
-  const answers = createNocodbAnswerStore({ baseUrl: nocodbUrl, token: nocodbToken, tables: { answers: tableIdOf(ids, 'answers'), exercises: tableIdOf(ids, 'exercises'), guides: tableIdOf(ids, 'guides') } });
+  const ids: TableIds = { baseId: base.id, tables: new Map(((await api.dbTable.list(base.id)).list ?? []).map((t) => [t.table_name ?? '', t.id as string] as const)), names: schoolNames(config.NOCODB_LANGUAGE) };
+  const answers = createNocodbAnswerStore({ baseUrl: nocodbUrl, token: nocodbToken, tables: { answers: tableIdOf(ids, 'answers'), exercises: tableIdOf(ids, 'exercises'), guides: tableIdOf(ids, 'guides') }, names: ids.names });
   const result = await exportReviewedAnswers({ db, answers }, { onlyEdited: values['only-edited'], language: (values.language as 'ru' | 'en' | undefined) ?? null, since });
   await writeFile(values.out, `${result.lines.join('\n')}\n`);
   const reasons = new Map<string, number>();

@@ -18,6 +18,7 @@ import { createPool } from '../kernel/db.ts';
 import { createLogger } from '../service/log.ts';
 import { loadCredentials } from '../service/stack/credentials.ts';
 import { oryConfigFrom } from '../service/stack/ory.ts';
+import { schoolNames } from '../nocodb/names.ts';
 
 const file = process.argv[2];
 if (!file || file.startsWith('-')) {
@@ -61,5 +62,5 @@ async function tableIds(baseTitle: string): Promise<TableIds> {
   const base = ((await api.base.list()).list ?? []).find((b) => b.title === baseTitle);
   if (!base?.id) throw new Error(`no NocoDB base "${baseTitle}": start the stack once (npm start) to provision it`);
   const tables = ((await api.dbTable.list(base.id)).list ?? []).map((t) => [t.table_name ?? '', t.id as string] as const);
-  return { baseId: base.id, tables: new Map(tables) };
+  return { baseId: base.id, tables: new Map(tables), names: schoolNames(config.NOCODB_LANGUAGE) };
 }

@@ -17,7 +17,8 @@ const unused = 'http://127.0.0.1:9';
 const db = createPool('postgres://unused@127.0.0.1:9/unused');
 const api = createNocoApi(unused, 'unused');
 import { schoolTables } from '../schemas/nocodb/index.ts';
-const ids = { baseId: '', tables: new Map(schoolTables.map((t) => [t.key, `unused-${t.key}`])) };
+import { schoolNames } from '../nocodb/names.ts';
+const ids = { baseId: '', tables: new Map(schoolTables.map((t) => [t.key, `unused-${t.key}`])), names: schoolNames(config.NOCODB_LANGUAGE) };
 const capabilities = loadCapabilities({
   config, db, log: createLogger('silent'), clock: () => new Date(), nocodb: nocoRows(api, ids),
   ory: createOry({ mode: 'self-hosted', kratosPublicUrl: unused, kratosAdminUrl: unused, ketoReadUrl: unused, ketoWriteUrl: unused }),

@@ -69,7 +69,7 @@ export function loadCapabilities(deps: CapabilityDeps): Capabilities {
   const aiCheck = registerAiCheck({
     db, log, clock,
     config: settingsFromEnv({ ...config, PUBLIC_URL: publicUrl, dataDir: config.dataDir }),
-    answers: createNocodbAnswerStore({ baseUrl: deps.noco.url, token: deps.noco.token, tables: { answers: tableId('answers'), exercises: tableId('exercises'), guides: tableId('guides') } }),
+    answers: createNocodbAnswerStore({ baseUrl: deps.noco.url, token: deps.noco.token, tables: { answers: tableId('answers'), exercises: tableId('exercises'), guides: tableId('guides') }, names: deps.noco.ids.names }),
     people: peopleDirectory({ nocodb, ory }),
     notifier: {
       telegram: config.TELEGRAM_BOT_TOKEN ? { apiUrl: config.TELEGRAM_API_URL, botToken: config.TELEGRAM_BOT_TOKEN } : null,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ianaTimeZone } from '../schemas/events/points.ts';
 import { YOOKASSA_NETWORKS } from '../schemas/events/yookassa.ts';
 import { networkProblem } from '../kernel/networks.ts';
+import { GRID_LANGUAGES } from '../nocodb/names.ts';
 
 /**
  * The only place that reads process.env. Every setting is optional: what is not given
@@ -34,6 +35,8 @@ const envSchema = z.object({
   NOCODB_TOKEN: z.string().optional(),
   NOCODB_PORT: port(8080),
   NOCODB_BASE: z.string().default('School'),
+  /** The language of NocoDB's titles, descriptions and choice labels for staff (nocodb/names.ts). */
+  NOCODB_LANGUAGE: z.enum(GRID_LANGUAGES).default('ru'),
   NOCODB_HOOK_SECRET: z.string().min(16).optional(),
   NOCODB_SWEEP_SECONDS: z.coerce.number().positive().default(5),
   /** Shows /health's details and opens /metrics (Authorization: Bearer). Without it, only outside production. */

@@ -9,6 +9,7 @@ import { createNocoApi, nocoRows } from '../nocodb/client.ts';
 import { provisionBase } from '../nocodb/provision.ts';
 import { createApiToken, signIn, startEmbeddedNocodb, type NocodbHandle } from '../nocodb/server.ts';
 import { attachServiceTables } from '../nocodb/service-source.ts';
+import { schoolNames } from '../nocodb/names.ts';
 import { grantStaffViews } from './db/staff-views.ts';
 import { ensureComponentRoles, ROLE_NAMES, urlAs, type ComponentRoles } from './stack/roles.ts';
 import { startSweeper, sweepDeletions } from '../hooks/nocodb-sweep.ts';
@@ -153,7 +154,7 @@ async function main() {
   const api = createNocoApi(nocodb.url, nocodb.token);
   const { ids, report } = await step(`provisioning the NocoDB base "${config.NOCODB_BASE}" from schemas/`, async () => {
     const result = await provisionBase({ api, log }, {
-      baseTitle: config.NOCODB_BASE, tables: schoolTables,
+      baseTitle: config.NOCODB_BASE, tables: schoolTables, names: schoolNames(config.NOCODB_LANGUAGE),
       hookTarget: { url: `${serviceUrl}/hooks/nocodb`, secretHeader: NOCODB_SECRET_HEADER, secret: secrets.nocodb },
     });
     const userApi = nocodb.embedded ? createNocoApi(nocodb.url, await signIn(nocodb.url, creds.nocodb.email, creds.nocodb.password), 'user-session') : undefined;
@@ -193,7 +194,7 @@ async function main() {
       ...(config.MONETA_ACCOUNT_ID && config.MONETA_INTEGRITY_CODE ? { moneta: { accountId: config.MONETA_ACCOUNT_ID, integrityCode: config.MONETA_INTEGRITY_CODE } } : {}), publicUrl: serviceUrl, opsToken: config.OPS_TOKEN,
       ...(stripeSettings(config).hook ? { stripe: stripeSettings(config).hook } : {}),
       ...(config.YOOKASSA_SHOP_ID && config.YOOKASSA_SECRET_KEY ? { yookassa: yookassaHookConfig(config.YOOKASSA_ALLOWED_NETWORKS, config.TRUSTED_PROXIES) } : {}),
-      tableById: (id) => schoolTables.find((t) => t.key === tableIdToKey.get(id)),
+      tableById: (id) => schoolTables.find((t) => t.key === tableIdToKey.get(id)), names: ids.names,
       health: {
         postgres: async () => { await db.query('select 1'); },
         redis: async () => { await redisPing.ping(); },

@@ -23,6 +23,7 @@ import { healthHandler, type HealthCheck } from './http/health.ts';
 import { crossSiteGuard } from './http/cross-site.ts';
 import { createMetrics, hookMetrics, metricsHandler } from './http/metrics.ts';
 import { routeTable, type RouteEntry } from './http/route-table.ts';
+import type { NocoNames } from '../nocodb/names.ts';
 
 export interface PlatformOptions {
   db: pg.Pool;
@@ -39,6 +40,8 @@ export interface PlatformOptions {
   yookassa?: YookassaHookConfig;
   capabilities: Capability[];
   tableById: (tableId: string) => DefinedTable | undefined;
+  /** How NocoDB titles our keys: its webhook rows are translated before the inbox (nocodb/names.ts). */
+  names?: NocoNames;
   health: Record<string, HealthCheck>;
   /** Guards staff-only pages (bull-board): looking. */
   staffGuard: RequestHandler;
@@ -119,7 +122,7 @@ export function createPlatform(opts: PlatformOptions): Platform {
   app.disable('x-powered-by');
   app.get('/health', healthHandler(opts.health, { token: opts.opsToken }));
   app.get('/metrics', metricsHandler(metrics, opts.opsToken));
-  app.use('/hooks', hookMetrics(metrics), hooksRouter({ inbox, secrets: opts.secrets, tableById: opts.tableById, moneta: opts.moneta, stripe: opts.stripe, yookassa: opts.yookassa }));
+  app.use('/hooks', hookMetrics(metrics), hooksRouter({ inbox, secrets: opts.secrets, tableById: opts.tableById, ...(opts.names ? { names: opts.names } : {}), moneta: opts.moneta, stripe: opts.stripe, yookassa: opts.yookassa }));
   app.use(crossSiteGuard(opts.publicUrl));
   for (const capability of opts.capabilities) {
     if (!capability.routes) continue;

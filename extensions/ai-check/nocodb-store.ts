@@ -5,6 +5,7 @@ import type { ColumnName } from '../../schemas/nocodb/define.ts';
 import type { answers } from '../../schemas/nocodb/workbooks.ts';
 import type { AnswerRecord, AnswerStore, AnswerUpdate, Exercise } from './answer-store.ts';
 import type { Verdict } from './verdict.ts';
+import type { NocoNames } from '../../nocodb/names.ts';
 
 /** A column the answers table declares (schemas/nocodb/workbooks.ts): a name it does not declare does not compile. */
 type AnswerColumn = ColumnName<typeof answers>;
@@ -41,6 +42,8 @@ export interface NocodbAnswerStoreOptions {
   token: string;
   tables: { answers: string; exercises: string; guides: string };
   columns?: NocodbColumns;
+  /** How the base titles our keys (nocodb/names.ts): rows are read and written through it. */
+  names: NocoNames;
   timeoutMs?: number;
 }
 
@@ -68,10 +71,12 @@ export function createNocodbAnswerStore(opts: NocodbAnswerStoreOptions, http?: A
     timeout: opts.timeoutMs ?? 10_000,
   });
 
-  async function getRecord(tableId: string, id: string): Promise<Row | null> {
+  type TableKey = keyof NocodbAnswerStoreOptions['tables'];
+  async function getRecord(table: TableKey, id: string): Promise<Row | null> {
     try {
-      const { data } = await client.get<Row>(`/api/v2/tables/${tableId}/records/${encodeURIComponent(id)}`);
-      return data && Object.keys(data).length ? data : null;
+      const { data } = await client.get<Row>(`/api/v2/tables/${opts.tables[table]}/records/${encodeURIComponent(id)}`);
+      if (!data || !Object.keys(data).length) return null;
+      return opts.names.fromNoco(table, data);
     } catch (e) {
       if (axios.isAxiosError(e) && e.response?.status === 404) return null;
       throw new AppError('NOCODB_UNAVAILABLE', 503, `NocoDB read failed: ${(e as Error).message}`);
@@ -80,7 +85,7 @@ export function createNocodbAnswerStore(opts: NocodbAnswerStoreOptions, http?: A
 
   return {
     async getAnswer(id): Promise<AnswerRecord | null> {
-      const row = await getRecord(opts.tables.answers, id);
+      const row = await getRecord('answers', id);
       if (!row) return null;
       const c = cols.answers;
       const status = answerStatus.safeParse(row[c.status]);
@@ -91,11 +96,11 @@ export function createNocodbAnswerStore(opts: NocodbAnswerStoreOptions, http?: A
       };
     },
     async getExercise(id): Promise<Exercise | null> {
-      const row = await getRecord(opts.tables.exercises, id);
+      const row = await getRecord('exercises', id);
       if (!row) return null;
       const c = cols.exercises;
       const guideId = idOf(row[c.guide]);
-      const guide = guideId ? await getRecord(opts.tables.guides, guideId) : null;
+      const guide = guideId ? await getRecord('guides', guideId) : null;
       const section = c.section ? linked(row[c.section]) : null;
       return {
         id: String(row.Id),
@@ -120,7 +125,7 @@ export function createNocodbAnswerStore(opts: NocodbAnswerStoreOptions, http?: A
         if (c.mentorScore) fields[c.mentorScore] = update.mentorVerdict?.score ?? null;
       }
       try {
-        await client.patch(`/api/v2/tables/${opts.tables.answers}/records`, [fields]);
+        await client.patch(`/api/v2/tables/${opts.tables.answers}/records`, [opts.names.toNoco('answers', fields)]);
       } catch (e) {
         throw new AppError('NOCODB_UNAVAILABLE', 503, `NocoDB write-back failed: ${(e as Error).message}`);
       }

@@ -11,6 +11,7 @@ import { createOry } from '../../ory/client.ts';
 import { createPool } from '../../kernel/db.ts';
 import { createLogger } from '../../service/log.ts';
 import { createPlatform } from '../../service/platform.ts';
+import { schoolNames } from '../../nocodb/names.ts';
 
 const [dbUrl, redisUrl, oryUrl] = process.argv.slice(2) as [string, string, string];
 const log = createLogger('warn', 'bench');
@@ -19,7 +20,7 @@ const noNocodb = new Proxy({}, { get: () => () => Promise.reject(new Error('no N
 const identity = register({
   db, log, clock: () => new Date(), nocodb: noNocodb,
   ory: createOry({ mode: 'self-hosted', kratosPublicUrl: oryUrl, kratosAdminUrl: oryUrl, ketoReadUrl: oryUrl, ketoWriteUrl: oryUrl }),
-  noco: { api: createNocoApi('http://127.0.0.1:9', 'unused'), ids: { baseId: '', tables: new Map() }, publicUrl: 'http://127.0.0.1:9' },
+  noco: { api: createNocoApi('http://127.0.0.1:9', 'unused'), ids: { baseId: '', tables: new Map(), names: schoolNames('ru') }, publicUrl: 'http://127.0.0.1:9' },
   workbookPageUrl: (id) => `http://127.0.0.1:9/workbooks/${id}`,
 });
 const platform = createPlatform({

@@ -34,7 +34,7 @@ describe('ai-check: the NocoDB answer store, on a real NocoDB', function () {
     ids = { answer: answer!.Id, exercise: exercise!.Id, workbook: workbook!.Id };
     store = createNocodbAnswerStore({
       baseUrl: nocodb.url, token: nocodb.token,
-      tables: { answers: t.get('answers')!, exercises: t.get('exercises')!, guides: t.get('guides')! },
+      tables: { answers: t.get('answers')!, exercises: t.get('exercises')!, guides: t.get('guides')! }, names: provisioned.ids.names,
     });
   });
 

@@ -9,12 +9,13 @@ import { createBotApi, type BotApi } from '../../kernel/telegram-bot.ts';
 import { createNocoApi, nocoRows } from '../../nocodb/client.ts';
 import { nocoLinks } from '../../nocodb/links.ts';
 import { testLog } from '../support/stack.ts';
+import { schoolNames } from '../../nocodb/names.ts';
 
 const args = JSON.parse(process.argv[2]!) as {
   db: string; nocodb: { url: string; token: string }; baseId: string; tables: [string, string][]; telegram: { url: string; token: string }; hangAfter: number;
 };
 const api = createNocoApi(args.nocodb.url, args.nocodb.token);
-const ids = { baseId: args.baseId, tables: new Map(args.tables) };
+const ids = { baseId: args.baseId, tables: new Map(args.tables), names: schoolNames('ru') };
 const real = createBotApi({ apiUrl: args.telegram.url, botToken: args.telegram.token });
 let calls = 0;
 const bot: BotApi = {

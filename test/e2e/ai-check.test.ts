@@ -22,6 +22,7 @@ import { startModelServer, type ModelServer } from '../ai/support/model-server.t
 import { startTelegramServer, type TelegramServer } from '../ai/support/telegram-server.ts';
 import { createGuideRepo, type GuideRepo } from '../ai/support/guides.ts';
 import { startSmtpServer, type SmtpServer } from '../support/smtp-server.ts';
+import { schoolNames } from '../../nocodb/names.ts';
 
 describe('AI homework checks, end to end on NocoDB', function () {
   this.timeout(180_000);
@@ -34,7 +35,7 @@ describe('AI homework checks, end to end on NocoDB', function () {
   let smtp: SmtpServer;
   let capabilities: Capability[] = [];
   let identity: IdentityCapability;
-  const ids: TableIds = { baseId: '', tables: new Map() };
+  const ids: TableIds = { baseId: '', tables: new Map(), names: schoolNames('ru') };
   let guideId: number;
 
   const register = async (first: string) => {

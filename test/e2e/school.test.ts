@@ -17,6 +17,7 @@ import { postDiscourse } from '../support/discourse.ts';
 import { verifyAddress } from '../support/verify-address.ts';
 import { startStandin, type Harness } from '../ory/standin-harness.ts';
 import { registerThroughStandin, type Registration } from './register.ts';
+import { schoolNames } from '../../nocodb/names.ts';
 
 describe('the school, end to end', function () {
   this.timeout(180_000);
@@ -25,7 +26,7 @@ describe('the school, end to end', function () {
   let rows: NocoRows;
   let dbPool: import('pg').Pool;
   let ann: { id: string; email: string; token: string };
-  const ids: TableIds = { baseId: '', tables: new Map() };
+  const ids: TableIds = { baseId: '', tables: new Map(), names: schoolNames('ru') };
 
   const register = (first: string, opts?: Registration) => registerThroughStandin(standin.url, first, opts);
   /** As a student does in the workbook: a draft answer to an exercise, then submitted. */

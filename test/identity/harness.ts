@@ -18,6 +18,7 @@ import { freshDatabase, testLog, useNocodb, useRedis, type TestDatabase } from '
 import { startTestPlatform, testSecrets, waitFor, type RunningPlatform } from '../support/platform.ts';
 import { startStandin, type Harness } from '../ory/standin-harness.ts';
 import { registerThroughStandin } from '../e2e/register.ts';
+import { schoolNames } from '../../nocodb/names.ts';
 
 /** The School base as provisioning makes it (workbooks carry ShareUrl, which the capability writes back). */
 export const tables: DefinedTable[] = schoolTables;
@@ -68,7 +69,7 @@ export async function identityHarness(label: string): Promise<IdentityHarness> {
   const api = createNocoApi(nocodb.url, nocodb.token);
   const db = await freshDatabase(`identity_${label}`);
   const redis = await useRedis();
-  const ids: TableIds = { baseId: '', tables: new Map() };
+  const ids: TableIds = { baseId: '', tables: new Map(), names: schoolNames('ru') };
   const rows = nocoRows(api, ids);
   // The stand-in reads the hook's URL when it calls it: set once the platform listens.
   const registrationHook: WebhookTarget = { url: 'http://127.0.0.1:9/unset', apiKey: testSecrets.kratos };

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createNocoApi, nocoRows, type NocoApi } from '../../nocodb/client.ts';
 import { provisionBase } from '../../nocodb/provision.ts';
+import { nocoNames } from '../../nocodb/names.ts';
 import { col, defineTable, schoolTables } from '../../schemas/nocodb/index.ts';
 import { testLog, useNocodb } from '../support/stack.ts';
 
@@ -69,5 +70,58 @@ describe('NocoDB provisioning from schemas/', function () {
     const after = await rows.get('notes', row!.Id);
     expect(after).to.include({ Title: 'kept', Body: 'text that must survive' });
     expect(after).to.have.property('Mood');
+  });
+
+  it('shows a base in Russian or English by NOCODB_LANGUAGE: a base made in English is retitled, its choices relabelled with their cells, and the code reads the same rows (issue 15)', async () => {
+    const tasks = defineTable({
+      key: 'tasks', title: 'Tasks', description: 'Things to do',
+      columns: { Title: col.text(), Status: col.select(['open', 'done'] as const), Tags: col.multiSelect(['red', 'blue'] as const) },
+      links: [{ title: 'Notes', to: 'task_notes', type: 'hm' }],
+      ru: {
+        title: 'Задачи', description: 'Что сделать',
+        columns: { Title: ['Название', 'Коротко'], Status: ['Статус', 'Открыта или сделана'], Tags: ['Метки', 'Цвета'] },
+        options: { Status: { open: 'открыта', done: 'сделана' }, Tags: { red: 'красная', blue: 'синяя' } },
+        links: { Notes: ['Заметки', 'Заметки к задаче'] }, backLinks: { Notes: 'Задача' },
+      },
+    });
+    const notes = defineTable({
+      key: 'task_notes', title: 'Task notes', description: 'Notes',
+      columns: { Text: col.longText() },
+      ru: { title: 'Заметки к задачам', description: 'Заметки', columns: { Text: ['Текст', 'Текст заметки'] } },
+    });
+    const tables = [tasks, notes];
+    const base = 'School (language test)';
+    const en = await provisionBase({ api, log: testLog }, { baseTitle: base, tables, names: nocoNames(tables, 'en') });
+    const enRows = nocoRows(api, en.ids);
+    const [task] = await enRows.insert('tasks', [{ Title: 'Отчёт', Status: 'done', Tags: 'red,blue' }]);
+    const [note] = await enRows.insert('task_notes', [{ Text: 'см. выше' }]);
+    await enRows.link('tasks', 'Notes', task!.Id, [note!.Id]);
+    const raw = async (key: string, id: number) => (await api.dbDataTableRow.read(en.ids.tables.get(key)!, String(id) as never)) as Record<string, unknown>;
+    expect(await raw('tasks', task!.Id)).to.include({ Title: 'Отчёт', Status: 'done', Tags: 'red,blue' });
+
+    const ru = await provisionBase({ api, log: testLog }, { baseTitle: base, tables, names: nocoNames(tables, 'ru') });
+    expect(ru.report.shownAs).to.include.members([
+      'tasks: titled "Задачи"', 'tasks.Title: titled "Название", described', 'tasks.Status: titled "Статус", described, choices labelled',
+      'tasks.Notes: titled "Заметки"', 'task_notes.Tasks: titled "Задача"',
+    ]);
+    expect(ru.report.unknownColumns).to.deep.equal([]);
+    const listed = ((await api.dbTable.list(ru.ids.baseId)).list ?? []).map((t) => t.title);
+    expect(listed).to.include.members(['Задачи', 'Заметки к задачам']);
+    const shown = await raw('tasks', task!.Id);
+    expect(shown, 'staff read Russian titles and labels, the cells relabelled by NocoDB').to.include({ Название: 'Отчёт', Статус: 'сделана', Метки: 'красная,синяя', Заметки: 1 });
+    const columns = (await api.dbTable.read(ru.ids.tables.get('tasks')!)).columns ?? [];
+    expect(columns.find((c) => c.title === 'Статус')).to.include({ column_name: 'Status', description: 'Открыта или сделана' });
+
+    const ruRows = nocoRows(api, ru.ids);
+    expect(await ruRows.get('tasks', task!.Id), 'the code reads the row as it wrote it').to.include({ Title: 'Отчёт', Status: 'done', Tags: 'red,blue' });
+    const [open] = await ruRows.insert('tasks', [{ Title: 'Новая', Status: 'open' }]);
+    expect((await ruRows.list('tasks', { where: '(Status,eq,open)', fields: 'Id,Title', sort: '-Title' })).map((r) => r.Id)).to.deep.equal([open!.Id]);
+    const [withTask] = await ruRows.list('task_notes', { where: `(Id,eq,${note!.Id})` });
+    expect(withTask!.Tasks, 'the link to the task, in our keys').to.deep.include({ Id: task!.Id, Title: 'Отчёт' });
+
+    expect((await provisionBase({ api, log: testLog }, { baseTitle: base, tables, names: nocoNames(tables, 'ru') })).report.shownAs, 'a second run changes nothing').to.deep.equal([]);
+    const back = await provisionBase({ api, log: testLog }, { baseTitle: base, tables, names: nocoNames(tables, 'en') });
+    expect(back.report.shownAs.find((line) => line.startsWith('tasks.Status:'))).to.match(/titled "Status".*choices labelled/);
+    expect(await raw('tasks', task!.Id), 'and back to English').to.include({ Title: 'Отчёт', Status: 'done', Tags: 'red,blue' });
   });
 });

@@ -17,6 +17,7 @@ import { schoolTables } from '../../schemas/nocodb/index.ts';
 import { testSecrets } from '../support/platform.ts';
 import { verifyAddress } from '../support/verify-address.ts';
 import type { Harness as StandinHarness } from '../ory/standin-harness.ts';
+import { schoolNames } from '../../nocodb/names.ts';
 
 const topics = topicRegistry();
 
@@ -210,7 +211,7 @@ export async function pointsHarness(label: string, opts: { defaultTimeZone?: str
     },
     async receivers(tableById = (id: string) => schoolTables.find((t) => t.key === id)) {
       const app = express();
-      app.use('/hooks', hooksRouter({ inbox: { accept: (events) => acceptEvents(db.pool, routing, events) }, secrets: testSecrets, tableById }));
+      app.use('/hooks', hooksRouter({ inbox: { accept: (events) => acceptEvents(db.pool, routing, events) }, secrets: testSecrets, tableById, names: schoolNames('ru') }));
       const { origin, close } = await serve(app);
       return {
         async post(path, headers, body) {

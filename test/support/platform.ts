@@ -7,6 +7,7 @@ import { createPlatform, type Platform } from '../../service/platform.ts';
 import { schoolTables } from '../../schemas/nocodb/index.ts';
 import type { DefinedTable } from '../../schemas/nocodb/index.ts';
 import { testLog } from './stack.ts';
+import { schoolNames, type NocoNames } from '../../nocodb/names.ts';
 
 export const testSecrets = {
   nocodb: 'nocodb-secret-for-tests-0123456789',
@@ -34,6 +35,8 @@ export async function startTestPlatform(opts: {
   capabilities?: Capability[];
   consumers?: Consumer[];
   tableById?: (id: string) => DefinedTable | undefined;
+  /** How NocoDB titles the tables (its webhook rows are translated); default: the School base in Russian, as the service's default. */
+  names?: NocoNames;
   staleSeconds?: number;
   runWorkers?: boolean;
   /** Guards the staff pages; by default everyone passes (tests of other things). */
@@ -47,7 +50,7 @@ export async function startTestPlatform(opts: {
   const platform = createPlatform({
     db: opts.db, outsideDb: opts.outsideDb, redisUrl: opts.redisUrl, log: testLog, ...(opts.moneta ? { moneta: opts.moneta } : {}), ...(opts.stripe ? { stripe: opts.stripe } : {}),
     ...(opts.yookassa ? { yookassa: opts.yookassa } : {}), secrets: testSecrets, capabilities,
-    tableById: opts.tableById ?? ((id) => schoolTables.find((t) => t.key === id)),
+    tableById: opts.tableById ?? ((id) => schoolTables.find((t) => t.key === id)), names: opts.names ?? schoolNames('ru'),
     health: {}, staffGuard: opts.staffGuard ?? allow, ...(opts.operatorGuard ? { operatorGuard: opts.operatorGuard } : {}), inboxStaleSeconds: opts.staleSeconds ?? 120, maxAttempts: 5, concurrency: 4,
     runWorkers: opts.runWorkers,
   });

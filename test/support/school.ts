@@ -18,6 +18,7 @@ import { freshDatabase, testLog, useNocodb, useRedis } from './stack.ts';
 import { freePort, startTestPlatform, testSecrets, type RunningPlatform } from './platform.ts';
 import { startStandin, type Harness } from '../ory/standin-harness.ts';
 import { registerThroughStandin, type Registered } from '../e2e/register.ts';
+import { schoolNames } from '../../nocodb/names.ts';
 
 export interface School {
   platform: RunningPlatform;
@@ -40,7 +41,7 @@ export async function startSchool(label: string, env: Record<string, string> = {
   const noco = createNocoApi(nocodb.url, nocodb.token);
   const db = await freshDatabase(label);
   const redis = await useRedis();
-  const ids: TableIds = { baseId: '', tables: new Map() };
+  const ids: TableIds = { baseId: '', tables: new Map(), names: schoolNames('ru') };
   const rows = nocoRows(noco, ids);
   const hook: WebhookTarget = { url: 'http://127.0.0.1:9/unset', apiKey: testSecrets.kratos };
   // The service's address is chosen first: its pages and Kratos' redirects must agree on it.
