@@ -23,6 +23,18 @@ export const refunds = defineTable({
     Problem: col.longText('Written by the service: why it was not done'),
   },
   hooks: ['insert', 'update'],
+  ru: {
+    title: 'Возвраты', description: 'Возврат денег: платёж (id платежа у провайдера из billing_orders), сумма в минимальных единицах (пусто: остаток) и причина (обязательна). Статус, ID у провайдера и Проблему пишет сервис',
+    columns: {
+      Payment: ['Платёж', 'Id платежа у провайдера, как его показывает billing_orders (provider_payment_id); provider:id, если такой id есть у двух провайдеров'],
+      AmountMinor: ['Сумма', 'Сколько, в минимальных единицах: 150000 — это 1 500.00 (пусто: остаток платежа)'],
+      Reason: ['Причина', 'Почему деньги возвращаются (обязательно)'],
+      Status: ['Статус', 'Пишет сервис: ожидает (запрошен, провайдер не подтвердил), проведён (учтён), отклонён (провайдер отказал), не запрошен (см. Проблема)'],
+      ProviderRefundId: ['ID у провайдера', 'Пишет сервис: id возврата у провайдера'],
+      Problem: ['Проблема', 'Пишет сервис: почему возврат не сделан'],
+    },
+    options: { Status: { pending: 'ожидает', succeeded: 'проведён', failed: 'отклонён', refused: 'не запрошен' } },
+  },
 });
 
 export const billingRefundTables = [refunds];

@@ -27,6 +27,25 @@ export const seatPacks = defineTable({
     { title: 'Plan', to: 'plans', type: 'mm' },
   ],
   hooks: ['insert', 'update', 'delete'],
+  ru: {
+    title: 'Пакеты мест', description: 'Места организации на период: сколько, какого тарифа (свяжите ровно один), корпоративные (проданы ей) или бесплатные корпоративные (выданы). Владельцев никогда не больше, чем Число мест; что занято — в billing_seat_packs',
+    columns: {
+      Organisation: ['Организация', 'Название организации'],
+      Seats: ['Число мест', 'Сколько человек могут владеть им одновременно'],
+      StartsOn: ['Начало', 'Первый день действия мест'],
+      EndsOn: ['Конец', 'Последний день действия мест'],
+      Kind: ['Вид', 'корпоративный: платит организация (пока счёт выставляется вне сервиса); бесплатный корпоративный: выдан бесплатно'],
+      Reason: ['Основание', 'Договор или счёт, или почему бесплатно (обязательно)'],
+      Note: ['Примечание', 'Примечание к пакету'],
+      Contact: ['Контакт', 'Кто в организации просит выдать и освободить места'],
+    },
+    options: { Kind: { corporate: 'корпоративный', 'free corporate': 'бесплатный корпоративный' } },
+    links: {
+      'Seat assignments': ['Выданные места', 'Места этого пакета, выданные людям'],
+      Plan: ['Тариф', 'Тариф мест (ровно один)'],
+    },
+    backLinks: { 'Seat assignments': 'Пакет мест' },
+  },
 });
 
 export const seatAssignments = defineTable({
@@ -34,6 +53,14 @@ export const seatAssignments = defineTable({
   description: 'One seat of a pack given to a person (link the pack and the person). Tick Freed (with a reason) to give the seat back; a refused one says why in billing_seat_assignments and is tried again when edited',
   columns: { Freed: col.bool(), FreedReason: col.text('Why the seat is given back (required to free it)'), Note: col.text() },
   hooks: ['insert', 'update', 'delete'],
+  ru: {
+    title: 'Выданные места', description: 'Одно место пакета, выданное человеку (свяжите пакет и человека). Чтобы вернуть место, отметьте Освобождено (и укажите причину); отказ объяснён в billing_seat_assignments, а после правки строки выдача пробуется снова',
+    columns: {
+      Freed: ['Освобождено', 'Отмечено: место возвращено'],
+      FreedReason: ['Причина освобождения', 'Почему место возвращают (обязательно, чтобы освободить)'],
+      Note: ['Примечание', 'Примечание к месту'],
+    },
+  },
 });
 
 export const billingSeatTables = [seatPacks, seatAssignments];

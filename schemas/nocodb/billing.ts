@@ -23,6 +23,26 @@ export const products = defineTable({
     { title: 'Guides', to: 'guides', type: 'mm' },
   ],
   hooks: ['insert', 'update', 'delete'],
+  ru: {
+    title: 'Продукты', description: 'Что продаёт школа: подписку (БР, БР+), курс, тренинг, стажировку, мастерскую, семинар; и что каждый продукт открывает (Руководства)',
+    columns: {
+      Title: ['Название', 'Название продукта'],
+      Code: ['Код', 'Короткий постоянный код, например br, br-plus'],
+      Kind: ['Вид', 'Вид продукта'],
+      Description: ['Описание', 'Описание продукта'],
+      TelegramChat: ['Чат Telegram', 'Чат Telegram, куда пускают владельцев продукта (id или @имя)'],
+      NextStepsRu: ['Следующие шаги (рус.)', 'Что плательщику делать дальше (по-русски): показывается на странице благодарности и отправляется после оплаты. Простой текст; строка «- » — пункт списка, [текст](https://...) — ссылка'],
+      NextStepsEn: ['Следующие шаги (англ.)', 'То же по-английски (пусто: русский текст, а если нет и его — текст по умолчанию)'],
+    },
+    options: {
+      Kind: { subscription: 'подписка', course: 'курс', training: 'тренинг', internship: 'стажировка', workshop: 'мастерская', seminar: 'семинар' },
+    },
+    links: {
+      Plans: ['Тарифы', 'Тарифы, по которым продаётся продукт'],
+      Guides: ['Руководства', 'Руководства, которые открывает продукт'],
+    },
+    backLinks: { Plans: 'Продукт' },
+  },
 });
 
 export const plans = defineTable({
@@ -44,12 +64,46 @@ export const plans = defineTable({
     { title: 'Groups', to: 'groups', type: 'hm' },
   ],
   hooks: ['insert', 'update', 'delete'],
+  ru: {
+    title: 'Тарифы', description: 'Как продаётся продукт: на какой срок, где (ru: за рубли, world: в других валютах), в архиве или нет и какая цена у продления',
+    columns: {
+      Title: ['Название', 'Название тарифа'],
+      Duration: ['Срок', 'На какой срок продаётся тариф'],
+      StartsOn: ['Начало', 'Только для точных дат: первый день (семинар)'],
+      EndsOn: ['Конец', 'Только для точных дат: последний день'],
+      Jurisdiction: ['Юрисдикция', 'Где продаётся: ru — за рубли, world — в других валютах'],
+      Currency: ['Валюта', 'XTR: звёзды Telegram, целыми звёздами; такой тариф продаётся только через бота школы'],
+      Archived: ['В архиве', 'Больше не продаётся; у владельцев он остаётся'],
+      RenewalPrice: ['Цена продления', 'цена на день продления: продление оплачивается по цене своего дня; цена первой оплаты: по цене, которую человек заплатил в первый раз'],
+      TrialDays: ['Пробные дни', 'Дней пробного периода до первой оплаты (0: без пробного периода)'],
+      Installments: ['Части оплаты', 'На сколько частей можно разбить оплату (1: сразу целиком)'],
+    },
+    options: {
+      Duration: { month: 'месяц', quarter: 'квартал', year: 'год', '2 years': '2 года', 'fixed dates': 'точные даты' },
+      RenewalPrice: { 'price at renewal': 'цена на день продления', 'price bought at': 'цена первой оплаты' },
+    },
+    links: {
+      Prices: ['Цены', 'Цены тарифа по датам'],
+      'Price schedules': ['Графики цен', 'Правила, по которым цена тарифа растёт по расписанию'],
+      Grants: ['Выдачи доступа', 'Подписки на этот тариф, выданные вручную'],
+      Groups: ['Группы', 'Группы, участники которых владеют этим тарифом, пока состоят в группе'],
+    },
+    backLinks: { Prices: 'Тариф', 'Price schedules': 'Тариф', Grants: 'Тариф', Groups: 'Тариф' },
+  },
 });
 
 export const prices = defineTable({
   key: 'prices', title: 'Prices', description: 'A plan\'s price from a date, in minor units (kopecks, cents). A new price is a new row; what was sold keeps its price',
   columns: { AmountMinor: col.int('Price in minor units: 990000 is 9 900.00'), ValidFrom: col.date('The first day of this price'), Note: col.text() },
   hooks: ['insert', 'update', 'delete'],
+  ru: {
+    title: 'Цены', description: 'Цена тарифа с определённого дня, в минимальных единицах (копейках, центах). Новая цена — новая строка; проданное сохраняет свою цену',
+    columns: {
+      AmountMinor: ['Сумма', 'Цена в минимальных единицах: 990000 — это 9 900.00'],
+      ValidFrom: ['Действует с', 'Первый день этой цены'],
+      Note: ['Примечание', 'Примечание к цене'],
+    },
+  },
 });
 
 export const priceSchedules = defineTable({
@@ -60,6 +114,16 @@ export const priceSchedules = defineTable({
     CapMinor: col.int('The price never goes above this (empty: no cap)'),
   },
   hooks: ['insert', 'update', 'delete'],
+  ru: {
+    title: 'Графики цен', description: 'Правило, по которому цена тарифа растёт по расписанию, например +10000 (100 RUB) каждые 3 месяца с 2025-07-01',
+    columns: {
+      StepMinor: ['Шаг', 'Сколько добавляется в каждую дату шага, в минимальных единицах'],
+      EveryMonths: ['Период, мес.', 'Месяцев между шагами (3: каждый квартал)'],
+      StartsOn: ['Начало', 'Первая дата шага'],
+      EndsOn: ['Конец', 'После этого дня шагов нет (пусто: без конца)'],
+      CapMinor: ['Потолок', 'Выше этой цены не поднимается никогда (пусто: без потолка)'],
+    },
+  },
 });
 
 export const grants = defineTable({
@@ -70,6 +134,18 @@ export const grants = defineTable({
     Revoked: col.bool(), RevokeReason: col.text('Why it is taken back (required to revoke)'),
   },
   hooks: ['insert', 'update', 'delete'],
+  ru: {
+    title: 'Выдачи доступа', description: 'Подписки, которые сотрудники выдают вручную: человек, тариф, вид и причина (обязательна). Чтобы забрать, отметьте Отозвана (и укажите причину). Что стало с каждой выдачей — в billing_grants',
+    columns: {
+      Kind: ['Вид', 'Вид выдачи'],
+      Reason: ['Причина', 'Почему выдаётся (обязательно)'],
+      StartsOn: ['Начало', 'Первый день; пусто: сегодня'],
+      EndsOn: ['Конец', 'Последний день; пусто: один период тарифа'],
+      Revoked: ['Отозвана', 'Отмечено: выдача отозвана'],
+      RevokeReason: ['Причина отзыва', 'Почему доступ забирают (обязательно, чтобы отозвать)'],
+    },
+    options: { Kind: { free: 'бесплатно', 'free corporate': 'бесплатно корпоративно' } },
+  },
 });
 
 export const billingTables = [products, plans, prices, priceSchedules, grants];

@@ -4,6 +4,14 @@ import { col, defineTable } from './define.ts';
 export const qualifications = defineTable({
   key: 'qualifications', title: 'Qualifications', description: 'Qualifications a student can earn',
   columns: { Title: col.text(), Code: col.text(), Description: col.longText() },
+  ru: {
+    title: 'Квалификации', description: 'Квалификации, которые может получить студент',
+    columns: {
+      Title: ['Название', 'Название квалификации'],
+      Code: ['Код', 'Краткий код квалификации'],
+      Description: ['Описание', 'Описание квалификации'],
+    },
+  },
 });
 
 export const guides = defineTable({
@@ -18,18 +26,53 @@ export const guides = defineTable({
     { title: 'Workbooks', to: 'workbooks', type: 'hm' },
   ],
   hooks: ['insert', 'update'],
+  ru: {
+    title: 'Руководства', description: 'Онлайн-руководства: тексты в Markdown с упражнениями',
+    columns: {
+      Title: ['Название', 'Название руководства'],
+      Slug: ['Папка', 'Папка руководства в репозитории документации'],
+      Language: ['Язык', 'Язык руководства'],
+      Description: ['Описание', 'Описание руководства'],
+    },
+    links: {
+      Versions: ['Издания', 'Издания (версии) этого руководства'],
+      Exercises: ['Упражнения', 'Упражнения этого руководства'],
+      Workbooks: ['Рабочие тетради', 'Рабочие тетради студентов по этому руководству'],
+    },
+    backLinks: { Versions: 'Руководство', Exercises: 'Руководство', Workbooks: 'Руководство' },
+  },
 });
 
 export const guideVersions = defineTable({
   key: 'guide_versions', title: 'Guide versions', description: 'Editions of a guide',
   columns: { Version: col.text(), PublishedAt: col.date(), Notes: col.longText('What changed, for students') },
   links: [{ title: 'Sections', to: 'guide_sections', type: 'hm' }],
+  ru: {
+    title: 'Издания руководств', description: 'Издания (версии) руководства',
+    columns: {
+      Version: ['Версия', 'Номер или обозначение издания'],
+      PublishedAt: ['Дата выхода', 'День выхода издания'],
+      Notes: ['Что нового', 'Что изменилось, для студентов'],
+    },
+    links: { Sections: ['Разделы', 'Разделы этого издания'] },
+    backLinks: { Sections: 'Издание' },
+  },
 });
 
 export const guideSections = defineTable({
   key: 'guide_sections', title: 'Guide sections', description: 'Sections of a guide edition',
   columns: { Title: col.text(), Anchor: col.text(), Position: col.int() },
   links: [{ title: 'Exercises', to: 'exercises', type: 'hm' }],
+  ru: {
+    title: 'Разделы руководств', description: 'Разделы издания руководства',
+    columns: {
+      Title: ['Название', 'Название раздела'],
+      Anchor: ['Якорь', 'Якорь раздела в тексте руководства'],
+      Position: ['Порядок', 'Порядковый номер раздела'],
+    },
+    links: { Exercises: ['Упражнения', 'Упражнения этого раздела'] },
+    backLinks: { Exercises: 'Раздел' },
+  },
 });
 
 export const programs = defineTable({
@@ -40,12 +83,35 @@ export const programs = defineTable({
     { title: 'Guides', to: 'guides', type: 'mm' },
     { title: 'Streams', to: 'streams', type: 'hm' },
   ],
+  ru: {
+    title: 'Программы', description: 'Программы: руководства, ведущие к квалификациям',
+    columns: {
+      Title: ['Название', 'Название программы'],
+      Description: ['Описание', 'Описание программы'],
+    },
+    links: {
+      Qualifications: ['Квалификации', 'Квалификации, к которым ведёт программа'],
+      Guides: ['Руководства', 'Руководства программы'],
+      Streams: ['Потоки', 'Потоки (запуски) этой программы'],
+    },
+    backLinks: { Streams: 'Программа' },
+  },
 });
 
 export const streams = defineTable({
   key: 'streams', title: 'Streams', description: 'A run of a program with start and end dates',
   columns: { Title: col.text(), StartsOn: col.date(), EndsOn: col.date() },
   links: [{ title: 'Groups', to: 'groups', type: 'hm' }],
+  ru: {
+    title: 'Потоки', description: 'Запуск программы с датами начала и окончания',
+    columns: {
+      Title: ['Название', 'Название потока'],
+      StartsOn: ['Начало', 'Дата начала потока'],
+      EndsOn: ['Конец', 'Дата окончания потока'],
+    },
+    links: { Groups: ['Группы', 'Группы этого потока'] },
+    backLinks: { Groups: 'Поток' },
+  },
 });
 
 export const people = defineTable({
@@ -59,6 +125,29 @@ export const people = defineTable({
   // Mentoring: a Mentors row picks its person (the Mentors grid's People column), no id pasted.
   links: [{ title: 'Workbooks', to: 'workbooks', type: 'hm' }, { title: 'Mentoring', to: 'mentors', type: 'hm' }, { title: 'Grants', to: 'grants', type: 'hm' }, { title: 'Seat assignments', to: 'seat_assignments', type: 'hm' }],
   hooks: ['insert', 'update'],
+  ru: {
+    title: 'Люди', description: 'Студенты, наставники, авторы и сотрудники; IdentityId (ID в Ory) — их учётная запись в Ory Kratos',
+    columns: {
+      Name: ['Имя', 'Имя человека'],
+      Email: ['Эл. почта', 'Адрес электронной почты'],
+      IdentityId: ['ID в Ory', 'Идентификатор учётной записи в Ory Kratos'],
+      TelegramId: ['ID в Telegram', 'Идентификатор пользователя в Telegram'],
+      TelegramUsername: ['Ник в Telegram', 'Имя пользователя в Telegram'],
+      Roles: ['Роли', 'Роли человека в школе'],
+      TimeZone: ['Часовой пояс', 'Часовой пояс IANA, например Europe/Moscow'],
+      Locale: ['Язык', 'Язык человека: ru или en'],
+    },
+    options: {
+      Roles: { student: 'студент', mentor: 'наставник', author: 'автор', staff: 'сотрудник', ambassador: 'амбассадор', admin: 'администратор' },
+    },
+    links: {
+      Workbooks: ['Рабочие тетради', 'Рабочие тетради этого человека'],
+      Mentoring: ['Наставничество', 'Строки таблицы Наставники, где выбран этот человек'],
+      Grants: ['Выдачи доступа', 'Подписки, выданные этому человеку вручную'],
+      'Seat assignments': ['Выданные места', 'Корпоративные места, выданные этому человеку'],
+    },
+    backLinks: { Workbooks: 'Студент', Mentoring: 'Человек', Grants: 'Человек', 'Seat assignments': 'Человек' },
+  },
 });
 
 export const groups = defineTable({
@@ -72,6 +161,21 @@ export const groups = defineTable({
     { title: 'Workbooks', to: 'workbooks', type: 'hm' },
   ],
   hooks: ['insert', 'update', 'delete'],
+  ru: {
+    title: 'Группы', description: 'Группы с наставником или для самостоятельного прохождения, у каждой свой чат в Telegram',
+    columns: {
+      Title: ['Название', 'Название группы'],
+      Mode: ['Формат', 'С наставником или самостоятельно'],
+      TelegramChatId: ['ID чата', 'Идентификатор чата группы в Telegram'],
+      TelegramInviteLink: ['Приглашение в чат', 'Ссылка-приглашение в чат группы в Telegram'],
+    },
+    options: { Mode: { mentor_led: 'с наставником', self_paced: 'самостоятельно' } },
+    links: {
+      Members: ['Участники', 'Люди, которые состоят в группе'],
+      Workbooks: ['Рабочие тетради', 'Рабочие тетради этой группы'],
+    },
+    backLinks: { Workbooks: 'Группа' },
+  },
 });
 
 export const mentors = defineTable({
@@ -79,6 +183,16 @@ export const mentors = defineTable({
   columns: { Name: col.text(), IdentityId: col.text('Ory Kratos identity id; not needed when the person is picked in People'), Active: col.bool(), Bio: col.longText() },
   links: [{ title: 'Groups', to: 'groups', type: 'mm' }],
   hooks: ['insert', 'update', 'delete'],
+  ru: {
+    title: 'Наставники', description: 'Наставники и группы, которые они ведут: выберите человека (столбец Человек) и группы (столбец Группы)',
+    columns: {
+      Name: ['Имя', 'Имя наставника'],
+      IdentityId: ['ID в Ory', 'Идентификатор учётной записи в Ory Kratos; не нужен, если человек выбран в столбце Человек'],
+      Active: ['Активен', 'Отмечено: наставник активен'],
+      Bio: ['О себе', 'Рассказ о наставнике'],
+    },
+    links: { Groups: ['Группы', 'Группы, которые ведёт наставник'] },
+  },
 });
 
 export const metaModelTables = [qualifications, guides, guideVersions, guideSections, programs, streams, people, groups, mentors];

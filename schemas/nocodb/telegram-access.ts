@@ -15,6 +15,15 @@ export const telegramVolunteers = defineTable({
     Until: col.date('The last day they are spared (empty: no end)'),
   },
   links: [{ title: 'Person', to: 'people', type: 'mm' }],
+  ru: {
+    title: 'Волонтёры Telegram', description: 'Люди, которых никогда не удаляют из чатов школы в Telegram: выберите человека, чат (пусто: все чаты) и причину. Кого удалили или оставили и почему — в telegram_access_removals',
+    columns: {
+      TelegramChat: ['Чат', 'Id чата, например -1002345678901 (пусто: все чаты школы)'],
+      Reason: ['Причина', 'Почему человек остаётся (обязательно: строка без причины никого не оставляет)'],
+      Until: ['До', 'Последний день, когда человека не удаляют (пусто: без конца)'],
+    },
+    links: { Person: ['Человек', 'Волонтёр из таблицы Люди'] },
+  },
 });
 
 export const telegramAccessTables = [telegramVolunteers];

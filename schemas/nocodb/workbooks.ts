@@ -10,6 +10,19 @@ export const exercises = defineTable({
   },
   links: [{ title: 'Answers', to: 'answers', type: 'hm' }],
   hooks: ['insert', 'update'],
+  ru: {
+    title: 'Упражнения', description: 'Упражнения раздела руководства',
+    columns: {
+      Title: ['Название', 'Название упражнения'],
+      Question: ['Вопрос', 'Текст задания'],
+      ReferenceAnswer: ['Эталонный ответ', 'Виден наставникам и проверке, но никогда студентам'],
+      MaxPoints: ['Макс. баллы', 'Наибольшее число баллов за упражнение'],
+      Position: ['Порядок', 'Порядковый номер упражнения'],
+      Resubmit: ['Повторная сдача', 'Студент может сдать ответ снова после вердикта'],
+    },
+    links: { Answers: ['Ответы', 'Ответы студентов на это упражнение'] },
+    backLinks: { Answers: 'Упражнение' },
+  },
 });
 
 export const workbooks = defineTable({
@@ -21,6 +34,18 @@ export const workbooks = defineTable({
   },
   links: [{ title: 'Answers', to: 'answers', type: 'hm' }],
   hooks: ['insert', 'update', 'delete'],
+  ru: {
+    title: 'Рабочие тетради', description: 'Рабочая тетрадь студента по руководству: одна на каждого студента и руководство',
+    columns: {
+      Title: ['Название', 'Название тетради'],
+      StudentIdentity: ['ID студента', 'Идентификатор учётной записи Ory студента, которому принадлежит тетрадь'],
+      Status: ['Статус', 'Состояние тетради'],
+      ShareUrl: ['Ссылка для показа', 'Ссылка, по которой студент показывает свои ответы (заполняет сервис)'],
+    },
+    options: { Status: { active: 'активна', completed: 'завершена', archived: 'в архиве' } },
+    links: { Answers: ['Ответы', 'Ответы студента на упражнения этой тетради'] },
+    backLinks: { Answers: 'Рабочая тетрадь' },
+  },
 });
 
 export const answers = defineTable({
@@ -37,6 +62,24 @@ export const answers = defineTable({
   },
   // delete: a deleted answer's points are taken back (points), also when the webhook is lost (hooks/nocodb-sweep.ts sweepDeletions).
   hooks: ['insert', 'update', 'delete'],
+  ru: {
+    title: 'Ответы', description: 'Ответ студента на упражнение с вердиктами проверки ИИ и наставника',
+    columns: {
+      Answer: ['Ответ', 'Текст ответа студента'],
+      StudentIdentity: ['ID студента', 'Идентификатор учётной записи Ory студента'],
+      Status: ['Статус', 'Где ответ на пути от черновика до проверки'],
+      AIVerdict: ['Вердикт ИИ', 'Вердикт проверки ИИ'],
+      AIScore: ['Баллы ИИ', 'Баллы, которые поставила проверка ИИ'],
+      MentorVerdict: ['Вердикт наставника', 'Вердикт наставника'],
+      MentorScore: ['Баллы наставника', 'Баллы, которые поставил наставник'],
+      SubmittedAt: ['Время сдачи', 'Когда студент сдал ответ'],
+      Dispute: ['Возражение', 'Возражение студента против вердикта со страницы его тетради; сотрудники отвечают на него в очереди проверяющих'],
+      DisputedAt: ['Время возражения', 'Когда студент возразил'],
+    },
+    options: {
+      Status: { draft: 'черновик', submitted: 'сдан', checking: 'проверяется', waiting_mentor: 'ждёт наставника', checked: 'проверен', returned: 'возвращён' },
+    },
+  },
 });
 
 export const workbookTables = [exercises, workbooks, answers];
