@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { nocoNames } from '../../nocodb/names.ts';
-import { col, defineTable } from '../../schemas/nocodb/index.ts';
+import { nocoNames, schoolNames } from '../../nocodb/names.ts';
+import { col, defineTable, schoolTables } from '../../schemas/nocodb/index.ts';
 
 /** Two tables as staff read them in Russian: the code keeps its English keys and values. */
 const tasks = defineTable({
@@ -58,5 +58,20 @@ describe('NocoDB names: our keys and values, staff\'s titles and labels (nocodb/
     expect(en.title('notes', 'Tasks')).to.equal('Tasks');
     expect(ru.title('notes', 'Tasks')).to.equal('Задача');
     expect(ru.table('notes').title).to.equal('Заметки');
+  });
+});
+
+describe('the School base\'s Russian titles', () => {
+  it('can each stand in a NocoDB where clause: no comma, parenthesis or tilde in a title or label', () => {
+    const names = schoolNames('ru');
+    const bad: string[] = [];
+    for (const t of schoolTables) {
+      for (const key of Object.keys(t.columns)) {
+        if (/[,()~]/.test(names.title(t.key, key))) bad.push(`${t.key}.${key}: ${names.title(t.key, key)}`);
+        for (const [value, label] of names.labels(t.key, key)) if (/[,()~]/.test(label)) bad.push(`${t.key}.${key}=${value}: ${label}`);
+      }
+      for (const link of names.links(t.key)) if (/[,()~]/.test(link.title)) bad.push(`${t.key}.${link.key}: ${link.title}`);
+    }
+    expect(bad).to.deep.equal([]);
   });
 });
