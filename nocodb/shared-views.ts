@@ -12,7 +12,7 @@ export interface GridShareSpec {
   title: string;
   /** The view shows only rows whose column (title or column_name, e.g. the foreign key `workbooks_id`) equals value. */
   filter: { column: string; value: string };
-  /** Titles of columns the view does not show. */
+  /** Columns (by our keys, schemas/nocodb) the view does not show. */
   hidden: string[];
   password: string;
 }
@@ -79,7 +79,8 @@ export function nocoSharedViews(api: NocoApi, ids: TableIds, publicUrl: string):
           fk_column_id: filterColumn.id, comparison_op: 'eq', value: spec.filter.value, logical_op: 'and',
         } as never));
       }
-      const hide = new Set(cols.filter((c) => spec.hidden.includes(c.title)).map((c) => c.id));
+      const hiddenTitles = spec.hidden.map((key) => ids.names.title(spec.tableKey, key));
+      const hide = new Set(cols.filter((c) => hiddenTitles.includes(c.title)).map((c) => c.id));
       for (const vc of await viewColumns(view.id)) {
         if (hide.has(vc.fk_column_id) && vc.show) await call('a view column update', () => api.dbViewColumn.update(view.id, vc.id, { show: false } as never));
       }
@@ -121,7 +122,7 @@ export function nocoSharedViews(api: NocoApi, ids: TableIds, publicUrl: string):
     },
 
     async hasColumn(tableKey, title) {
-      return (await columns(tableKey)).some((c) => c.title === title);
+      return (await columns(tableKey)).some((c) => c.title === ids.names.title(tableKey, title));
     },
   };
 }

@@ -175,7 +175,7 @@ describe('identity: permissions through the service API', function () {
     expect((await h.call('POST', `${wb('studentA')}/review`, gil.token)).status, 'not his group').to.equal(403);
 
     // Un-picking the person takes it back the same way.
-    const column = (await h.api.dbTable.read(h.ids.tables.get('mentors')!)).columns!.find((c) => c.title === 'People')!;
+    const column = (await h.api.dbTable.read(h.ids.tables.get('mentors')!)).columns!.find((c) => c.title === h.ids.names.title('mentors', 'People'))!;
     await h.api.dbDataTableRow.nestedUnlink(h.ids.tables.get('mentors')!, column.id!, String(mentor) as never, [{ Id: person.Id }] as never);
     await sweepRound();
     await h.waitForPermission('the mentor gone', gil.id, 'review', 'Workbook', `workbook-${row.wb_studentC}`, false);

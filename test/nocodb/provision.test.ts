@@ -18,10 +18,10 @@ describe('NocoDB provisioning from schemas/', function () {
     const first = await provisionBase({ api, log: testLog }, { baseTitle: 'School (provision test)', tables: schoolTables });
     expect(first.report.createdTables).to.have.members(schoolTables.map((t) => t.key));
     const listed = (await api.dbTable.list(first.ids.baseId)).list ?? [];
-    expect(listed.map((t) => t.title)).to.include.members(['Guides', 'Workbooks', 'Answers', 'Contacts', 'Products', 'Plans', 'Prices', 'Price schedules', 'Grants', 'Groups', 'Mentors']);
+    expect(listed.map((t) => t.title), 'in Russian, the default').to.include.members(['Руководства', 'Рабочие тетради', 'Ответы', 'Контакты', 'Продукты', 'Тарифы', 'Цены', 'Графики цен', 'Выдачи доступа', 'Группы', 'Наставники']);
 
     const groups = await api.dbTable.read(first.ids.tables.get('groups')!);
-    const members = (groups.columns ?? []).find((c) => c.title === 'Members');
+    const members = (groups.columns ?? []).find((c) => c.title === first.ids.names.title('groups', 'Members'));
     expect(members?.uidt, 'groups.Members is a NocoDB link').to.equal('Links');
 
     const second = await provisionBase({ api, log: testLog }, { baseTitle: 'School (provision test)', tables: schoolTables });
@@ -37,7 +37,7 @@ describe('NocoDB provisioning from schemas/', function () {
     const meta = (c: { meta?: unknown }) => (typeof c.meta === 'string' ? JSON.parse(c.meta) : c.meta ?? {}) as { precision?: number };
     const shown = async () => {
       const cols = await columns();
-      return { perCharacter: meta(cols.find((c) => c.title === 'PerCharacter')!).precision, title: cols.find((c) => c.pv)?.title };
+      return { perCharacter: meta(cols.find((c) => c.column_name === 'PerCharacter')!).precision, title: cols.find((c) => c.pv)?.column_name };
     };
     expect(await shown()).to.deep.equal({ perCharacter: 3, title: 'Kind' });
     const [row] = await nocoRows(api, ids).insert('points_rules', [{ Kind: 'exercise_answer', Points: 2, PerCharacter: 0.005, EffectiveFrom: '2025-01-01' }]);
@@ -45,9 +45,9 @@ describe('NocoDB provisioning from schemas/', function () {
 
     // As an earlier provisioning left it: one decimal, rows titled by their points.
     const cols = await columns();
-    const per = cols.find((c) => c.title === 'PerCharacter')!;
-    await api.dbTableColumn.update(per.id!, { title: 'PerCharacter', column_name: 'PerCharacter', uidt: 'Decimal', meta: { precision: 1 } } as never);
-    await api.dbTableColumn.primaryColumnSet(cols.find((c) => c.title === 'Points')!.id!);
+    const per = cols.find((c) => c.column_name === 'PerCharacter')!;
+    await api.dbTableColumn.update(per.id!, { title: per.title, column_name: 'PerCharacter', uidt: 'Decimal', description: per.description, meta: { precision: 1 } } as never);
+    await api.dbTableColumn.primaryColumnSet(cols.find((c) => c.column_name === 'Points')!.id!);
     expect(await shown()).to.deep.equal({ perCharacter: 1, title: 'Points' });
     const again = await provisionBase({ api, log: testLog }, { baseTitle: base, tables: schoolTables });
     expect(again.report.shownAs).to.have.members(['points_rules.PerCharacter: 3 decimals', 'points_rules: rows titled by Kind']);

@@ -50,7 +50,7 @@ describe('workbooks: nobody reads another student\'s answers', function () {
     const share = await views.ensureGridShare({ tableKey: 'answers', title: `workbook-${row.wbAnn}`, filter: { column: 'workbooks_id', value: String(row.wbAnn) }, hidden: ['StudentIdentity', 'Workbooks'], password });
     const pub = (path: string) => fetch(`${school.nocodb.url}/api/v2/public/shared-view/${share.uuid}${path}`, { headers: { 'xc-password': password } });
     const meta = await (await pub('/meta')).json() as { model?: { columns?: { id: string; title: string }[] } };
-    const exercisesLink = meta.model?.columns?.find((c) => c.title === 'Exercises');
+    const exercisesLink = meta.model?.columns?.find((c) => c.title === school.ids.names.title('answers', 'Exercises'));
     expect(exercisesLink, 'the view\'s own meta names the Exercises link column').to.not.equal(undefined);
     // The route of the FIELD-NOTES: an exercise's answers through the view's link column, unfiltered.
     const leakRoutes = [`/rows/${row.exercise}/hm/${exercisesLink!.id}`];
