@@ -3,7 +3,7 @@
  * views of the service's database, the only ones its PostgreSQL reader role may SELECT
  * (issue 12). Everything else there (inbox jobs, cursors, Keto tuples, cached workbook
  * pages, prompts) is plumbing or private and stays out of NocoDB. A name that does not
- * exist (yet) is skipped.
+ * exist (yet) is skipped. How each reads for staff, in Russian, and in which order: staff-texts.ts.
  */
 export const STAFF_VIEWS: readonly string[] = [
   // deliveries and what could not be handled
