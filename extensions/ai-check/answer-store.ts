@@ -37,6 +37,10 @@ export interface AnswerUpdate {
   status: AnswerStatus;
   aiVerdict?: Verdict | null;
   mentorVerdict?: Verdict | null;
+  /** When the AI verdict is written (shown to staff beside it). */
+  aiCheckedAt?: Date | null;
+  /** Who decided the review and when (shown to staff beside the mentor's verdict). */
+  reviewer?: { name: string | null; at: Date | null } | null;
 }
 
 export interface AnswerStore {

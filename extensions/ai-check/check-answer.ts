@@ -20,7 +20,7 @@ import { buildMessages } from './prompt.ts';
 import { consumeQuota, quotaAllows } from './quota.ts';
 import { feedbackQuotesReference } from './reference-quotes.ts';
 import { searchGuides } from './retrieval.ts';
-import { openReview } from './reviews-store.ts';
+import { openReview, reviewOfCheck } from './reviews-store.ts';
 import type { AiCheckSettings } from './settings.ts';
 import { parseModelVerdict, toVerdict, verdictJsonSchema, type Verdict } from './verdict.ts';
 import type { ModelVerdict } from '../../schemas/events/ai-check.ts';
@@ -326,9 +326,22 @@ async function decideQueued(deps: CheckDeps, check: CheckRow): Promise<boolean> 
   return true;
 }
 
+/**
+ * Who decided a check's review, as staff should read it beside the verdict: the mentor's
+ * name, or the NocoDB user who decided in the grid (recorded as nocodb:<user>).
+ */
+async function reviewerOf(deps: CheckDeps, checkId: string): Promise<{ name: string | null; at: Date | null } | null> {
+  const review = await reviewOfCheck(deps.db, checkId);
+  if (!review?.reviewerId) return null;
+  const id = review.reviewerId;
+  const name = id.startsWith('nocodb:') ? id.slice('nocodb:'.length) : id === 'nocodb' ? 'NocoDB' : (await deps.people.person(id))?.name ?? id;
+  return { name, at: review.decidedAt };
+}
+
 export async function writeBack(deps: CheckDeps, check: CheckRow): Promise<void> {
   try {
-    await deps.answers.updateAnswer(check.answer_id, answerUpdateFor(check));
+    const reviewer = check.status === 'reviewed' ? await reviewerOf(deps, check.id) : null;
+    await deps.answers.updateAnswer(check.answer_id, answerUpdateFor(check, { checkedAt: check.created_at, reviewer }));
     await checks.markWrittenBack(deps.db, check.id, check.status, deps.clock());
   } catch (e) {
     await retryLater(deps, check, e, 'writeback');

@@ -22,6 +22,7 @@ export interface NocodbColumns {
   answers: {
     student: AnswerColumn; exercise: string; answer: AnswerColumn; status: AnswerColumn;
     aiVerdict: AnswerColumn; aiScore: AnswerColumn | null; mentorVerdict: AnswerColumn; mentorScore: AnswerColumn | null;
+    aiOutcome: AnswerColumn | null; aiCheckedAt: AnswerColumn | null; mentorName: AnswerColumn | null; mentorReviewedAt: AnswerColumn | null;
   };
   exercises: { title: string; question: string; referenceAnswer: string | null; maxPoints: string; guide: string; section: string | null };
   guides: { slug: string };
@@ -32,6 +33,7 @@ export const SCHOOL_COLUMNS: NocodbColumns = {
   answers: {
     student: 'StudentIdentity', exercise: EXERCISE_LINK, answer: 'Answer', status: 'Status',
     aiVerdict: 'AIVerdict', aiScore: 'AIScore', mentorVerdict: 'MentorVerdict', mentorScore: 'MentorScore',
+    aiOutcome: 'AIOutcome', aiCheckedAt: 'AICheckedAt', mentorName: 'MentorName', mentorReviewedAt: 'MentorReviewedAt',
   },
   exercises: { title: 'Title', question: 'Question', referenceAnswer: 'ReferenceAnswer', maxPoints: 'MaxPoints', guide: 'Guides', section: 'Guide sections' },
   guides: { slug: 'Slug' },
@@ -60,8 +62,9 @@ const idOf = (value: unknown): string => {
   return value === undefined || value === null ? '' : String(value);
 };
 
-const verdictText = (v: Verdict | null) =>
-  v ? JSON.stringify({ verdict: v.verdict, score: v.score, max_score: v.maxScore, feedback: v.feedback, by: v.by }) : null;
+/** A verdict as staff read it in the grid: its feedback as text; its kind, score and time have their own columns. */
+const verdictText = (v: Verdict | null) => (v ? v.feedback : null);
+const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
 
 export function createNocodbAnswerStore(opts: NocodbAnswerStoreOptions, http?: AxiosInstance): AnswerStore {
   const cols = opts.columns ?? SCHOOL_COLUMNS;
@@ -119,10 +122,14 @@ export function createNocodbAnswerStore(opts: NocodbAnswerStoreOptions, http?: A
       if (update.aiVerdict !== undefined) {
         fields[c.aiVerdict] = verdictText(update.aiVerdict);
         if (c.aiScore) fields[c.aiScore] = update.aiVerdict?.score ?? null;
+        if (c.aiOutcome) fields[c.aiOutcome] = update.aiVerdict?.verdict ?? null;
+        if (c.aiCheckedAt) fields[c.aiCheckedAt] = iso(update.aiCheckedAt);
       }
       if (update.mentorVerdict !== undefined) {
         fields[c.mentorVerdict] = verdictText(update.mentorVerdict);
         if (c.mentorScore) fields[c.mentorScore] = update.mentorVerdict?.score ?? null;
+        if (c.mentorName) fields[c.mentorName] = update.mentorVerdict ? update.reviewer?.name ?? null : null;
+        if (c.mentorReviewedAt) fields[c.mentorReviewedAt] = update.mentorVerdict ? iso(update.reviewer?.at) : null;
       }
       try {
         await client.patch(`/api/v2/tables/${opts.tables.answers}/records`, [opts.names.toNoco('answers', fields)]);

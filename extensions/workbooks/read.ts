@@ -21,24 +21,31 @@ export interface VerdictView {
 }
 
 /**
- * The verdict columns hold the checker's JSON ({verdict, score, max_score, feedback, by})
- * or text staff typed; either becomes words, never a JSON string on the student's page.
+ * The verdict columns hold the feedback as text (the kind and score beside it, the maximum is
+ * the exercise's); rows written before them hold the checker's JSON ({verdict, score,
+ * max_score, feedback, by}). Either becomes words, never a JSON string on the student's page.
  */
-export function verdictView(text: unknown, score: unknown): VerdictView {
+export function verdictView(text: unknown, score: unknown, shown: { kind?: unknown; maxScore?: unknown } = {}): VerdictView {
   const raw = typeof text === 'string' ? text.trim() : '';
-  const view: VerdictView = { score: num(score), maxScore: null, kind: null, feedback: raw || null };
+  const kind = shown.kind === 'accepted' || shown.kind === 'needs_work' ? shown.kind : null;
+  const view: VerdictView = { score: num(score), maxScore: num(shown.maxScore), kind, feedback: raw || null };
   if (!raw.startsWith('{')) return view;
   try {
     const v = JSON.parse(raw) as { verdict?: unknown; score?: unknown; max_score?: unknown; feedback?: unknown };
     return {
       score: num(v.score) ?? view.score,
-      maxScore: num(v.max_score),
-      kind: v.verdict === 'accepted' || v.verdict === 'needs_work' ? v.verdict : null,
+      maxScore: num(v.max_score) ?? view.maxScore,
+      kind: v.verdict === 'accepted' || v.verdict === 'needs_work' ? v.verdict : kind,
       feedback: typeof v.feedback === 'string' && v.feedback ? v.feedback : null,
     };
   } catch {
     return view;
   }
+}
+
+function mentorKind(status: string | null, verdict: unknown): 'accepted' | 'needs_work' | null {
+  if (typeof verdict !== 'string' || !verdict.trim()) return null;
+  return status === 'checked' ? 'accepted' : status === 'returned' ? 'needs_work' : null;
 }
 
 export interface AnswerView {
@@ -81,11 +88,11 @@ export async function readWorkbook(nocodb: NocoRows, id: number, history: Map<nu
   if (!workbook?.Id) throw notFound('WORKBOOK_NOT_FOUND', `no workbook ${id}`);
   const answers = await nocodb.list('answers', {
     where: `(workbooks_id,eq,${id})`, sort: 'Id',
-    fields: 'Id,Answer,Status,AIScore,AIVerdict,MentorScore,MentorVerdict,SubmittedAt,Dispute,DisputedAt,exercises_id',
+    fields: 'Id,Answer,Status,AIScore,AIVerdict,AIOutcome,MentorScore,MentorVerdict,SubmittedAt,Dispute,DisputedAt,exercises_id',
   });
   const exerciseIds = [...new Set(answers.map((a) => num(a.exercises_id)).filter((x): x is number => x !== null))];
   const exercises = exerciseIds.length
-    ? await nocodb.list('exercises', { where: `(Id,in,${exerciseIds.join(',')})`, fields: 'Id,Title,Question,Position,Resubmit' })
+    ? await nocodb.list('exercises', { where: `(Id,in,${exerciseIds.join(',')})`, fields: 'Id,Title,Question,Position,Resubmit,MaxPoints' })
     : [];
   const exerciseOf = new Map(exercises.map((e) => [e.Id, e]));
   const position = (exerciseId: number | null) => num(exerciseId === null ? null : exerciseOf.get(exerciseId)?.Position) ?? Number.MAX_SAFE_INTEGER;
@@ -102,8 +109,9 @@ export async function readWorkbook(nocodb: NocoRows, id: number, history: Map<nu
         exercise: { id: exerciseId, title: str(exercise?.Title) ?? '', question: str(exercise?.Question) ?? '' },
         answer: str(a.Answer) ?? '',
         status: str(a.Status),
-        ai: verdictView(a.AIVerdict, a.AIScore),
-        mentor: verdictView(a.MentorVerdict, a.MentorScore),
+        ai: verdictView(a.AIVerdict, a.AIScore, { kind: a.AIOutcome, maxScore: exercise?.MaxPoints }),
+        // The mentor's decision is the answer's status: checked is accepted, returned is to rework.
+        mentor: verdictView(a.MentorVerdict, a.MentorScore, { kind: mentorKind(str(a.Status), a.MentorVerdict), maxScore: exercise?.MaxPoints }),
         submittedAt: str(a.SubmittedAt),
         editable: isEditable(str(a.Status), exercise?.Resubmit),
         history: history.get(a.Id) ?? [],

@@ -14,14 +14,17 @@ describe('ai-check: the NocoDB answer store, on a real NocoDB', function () {
   let rows: NocoRows;
   let ids: { answer: number; exercise: number; workbook: number };
 
+  let api: ReturnType<typeof createNocoApi>;
+  let t: Map<string, string>;
+
   before(async () => {
     const nocodb = await useNocodb();
-    const api = createNocoApi(nocodb.url, nocodb.token);
+    api = createNocoApi(nocodb.url, nocodb.token);
     const provisioned = await provisionBase({ api, log: testLog }, {
       baseTitle: 'School (ai-check store test)', tables: [guides, guideVersions, guideSections, exercises, workbooks, answers],
     });
     rows = nocoRows(api, provisioned.ids);
-    const t = provisioned.ids.tables;
+    t = provisioned.ids.tables;
     const [guide] = await rows.insert('guides', [{ Title: 'Системное мышление', Slug: 'systems-ru', Language: 'ru' }]);
     const [section] = await rows.insert('guide_sections', [{ Title: 'Границы системы', Anchor: 'granitsy' }]);
     const [exercise] = await rows.insert('exercises', [{ Title: 'Граница', Question: 'Как провести границу?', ReferenceAnswer: 'По функции.', MaxPoints: 5 }]);
@@ -50,13 +53,23 @@ describe('ai-check: the NocoDB answer store, on a real NocoDB', function () {
     expect(await store.getAnswer('999999')).to.equal(null);
   });
 
-  it('writes the verdict back with PATCH, twice without harm', async () => {
+  it('writes the verdict back with PATCH, twice without harm, as columns staff read: feedback text, outcome, score, when; and the mentor\'s with who', async () => {
     const verdict = { verdict: 'accepted' as const, score: 4.5, maxScore: 5, feedback: 'Верно.', by: 'ai' as const };
-    await store.updateAnswer(String(ids.answer), { status: 'checked', aiVerdict: verdict });
-    await store.updateAnswer(String(ids.answer), { status: 'checked', aiVerdict: verdict });
+    const checkedAt = new Date('2026-12-01T10:00:00Z');
+    await store.updateAnswer(String(ids.answer), { status: 'checked', aiVerdict: verdict, aiCheckedAt: checkedAt });
+    await store.updateAnswer(String(ids.answer), { status: 'checked', aiVerdict: verdict, aiCheckedAt: checkedAt });
     const row = await rows.get('answers', ids.answer);
-    expect(row).to.include({ Status: 'checked', AIScore: 4.5, MentorVerdict: null });
-    expect(JSON.parse(row.AIVerdict as string)).to.deep.equal({ verdict: 'accepted', score: 4.5, max_score: 5, feedback: 'Верно.', by: 'ai' });
+    expect(row).to.include({ Status: 'checked', AIScore: 4.5, AIVerdict: 'Верно.', AIOutcome: 'accepted', MentorVerdict: null });
+    expect(Date.parse(String(row.AICheckedAt))).to.equal(checkedAt.getTime());
+    const raw = await api.dbDataTableRow.read(t.get('answers')!, String(ids.answer) as never) as Record<string, unknown>;
+    expect(raw, 'in the grid: Russian titles and labels, no JSON').to.include({ 'Отзыв ИИ': 'Верно.', 'Итог ИИ': 'зачтено', 'Статус': 'проверен' });
+
+    const mentor = { verdict: 'needs_work' as const, score: 2, maxScore: 5, feedback: 'Приведите пример.', by: 'mentor' as const };
+    const at = new Date('2026-12-01T12:30:00Z');
+    await store.updateAnswer(String(ids.answer), { status: 'returned', aiVerdict: verdict, aiCheckedAt: checkedAt, mentorVerdict: mentor, reviewer: { name: 'Мария Наставник', at } });
+    const reviewed = await rows.get('answers', ids.answer);
+    expect(reviewed).to.include({ Status: 'returned', MentorVerdict: 'Приведите пример.', MentorScore: 2, MentorName: 'Мария Наставник' });
+    expect(Date.parse(String(reviewed.MentorReviewedAt))).to.equal(at.getTime());
   });
 
   it('parses a raw NocoDB answers row (StudentIdentity, the Exercises link) as the event payload', async () => {

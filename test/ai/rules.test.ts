@@ -158,11 +158,13 @@ describe('ai-check rules (pure)', () => {
     const verdict = { verdict: 'needs_work' as const, score: 1, maxScore: 5, feedback: 'more', by: 'ai' as const };
 
     it('hides a verdict that waits for a mentor, and returns a needs-work answer to the student', () => {
-      expect(answerUpdateFor({ ...base, status: 'waiting_mentor', ai_verdict: verdict })).to.deep.equal({ status: 'waiting_mentor' });
-      expect(answerUpdateFor({ ...base, status: 'checked', final_verdict: verdict })).to.deep.equal({ status: 'returned', aiVerdict: verdict });
+      const checkedAt = new Date('2026-12-01T10:00:00Z');
+      const reviewer = { name: 'Мария', at: new Date('2026-12-01T12:00:00Z') };
+      expect(answerUpdateFor({ ...base, status: 'waiting_mentor', ai_verdict: verdict }, { checkedAt })).to.deep.equal({ status: 'waiting_mentor' });
+      expect(answerUpdateFor({ ...base, status: 'checked', final_verdict: verdict }, { checkedAt })).to.deep.equal({ status: 'returned', aiVerdict: verdict, aiCheckedAt: checkedAt });
       const mentor = { ...verdict, verdict: 'accepted' as const, score: 5, by: 'mentor' as const };
-      expect(answerUpdateFor({ ...base, status: 'reviewed', ai_verdict: verdict, final_verdict: mentor }))
-        .to.deep.equal({ status: 'checked', aiVerdict: verdict, mentorVerdict: mentor });
+      expect(answerUpdateFor({ ...base, status: 'reviewed', ai_verdict: verdict, final_verdict: mentor }, { checkedAt, reviewer }))
+        .to.deep.equal({ status: 'checked', aiVerdict: verdict, aiCheckedAt: checkedAt, mentorVerdict: mentor, reviewer });
     });
   });
 
