@@ -30,6 +30,13 @@ export interface LinkName extends ShownName {
   declaredAs: string;
 }
 
+/** A lookup column (schemas/nocodb LookupSpec) with the title it is shown under. */
+export interface LookupName extends ShownName {
+  key: string;
+  link: string;
+  column: string;
+}
+
 export interface NocoNames {
   language: GridLanguage;
   table(key: string): ShownName;
@@ -37,6 +44,7 @@ export interface NocoNames {
   title(tableKey: string, key: string): string;
   column(tableKey: string, key: string): ShownName | undefined;
   links(tableKey: string): LinkName[];
+  lookups(tableKey: string): LookupName[];
   /** Value -> label of a choice column, in declaration order (empty for other columns). */
   labels(tableKey: string, key: string): [value: string, label: string][];
   /** A row of ours as NocoDB takes it: titles for keys, labels for choice values. */
@@ -55,6 +63,7 @@ interface TableNames {
   toKey: Map<string, string>;
   columns: Map<string, ShownName>;
   links: LinkName[];
+  lookups: LookupName[];
   /** Link key -> the table its cells point at. */
   linkTarget: Map<string, string>;
   toLabel: Map<string, Map<string, string>>;
@@ -71,7 +80,7 @@ export function nocoNames(tables: DefinedTable[], language: GridLanguage): NocoN
     const texts = ru ? t.ru : undefined;
     const names: TableNames = {
       table: { title: texts?.title ?? t.title, description: texts?.description ?? t.description },
-      toTitle: new Map(), toKey: new Map(), columns: new Map(), links: [], linkTarget: new Map(),
+      toTitle: new Map(), toKey: new Map(), columns: new Map(), links: [], lookups: [], linkTarget: new Map(),
       toLabel: new Map(), toValue: new Map(), multi: new Set(),
     };
     for (const [key, spec] of Object.entries(t.columns)) {
@@ -83,6 +92,9 @@ export function nocoNames(tables: DefinedTable[], language: GridLanguage): NocoN
         names.toValue.set(key, new Map(spec.options.map((o) => [labels[o] ?? o, o])));
         if (spec.uidt === MULTI) names.multi.add(key);
       }
+    }
+    for (const l of t.lookups ?? []) {
+      names.lookups.push({ key: l.key, link: l.link, column: l.column, title: ru ? l.ru[0] : l.key, description: ru ? l.ru[1] : l.description });
     }
     byKey.set(t.key, names);
   }
@@ -101,6 +113,7 @@ export function nocoNames(tables: DefinedTable[], language: GridLanguage): NocoN
   }
   for (const names of byKey.values()) {
     for (const [key, c] of names.columns) names.toTitle.set(key, c.title);
+    for (const l of names.lookups) names.toTitle.set(l.key, l.title);
     for (const l of names.links) {
       names.toTitle.set(l.key, l.title);
       names.linkTarget.set(l.key, l.target);
@@ -142,6 +155,7 @@ export function nocoNames(tables: DefinedTable[], language: GridLanguage): NocoN
     title: (tableKey, key) => of(tableKey).toTitle.get(key) ?? key,
     column: (tableKey, key) => of(tableKey).columns.get(key),
     links: (tableKey) => of(tableKey).links,
+    lookups: (tableKey) => of(tableKey).lookups,
     labels: (tableKey, key) => [...(of(tableKey).toLabel.get(key) ?? new Map<string, string>())],
     toNoco(tableKey, row) {
       const t = of(tableKey);

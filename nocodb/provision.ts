@@ -214,15 +214,41 @@ export async function provisionBase(deps: { api: NocoApi; log: Logger }, opts: {
     }
   }
 
+  // Lookups: a read-only column through a link, found by the link and the column it shows.
+  for (const table of opts.tables) {
+    for (const lookup of names.lookups(table.key)) {
+      const columns = await readColumns(table.key);
+      const link = names.links(table.key).find((l) => l.key === lookup.link);
+      const linkColumn = link ? columns.find((c) => LINK_UIDT.has(c.uidt ?? '') && c.title === link.title) : undefined;
+      const target = link ? ((await api.dbTable.read(ids.tables.get(link.target)!)).columns ?? []) as NocoColumn[] : [];
+      const shown = target.find((c) => c.column_name === lookup.column);
+      if (!linkColumn?.id || !shown?.id) throw new Error(`lookup ${table.key}.${lookup.key}: no link ${lookup.link} or no column ${lookup.column} there`);
+      const present = columns.find((c) => c.uidt === 'Lookup'
+        && (c.colOptions as { fk_relation_column_id?: string; fk_lookup_column_id?: string } | undefined)?.fk_relation_column_id === linkColumn.id
+        && (c.colOptions as { fk_lookup_column_id?: string } | undefined)?.fk_lookup_column_id === shown.id);
+      if (!present) {
+        await api.dbTableColumn.create(ids.tables.get(table.key)!, {
+          uidt: 'Lookup', title: lookup.title, description: lookup.description, fk_relation_column_id: linkColumn.id, fk_lookup_column_id: shown.id,
+        } as never);
+        report.addedColumns.push(`${table.key}.${lookup.key}`);
+      } else if (present.id && (present.title !== lookup.title || (present.description ?? '') !== (lookup.description ?? ''))) {
+        await api.dbTableColumn.update(present.id, { ...present, title: lookup.title, description: lookup.description } as never);
+        report.shownAs.push(`${table.key}.${lookup.key}: titled "${lookup.title}"`);
+      }
+    }
+  }
+
   // Unknown columns are judged after links exist, so the reverse sides NocoDB adds count as known.
   for (const table of opts.tables) {
     const columns = await readColumns(table.key);
     const declaredNames = new Set(Object.keys(table.columns));
     const linkTitles = new Set(names.links(table.key).map((l) => l.title));
+    const lookupTitles = new Set(names.lookups(table.key).map((l) => l.title));
     for (const c of columns) {
       if (c.system || c.pk || SYSTEM_UIDT.has(c.uidt ?? '')) continue;
       if (c.column_name && declaredNames.has(c.column_name)) continue;
       if (LINK_UIDT.has(c.uidt ?? '') && linkTitles.has(c.title ?? '')) continue;
+      if (c.uidt === 'Lookup' && lookupTitles.has(c.title ?? '')) continue;
       report.unknownColumns.push(`${table.key}.${c.title} (${c.uidt})`);
     }
   }

@@ -36,7 +36,7 @@ const envSchema = z.object({
   NOCODB_PORT: port(8080),
   NOCODB_BASE: z.string().default('School'),
   /** The language of NocoDB's titles, descriptions and choice labels for staff (nocodb/names.ts). */
-  NOCODB_LANGUAGE: z.enum(GRID_LANGUAGES).default('ru'),
+  NOCODB_LANGUAGE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(GRID_LANGUAGES).default('ru')),
   NOCODB_HOOK_SECRET: z.string().min(16).optional(),
   NOCODB_SWEEP_SECONDS: z.coerce.number().positive().default(5),
   /** Shows /health's details and opens /metrics (Authorization: Bearer). Without it, only outside production. */

@@ -43,6 +43,11 @@ export interface DemoDeps {
   log: Logger;
 }
 
+async function workbookOfIdentity(rows: DemoDeps['rows'], identityId: string) {
+  const [person] = await rows.list('people', { where: `(IdentityId,eq,${identityId})`, fields: 'Id', limit: 1 });
+  return person ? rows.list('workbooks', { where: `(people_id,eq,${person.Id})`, fields: 'Id', limit: 1 }) : [];
+}
+
 export async function seedDemo(deps: DemoDeps): Promise<DemoAccount[]> {
   const { rows, ory } = deps;
   const [existing] = await rows.list('guides', { where: `(Slug,eq,${GUIDE_SLUG})`, limit: 1 });
@@ -51,7 +56,7 @@ export async function seedDemo(deps: DemoDeps): Promise<DemoAccount[]> {
   for (const p of PEOPLE) {
     const identity = await ory.identities.findByEmail(p.email);
     const [workbook] = identity && p.role !== 'mentor'
-      ? await rows.list('workbooks', { where: `(StudentIdentity,eq,${identity.id})`, fields: 'Id', limit: 1 })
+      ? await workbookOfIdentity(rows, identity.id)
       : [];
     accounts.push({ role: p.role, name: `${p.first} ${p.last}`, email: p.email, password: PASSWORD, workbookId: workbook?.Id });
   }
@@ -95,7 +100,7 @@ async function createSchool({ rows, ory, identity, log }: DemoDeps): Promise<voi
   for (const p of students) {
     const student = (await ory.identities.findByEmail(p.email))!;
     const [person] = await rows.list('people', { where: `(IdentityId,eq,${student.id})`, fields: 'Id', limit: 1 });
-    const [workbook] = await rows.insert('workbooks', [{ Title: `${p.first}: введение в системное мышление`, StudentIdentity: student.id, Status: 'active' }]);
+    const [workbook] = await rows.insert('workbooks', [{ Title: `${p.first}: введение в системное мышление`, Status: 'active' }]);
     await rows.link('guides', 'Workbooks', guide!.Id, [workbook!.Id]);
     await rows.link('groups', 'Workbooks', groupOf.get(p.group)!, [workbook!.Id]);
     if (person) await rows.link('people', 'Workbooks', person.Id, [workbook!.Id]);

@@ -16,7 +16,7 @@ export interface GroupState {
 
 export interface WorkbookState {
   id: number;
-  /** workbooks.StudentIdentity, or else the IdentityId of the linked person. */
+  /** The IdentityId of the person the workbook is linked to (People: its student). */
   owner: string | null;
   groupId: number | null;
   /** Slug of the guide the workbook is for (workbooks belong to a guide); its owner reads it. */

@@ -22,7 +22,7 @@ import { routes } from './routes.ts';
 import { schoolState } from './school-state.ts';
 import { importStudents as runImport, settlePendingGrants, type ImportOptions, type ImportReport } from './students-import.ts';
 import { ketoSyncConsumer } from './sync-consumer.ts';
-import { revokeWorkbookViews, workbookLinkConsumer } from './workbook-link.ts';
+import { adoptTypedOwners, revokeWorkbookViews, workbookLinkConsumer } from './workbook-link.ts';
 
 /**
  * Identity (issue 3): who people are (Ory Kratos), what the school knows about them
@@ -81,6 +81,7 @@ export function register(deps: IdentityCapabilityDeps): IdentityCapability {
     routes: (router) => routes(router, { db: w.db, ory: w.ory, nocodb: w.nocodb, reconcile: doReconcile, workbookPageUrl: w.workbookPageUrl, grantRoles: (id, roles, by) => grantRoles(w, id, roles, by) }),
     async start() {
       await revokeWorkbookViews(w).catch((e) => w.log.warn({ err: (e as Error).message }, 'could not delete the old shared workbook views yet; each goes with its workbook\'s next change'));
+      await adoptTypedOwners(w).catch((e) => w.log.warn({ err: (e as Error).message }, 'could not pick the students of workbooks with a typed StudentIdentity yet; next start'));
       // A second start (a test, a restart of the capability) keeps the one loop it has.
       billingSync ??= await startBillingSync(w);
     },

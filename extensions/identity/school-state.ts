@@ -85,8 +85,7 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks; kratos: 
   async function workbook(id: number): Promise<WorkbookState | null> {
     const row = await read('workbooks', id, workbookRow);
     if (!row) return null;
-    let owner = row.StudentIdentity;
-    if (!owner && row.people_id) owner = (await read('people', row.people_id, personRow))?.IdentityId ?? null;
+    const owner = row.people_id ? (await read('people', row.people_id, personRow))?.IdentityId ?? null : null;
     const guideSlug = row.guides_id ? (await read('guides', row.guides_id, guideRow))?.Slug ?? null : null;
     return { id, owner, groupId: row.groups_id, guideSlug };
   }
@@ -153,7 +152,7 @@ export function schoolState(deps: { nocodb: NocoRows; links: NocoLinks; kratos: 
     return {
       state: {
         groups: groupStates,
-        workbooks: workbooks.map((w) => ({ id: w.Id, owner: w.StudentIdentity ?? (w.people_id ? identityOf.get(w.people_id) ?? null : null), groupId: w.groups_id, guideSlug: w.guides_id ? slugOf.get(w.guides_id) ?? null : null })),
+        workbooks: workbooks.map((w) => ({ id: w.Id, owner: w.people_id ? identityOf.get(w.people_id) ?? null : null, groupId: w.groups_id, guideSlug: w.guides_id ? slugOf.get(w.guides_id) ?? null : null })),
         subscriptions,
         people: [...new Set([...people.map((p) => p.IdentityId).filter((id): id is string => !!id), ...roleOf.keys()])]
           .map((identity) => ({ identity, roles: roleOf.get(identity) ?? [] })),

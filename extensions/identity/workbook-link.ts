@@ -52,3 +52,34 @@ export async function revokeWorkbookViews(deps: Pick<WorkbookLinkDeps, 'views' |
   if (removed.length) deps.log.warn({ component: 'identity', views: removed.length }, 'deleted the shared NocoDB views of workbooks: students open /workbooks/<id> instead');
   return removed.length;
 }
+
+/**
+ * A base made before issue 15 kept a workbook's owner as an identity id typed into a
+ * StudentIdentity column. The student is now the People link (Студент) and that column is no
+ * longer declared (provisioning reports it, never drops it): each workbook with a typed id
+ * and no student picked gets the person with that id picked, once, so no owner is lost. On a
+ * base without the column NocoDB refuses the query, and there is nothing to do.
+ */
+export async function adoptTypedOwners(deps: Pick<WorkbookLinkDeps, 'nocodb' | 'log'>): Promise<number> {
+  let rows;
+  try {
+    // NocoDB cannot filter a foreign key by blank (PostgreSQL 22P02): the picked ones are skipped below.
+    rows = await deps.nocodb.list('workbooks', { where: '(StudentIdentity,notblank)', fields: 'Id,StudentIdentity,people_id' });
+  } catch (e) {
+    const status = (e as { response?: { status?: number } }).response?.status;
+    if (status === 400 || status === 404 || status === 422) return 0;
+    throw e;
+  }
+  let adopted = 0;
+  for (const row of rows) {
+    if (row.people_id !== null && row.people_id !== undefined) continue;
+    const identity = typeof row.StudentIdentity === 'string' ? row.StudentIdentity.trim() : '';
+    if (!/^[0-9a-f-]{36}$/i.test(identity)) continue;
+    const [person] = await deps.nocodb.list('people', { where: `(IdentityId,eq,${identity})`, fields: 'Id', limit: 1 });
+    if (!person) continue;
+    await deps.nocodb.link('people', 'Workbooks', person.Id, [row.Id]);
+    adopted++;
+  }
+  if (adopted) deps.log.info({ component: 'identity', adopted }, 'workbooks with a typed StudentIdentity now have their student picked (People)');
+  return adopted;
+}

@@ -127,7 +127,10 @@ function ensureAnswerRows(nocodb: NocoRows, workbookId: number, inFlight: Map<nu
     const have = new Set(answers.map((a) => num(a.exercises_id)));
     const missing = exercises.filter((e) => !have.has(e.Id));
     if (!missing.length) return 0;
-    const owner = typeof workbook.StudentIdentity === 'string' ? workbook.StudentIdentity : null;
+    // The answers carry their student's id (points and the checker read it from the row's webhook).
+    const personId = num(workbook.people_id);
+    const person = personId === null ? null : await nocodb.get('people', personId);
+    const owner = typeof person?.IdentityId === 'string' ? person.IdentityId : null;
     const made = await nocodb.insert('answers', missing.map(() => ({ Answer: '', Status: 'draft', StudentIdentity: owner })));
     await nocodb.link('workbooks', 'Answers', workbookId, made.map((m) => m.Id));
     for (const [i, exercise] of missing.entries()) await nocodb.link('exercises', 'Answers', exercise.Id, [made[i]!.Id]);
@@ -140,6 +143,8 @@ function ensureAnswerRows(nocodb: NocoRows, workbookId: number, inFlight: Map<nu
 /** The workbooks a student owns: id, title, status. */
 export async function workbooksOf(nocodb: NocoRows, studentId: string): Promise<{ id: number; title: string; status: string | null }[]> {
   if (!/^[0-9a-f-]{36}$/i.test(studentId)) return [];
-  const rows = await nocodb.list('workbooks', { where: `(StudentIdentity,eq,${studentId})`, fields: 'Id,Title,Status', sort: 'Id' });
+  const people = await nocodb.list('people', { where: `(IdentityId,eq,${studentId})`, fields: 'Id' });
+  if (people.length === 0) return [];
+  const rows = await nocodb.list('workbooks', { where: `(people_id,in,${people.map((p) => p.Id).join(',')})`, fields: 'Id,Title,Status', sort: 'Id' });
   return rows.map((r) => ({ id: r.Id, title: typeof r.Title === 'string' ? r.Title : `#${r.Id}`, status: typeof r.Status === 'string' ? r.Status : null }));
 }

@@ -33,7 +33,7 @@ export const personRow = z.looseObject({
     .transform((v) => (Array.isArray(v) ? v : (v ?? '').split(',')).map((r) => r.trim()).filter(Boolean)),
 });
 export const mentorRow = z.looseObject({ Id: rowId, IdentityId: text, people_id: linkedId, Active: z.coerce.boolean().nullish().transform((v) => v === true) });
-export const workbookRow = z.looseObject({ Id: rowId, StudentIdentity: text, people_id: linkedId, groups_id: linkedId, guides_id: linkedId });
+export const workbookRow = z.looseObject({ Id: rowId, people_id: linkedId, groups_id: linkedId, guides_id: linkedId });
 export const guideRow = z.looseObject({ Id: rowId, Slug: text });
 export const subscriptionRow = z.looseObject({
   Id: rowId, IdentityId: text, Status: z.string().nullish().transform((v) => v ?? null),

@@ -94,6 +94,21 @@ export interface TableTexts<C = Record<string, ColumnSpec>> {
   backLinks?: Record<string, string>;
 }
 
+/**
+ * A read-only column NocoDB fills from a link (its Lookup): the linked rows' `column`, so a
+ * group shows its members by name where the link itself shows only their count.
+ */
+export interface LookupSpec {
+  key: string;
+  /** The link (by its key: a declared link's title, or the declaring table's title for the other side). */
+  link: string;
+  /** The column of the linked table shown. */
+  column: string;
+  description: string;
+  /** [title, description] in Russian. */
+  ru: readonly [string, string];
+}
+
 export type HookOperation = 'insert' | 'update' | 'delete';
 
 export interface TableSpec<C extends Record<string, ColumnSpec> = Record<string, ColumnSpec>> {
@@ -107,6 +122,8 @@ export interface TableSpec<C extends Record<string, ColumnSpec> = Record<string,
   hooks?: HookOperation[];
   /** The column that titles a row in the grid and in links (NocoDB's display value); default: its first. */
   display?: string;
+  /** Columns NocoDB fills from links (read-only), e.g. the names of a group's members. */
+  lookups?: LookupSpec[];
   /** The table in Russian (see TableTexts). */
   ru?: TableTexts<C>;
 }

@@ -160,6 +160,7 @@ export const groups = defineTable({
     { title: 'Members', to: 'people', type: 'mm' },
     { title: 'Workbooks', to: 'workbooks', type: 'hm' },
   ],
+  lookups: [{ key: 'MemberNames', link: 'Members', column: 'Name', description: 'The names of its members (NocoDB fills it from Members)', ru: ['Имена участников', 'Имена тех, кто в группе; заполняет NocoDB по столбцу Участники'] }],
   hooks: ['insert', 'update', 'delete'],
   ru: {
     title: 'Группы', description: 'Группы с наставником или для самостоятельного прохождения, у каждой свой чат в Telegram',
@@ -182,6 +183,7 @@ export const mentors = defineTable({
   key: 'mentors', title: 'Mentors', description: 'Mentors and the groups they lead: pick the person (People) and the groups (Groups)',
   columns: { Name: col.text(), IdentityId: col.text('Ory Kratos identity id; not needed when the person is picked in People'), Active: col.bool(), Bio: col.longText() },
   links: [{ title: 'Groups', to: 'groups', type: 'mm' }],
+  lookups: [{ key: 'GroupTitles', link: 'Groups', column: 'Title', description: 'The groups it leads, by title (NocoDB fills it from Groups)', ru: ['Названия групп', 'Группы наставника по названию; заполняет NocoDB по столбцу Группы'] }],
   hooks: ['insert', 'update', 'delete'],
   ru: {
     title: 'Наставники', description: 'Наставники и группы, которые они ведут: выберите человека (столбец Человек) и группы (столбец Группы)',

@@ -28,7 +28,8 @@ export const exercises = defineTable({
 export const workbooks = defineTable({
   key: 'workbooks', title: 'Workbooks', description: 'One per student per guide',
   columns: {
-    Title: col.text(), StudentIdentity: col.text('Ory identity id of the student who owns it'),
+    // Its student is the People link ("Студент"): picked in the grid, never an id typed by hand.
+    Title: col.text(),
     Status: col.select(['active', 'completed', 'archived'] as const),
     ShareUrl: col.url('The student\'s shared view of their answers (set by the service)'),
   },
@@ -38,7 +39,6 @@ export const workbooks = defineTable({
     title: 'Рабочие тетради', description: 'Рабочая тетрадь студента по руководству: одна на каждого студента и руководство',
     columns: {
       Title: ['Название', 'Название тетради'],
-      StudentIdentity: ['ID студента', 'Идентификатор учётной записи Ory студента, которому принадлежит тетрадь'],
       Status: ['Статус', 'Состояние тетради'],
       ShareUrl: ['Ссылка для показа', 'Ссылка, по которой студент показывает свои ответы (заполняет сервис)'],
     },
@@ -52,7 +52,7 @@ export const answers = defineTable({
   key: 'answers', title: 'Answers', description: 'A student\'s answer to an exercise, with the AI and mentor verdicts',
   columns: {
     Answer: col.longText(),
-    StudentIdentity: col.text('Ory identity id of the student'),
+    StudentIdentity: col.text('The student\'s Ory identity id, copied by the service from the workbook\'s student (People)'),
     Status: col.select(['draft', 'submitted', 'checking', 'waiting_mentor', 'checked', 'returned'] as const),
     AIVerdict: col.longText('The checker\'s feedback to the student, as text (set by the service; the structured verdict stays in the service)'),
     AIOutcome: col.select(['accepted', 'needs_work'] as const, 'What the checker decided (set by the service)'),
@@ -71,7 +71,7 @@ export const answers = defineTable({
     title: 'Ответы', description: 'Ответ студента на упражнение с вердиктами проверки ИИ и наставника',
     columns: {
       Answer: ['Ответ', 'Текст ответа студента'],
-      StudentIdentity: ['ID студента', 'Идентификатор учётной записи Ory студента'],
+      StudentIdentity: ['ID студента', 'Идентификатор учётной записи студента; сервис копирует его из столбца Студент тетради'],
       Status: ['Статус', 'Где ответ на пути от черновика до проверки'],
       AIVerdict: ['Отзыв ИИ', 'Отзыв проверки ИИ студенту, текстом; пишет сервис, полная оценка хранится в сервисе'],
       AIOutcome: ['Итог ИИ', 'Что решила проверка ИИ; пишет сервис'],

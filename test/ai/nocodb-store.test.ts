@@ -32,7 +32,7 @@ describe('ai-check: the NocoDB answer store, on a real NocoDB', function () {
     await rows.link('guides', 'Exercises', guide!.Id, [exercise!.Id]);
     await rows.link('guide_sections', 'Exercises', section!.Id, [exercise!.Id]);
     await rows.link('exercises', 'Answers', exercise!.Id, [answer!.Id]);
-    const [workbook] = await rows.insert('workbooks', [{ Title: 'Тетрадь', StudentIdentity: 'stu-1' }]);
+    const [workbook] = await rows.insert('workbooks', [{ Title: 'Тетрадь' }]);
     await rows.link('workbooks', 'Answers', workbook!.Id, [answer!.Id]);
     ids = { answer: answer!.Id, exercise: exercise!.Id, workbook: workbook!.Id };
     store = createNocodbAnswerStore({
@@ -75,6 +75,6 @@ describe('ai-check: the NocoDB answer store, on a real NocoDB', function () {
   it('parses a raw NocoDB answers row (StudentIdentity, the Exercises link) as the event payload', async () => {
     const raw = await rows.get('answers', ids.answer);
     const parsed = answerRow.parse(raw);
-    expect(parsed).to.include({ Id: String(ids.answer), Student: 'stu-1', Exercise: String(ids.exercise), Status: 'checked' });
+    expect(parsed).to.include({ Id: String(ids.answer), Student: 'stu-1', Exercise: String(ids.exercise), Status: 'returned' });
   });
 });

@@ -23,6 +23,7 @@ import { startTelegramServer, type TelegramServer } from '../ai/support/telegram
 import { createGuideRepo, type GuideRepo } from '../ai/support/guides.ts';
 import { startSmtpServer, type SmtpServer } from '../support/smtp-server.ts';
 import { schoolNames } from '../../nocodb/names.ts';
+import { ownWorkbook } from '../support/workbooks.ts';
 
 describe('AI homework checks, end to end on NocoDB', function () {
   this.timeout(180_000);
@@ -115,7 +116,8 @@ describe('AI homework checks, end to end on NocoDB', function () {
   it('a student reads the guide of their own workbook and may search it; a stranger may not', async () => {
     const fay = await register('Fay');
     const gus = await register('Gus');
-    const [workbook] = await rows.insert('workbooks', [{ Title: 'Fay: системное мышление', StudentIdentity: fay.id, Status: 'active' }]);
+    const [workbook] = await rows.insert('workbooks', [{ Title: 'Fay: системное мышление', Status: 'active' }]);
+    await ownWorkbook(rows, workbook!.Id, fay.id, 'Fay');
     await rows.link('guides', 'Workbooks', guideId, [workbook!.Id]);
     await waitFor('Keto to open the guide to Fay', async () => {
       await identity.reconcile({ dryRun: false });
@@ -142,7 +144,8 @@ describe('AI homework checks, end to end on NocoDB', function () {
       return standin.ory.keto.check({ namespace: 'Group', object: `group-${group!.Id}`, relation: 'review', subject: max.id });
     }, 20_000);
 
-    const [workbook] = await rows.insert('workbooks', [{ Title: 'Тетрадь Евы', StudentIdentity: eve.id, Status: 'active' }]);
+    const [workbook] = await rows.insert('workbooks', [{ Title: 'Тетрадь Евы', Status: 'active' }]);
+    await ownWorkbook(rows, workbook!.Id, eve.id, 'Eve');
     const answerId = await answerExercise(eve.id, 'Граница системы проводится по функции системы, а не по материалу её частей.', workbook!.Id);
     await waitFor('the answer to wait for the mentor', async () => (await rows.get('answers', answerId)).Status === 'waiting_mentor', 30_000);
     expect((await rows.get('answers', answerId)).AIVerdict ?? null, 'the student does not see the AI verdict before the mentor').to.equal(null);

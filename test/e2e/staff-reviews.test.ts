@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { waitFor } from '../support/platform.ts';
 import { startSchool, type School } from '../support/school.ts';
+import { ownWorkbook } from '../support/workbooks.ts';
 
 describe('the staff reviewers\' queue', function () {
   this.timeout(300_000);
@@ -21,7 +22,8 @@ describe('the staff reviewers\' queue', function () {
     const [exercise] = await school.rows.insert('exercises', [{ Title: 'Надсистема', Question: 'Назовите надсистему расписания.', MaxPoints: 5 }]);
     const [answer] = await school.rows.insert('answers', [{ Answer: '', StudentIdentity: fay.id, Status: 'draft' }]);
     await school.rows.link('exercises', 'Answers', exercise!.Id, [answer!.Id]);
-    const [workbook] = await school.rows.insert('workbooks', [{ Title: 'Тетрадь Фэй', StudentIdentity: fay.id, Status: 'active' }]);
+    const [workbook] = await school.rows.insert('workbooks', [{ Title: 'Тетрадь Фэй', Status: 'active' }]);
+    await ownWorkbook(school.rows, workbook!.Id, fay.id, 'Fay');
     await school.rows.link('workbooks', 'Answers', workbook!.Id, [answer!.Id]);
     await new Promise((r) => setTimeout(r, 1100));
     await school.rows.update('answers', [{ Id: answer!.Id, Answer: 'FAY-ANSWER: учебный процесс школы', Status: 'submitted' }]);

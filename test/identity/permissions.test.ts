@@ -9,6 +9,7 @@ import { sweepTable } from '../../hooks/nocodb-sweep.ts';
 import { waitFor } from '../support/platform.ts';
 import { testLog } from '../support/stack.ts';
 import { dayFromToday, identityHarness, tables, type IdentityHarness, type Person } from './harness.ts';
+import { ownWorkbook } from '../support/workbooks.ts';
 
 describe('identity: permissions through the service API', function () {
   this.timeout(300_000);
@@ -37,7 +38,8 @@ describe('identity: permissions through the service API', function () {
       await h.rows.link('mentors', 'Groups', row[name]!, [group]);
     }
     for (const [name, group] of [['studentA', row.groupX], ['studentB', row.groupX], ['studentC', row.groupY]] as const) {
-      row[`wb_${name}`] = await insert('workbooks', { Title: `Workbook of ${name}`, StudentIdentity: who[name]!.id, Status: 'active' });
+      row[`wb_${name}`] = await insert('workbooks', { Title: `Workbook of ${name}`, Status: 'active' });
+      await ownWorkbook(h.rows, row[`wb_${name}`]!, who[name]!.id, name);
       await h.rows.link('groups', 'Workbooks', group, [row[`wb_${name}`]!]);
     }
     // Who holds a product is billing's record (test/billing covers how it gets there): A holds
@@ -136,7 +138,8 @@ describe('identity: permissions through the service API', function () {
   it('picks up links made in NocoDB, which fire no webhook, through the sweep of changed rows', async () => {
     const late = await h.signUp('Late');
     const person = await h.personOf(late.id);
-    const workbook = await insert('workbooks', { Title: 'Workbook of Late', StudentIdentity: late.id });
+    const workbook = await insert('workbooks', { Title: 'Workbook of Late' });
+    await ownWorkbook(h.rows, workbook, late.id, 'Late');
     await h.waitForPermission('the owner tuple (insert webhook)', late.id, 'edit', 'Workbook', `workbook-${workbook}`, true);
     await h.rows.link('groups', 'Members', row.groupY!, [person.Id]);
     await h.rows.link('groups', 'Workbooks', row.groupY!, [workbook]);
@@ -236,7 +239,8 @@ describe('identity: permissions through the service API', function () {
     await h.rows.link('groups', 'Members', group, [person.Id]);
     const mentor = await insert('mentors', { Name: 'Eve', IdentityId: eve.id, Active: true });
     await h.rows.link('mentors', 'Groups', mentor, [group]);
-    const workbook = await insert('workbooks', { Title: 'Systems thinking 1', StudentIdentity: dana.id, Status: 'active' });
+    const workbook = await insert('workbooks', { Title: 'Systems thinking 1', Status: 'active' });
+    await ownWorkbook(h.rows, workbook, dana.id, 'Dana');
     await h.rows.link('groups', 'Workbooks', group, [workbook]);
     await h.identity.reconcile({ dryRun: false });
 

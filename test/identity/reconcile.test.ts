@@ -9,6 +9,7 @@ import type { RelationTuple } from '../../ory/client.ts';
 import { registerThroughStandin } from '../e2e/register.ts';
 import { verifyAddress } from '../support/verify-address.ts';
 import { dayFromToday, identityHarness, type IdentityHarness } from './harness.ts';
+import { ownWorkbook } from '../support/workbooks.ts';
 
 const member = (group: number, subject: string): RelationTuple => ({ namespace: 'Group', object: `group-${group}`, relation: 'members', subject_id: subject });
 
@@ -37,7 +38,8 @@ describe('identity: reconciliation and import', function () {
       await h.rows.link('groups', 'Members', group, [people[0]!.Id, people[1]!.Id]);
       const mentor = await insert('mentors', { Name: 'Max', IdentityId: max, Active: true });
       await h.rows.link('mentors', 'Groups', mentor, [group]);
-      const workbook = await insert('workbooks', { Title: 'WB', StudentIdentity: ann });
+      const workbook = await insert('workbooks', { Title: 'WB' });
+      await ownWorkbook(h.rows, workbook, ann);
       await h.rows.link('groups', 'Workbooks', group, [workbook]);
       // Ann holds a product, as billing records it.
       subscription = await insert('products', { Title: 'БР', Kind: 'subscription' });

@@ -23,6 +23,11 @@ describe('NocoDB provisioning from schemas/', function () {
     const groups = await api.dbTable.read(first.ids.tables.get('groups')!);
     const members = (groups.columns ?? []).find((c) => c.title === first.ids.names.title('groups', 'Members'));
     expect(members?.uidt, 'groups.Members is a NocoDB link').to.equal('Links');
+    const rows = nocoRows(api, first.ids);
+    const [anna] = await rows.insert('people', [{ Name: 'Анна Петрова' }]);
+    const [group] = await rows.insert('groups', [{ Title: 'Группа 1' }]);
+    await rows.link('groups', 'Members', group!.Id, [anna!.Id]);
+    expect((await rows.get('groups', group!.Id)).MemberNames, 'the group shows its members by name, not only their count').to.deep.equal(['Анна Петрова']);
 
     const second = await provisionBase({ api, log: testLog }, { baseTitle: 'School (provision test)', tables: schoolTables });
     expect(second.report).to.deep.include({ createdTables: [], addedColumns: [], createdLinks: [], unknownColumns: [], typeMismatches: [], shownAs: [] });

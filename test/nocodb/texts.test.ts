@@ -155,7 +155,7 @@ describe('NocoDB tables in Russian (schemas/nocodb ru)', () => {
     expect(tableProblems(schoolTables.map((t) => (t.key === 'leads' ? { ...t, ru: undefined } : t)))).to.deep.equal(['leads']);
     expect(columnProblems(withRu('answers', (ru) => ({ ...ru, columns: { ...ru.columns, Answer: ['', 'Текст ответа студента'] } })))).to.deep.equal(['answers.Answer']);
     expect(linkProblems(withRu('exercises', (ru) => ({ ...ru, links: {} })))).to.deep.equal(['exercises link Answers']);
-    expect(choiceProblems(withRu('answers', (ru) => ({ ...ru, options: { Status: { ...(ru.options as Record<string, Record<string, string>>).Status, draft: 'черновик, новый' } } }))))
+    expect(choiceProblems(withRu('answers', (ru) => ({ ...ru, options: { ...ru.options, Status: { ...(ru.options as Record<string, Record<string, string>>).Status, draft: 'черновик, новый' } } }))))
       .to.deep.equal(['answers.Status: label "черновик, новый" has a comma']);
     expect(choiceProblems(withRu('leads', (ru) => ({ ...ru, options: {} })))).to.have.length(4);
     // exercises gets the back links of guides.Exercises and guide_sections.Exercises: the same title twice.

@@ -35,6 +35,7 @@ const initScript = readFileSync(path.join(root, 'nocodb/init-databases.sh'), 'ut
 /** A value as an operator would give it; each secret its own, so a URL shows whose it carries. */
 const PLAUSIBLE: Record<string, string> = {
   PUBLIC_URL: 'https://school.example.org',
+  NOCODB_LANGUAGE: 'en',
   NOCODB_ADMIN_EMAIL: 'admin@school.example.org',
   KRATOS_CIPHER_SECRET: '0123456789abcdef0123456789abcdef',
   KRATOS_PUBLIC_URL: 'https://auth.school.example.org/',

@@ -9,6 +9,7 @@ import { createNocoApi } from '../../nocodb/client.ts';
 import { nocoSharedViews } from '../../nocodb/shared-views.ts';
 import { waitFor } from '../support/platform.ts';
 import { startSchool, type School } from '../support/school.ts';
+import { ownWorkbook } from '../support/workbooks.ts';
 
 describe('workbooks: nobody reads another student\'s answers', function () {
   this.timeout(300_000);
@@ -23,8 +24,10 @@ describe('workbooks: nobody reads another student\'s answers', function () {
     bob = await school.register('Bob');
     const [exercise] = await school.rows.insert('exercises', [{ Title: 'Граница системы', Question: 'Где проходит граница системы?', ReferenceAnswer: 'ЭТАЛОН-НЕ-ДЛЯ-СТУДЕНТОВ', MaxPoints: 10 }]);
     row.exercise = exercise!.Id;
-    row.wbAnn = (await school.rows.insert('workbooks', [{ Title: 'Ann: guide 1', StudentIdentity: ann.id, Status: 'active' }]))[0]!.Id;
-    row.wbBob = (await school.rows.insert('workbooks', [{ Title: 'Bob: guide 1', StudentIdentity: bob.id, Status: 'active' }]))[0]!.Id;
+    row.wbAnn = (await school.rows.insert('workbooks', [{ Title: 'Ann: guide 1', Status: 'active' }]))[0]!.Id;
+    row.wbBob = (await school.rows.insert('workbooks', [{ Title: 'Bob: guide 1', Status: 'active' }]))[0]!.Id;
+    await ownWorkbook(school.rows, row.wbAnn, ann.id, 'Ann');
+    await ownWorkbook(school.rows, row.wbBob, bob.id, 'Bob');
     const answers = await school.rows.insert('answers', [
       { Answer: 'ANN-ANSWER по функции', StudentIdentity: ann.id, Status: 'checked', MentorVerdict: 'Хорошо', MentorScore: 8 },
       { Answer: 'BOB-SECRET-ANSWER по материалу', StudentIdentity: bob.id, Status: 'submitted' },

@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import { waitFor } from '../support/platform.ts';
 import { startSchool, type School } from '../support/school.ts';
+import { ownWorkbook } from '../support/workbooks.ts';
 
 describe('workbooks: a student writes and submits answers', function () {
   this.timeout(300_000);
@@ -41,8 +42,10 @@ describe('workbooks: a student writes and submits answers', function () {
     row.boundary = exercises[0]!.Id;
     row.purpose = exercises[1]!.Id;
     await school.rows.link('guides', 'Exercises', row.guide, [row.boundary, row.purpose]);
-    row.wbAnn = (await school.rows.insert('workbooks', [{ Title: 'Ann: systems thinking', StudentIdentity: ann.id, Status: 'active' }]))[0]!.Id;
-    row.wbBob = (await school.rows.insert('workbooks', [{ Title: 'Bob: systems thinking', StudentIdentity: bob.id, Status: 'active' }]))[0]!.Id;
+    row.wbAnn = (await school.rows.insert('workbooks', [{ Title: 'Ann: systems thinking', Status: 'active' }]))[0]!.Id;
+    row.wbBob = (await school.rows.insert('workbooks', [{ Title: 'Bob: systems thinking', Status: 'active' }]))[0]!.Id;
+    await ownWorkbook(school.rows, row.wbAnn, ann.id, 'Ann');
+    await ownWorkbook(school.rows, row.wbBob, bob.id, 'Bob');
     await school.rows.link('guides', 'Workbooks', row.guide, [row.wbAnn, row.wbBob]);
     const may = (who: string, wb: number) => school.standin.ory.keto.check({ namespace: 'Workbook', object: `workbook-${wb}`, relation: 'edit', subject: who });
     await waitFor('Ann and Bob own their workbooks in Keto', async () => (await may(ann.id, row.wbAnn!)) && may(bob.id, row.wbBob!), 30_000);
