@@ -19,7 +19,8 @@ describe('workbooks: nobody reads another student\'s answers', function () {
   const row: Record<string, number> = {};
 
   before(async () => {
-    school = await startSchool('isolation');
+    // The sweep runs as in the service: a student picked in a workbook's Студент column (a link) fires no webhook.
+    school = await startSchool('isolation', {}, { sweep: true });
     ann = await school.register('Ann');
     bob = await school.register('Bob');
     const [exercise] = await school.rows.insert('exercises', [{ Title: 'Граница системы', Question: 'Где проходит граница системы?', ReferenceAnswer: 'ЭТАЛОН-НЕ-ДЛЯ-СТУДЕНТОВ', MaxPoints: 10 }]);
