@@ -28,6 +28,11 @@ export interface LinkName extends ShownName {
   /** The table that declares the link, and the link's title there. */
   declaredBy: string;
   declaredAs: string;
+  /**
+   * The word NocoDB writes after a count of linked rows ("2 Люди"); undefined: NocoDB's own,
+   * which it makes by English inflection ("Людис"), so only the English base keeps it.
+   */
+  counted?: string;
 }
 
 /** A lookup column (schemas/nocodb LookupSpec) with the title it is shown under. */
@@ -112,6 +117,7 @@ export function nocoNames(tables: DefinedTable[], language: GridLanguage): NocoN
     }
   }
   for (const names of byKey.values()) {
+    if (ru) for (const l of names.links) l.counted = byKey.get(l.target)?.table.title;
     for (const [key, c] of names.columns) names.toTitle.set(key, c.title);
     for (const l of names.lookups) names.toTitle.set(l.key, l.title);
     for (const l of names.links) {

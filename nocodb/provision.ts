@@ -198,8 +198,8 @@ export async function provisionBase(deps: { api: NocoApi; log: Logger }, opts: {
         report.createdLinks.push(`${table.key}.${link.title} -> ${link.to} (${link.type})`);
         column = findLink(await readColumns(table.key), ids.tables.get(link.to), own);
       }
-      if (column?.id && (column.title !== own.title || (column.description ?? '') !== (own.description ?? ''))) {
-        await api.dbTableColumn.update(column.id, { ...column, title: own.title, description: own.description } as never);
+      if (column?.id && (column.title !== own.title || (column.description ?? '') !== (own.description ?? '') || !countsAs(column, own))) {
+        await api.dbTableColumn.update(column.id, { ...column, title: own.title, description: own.description, meta: linkMeta(column, own) } as never);
         report.shownAs.push(`${table.key}.${link.title}: titled "${own.title}"`);
       }
     }
@@ -207,8 +207,8 @@ export async function provisionBase(deps: { api: NocoApi; log: Logger }, opts: {
   for (const table of opts.tables) {
     for (const back of names.links(table.key).filter((l) => l.side === 'back')) {
       const column = findLink(await readColumns(table.key), ids.tables.get(back.target), back);
-      if (column?.id && column.title !== back.title) {
-        await api.dbTableColumn.update(column.id, { ...column, title: back.title } as never);
+      if (column?.id && (column.title !== back.title || !countsAs(column, back))) {
+        await api.dbTableColumn.update(column.id, { ...column, title: back.title, meta: linkMeta(column, back) } as never);
         report.shownAs.push(`${table.key}.${back.key}: titled "${back.title}"`);
       }
     }
@@ -286,6 +286,17 @@ function findLink(columns: NocoColumn[], otherId: string | undefined, link: Link
   const candidates = columns.filter((c) => LINK_UIDT.has(c.uidt ?? '') && c.colOptions?.fk_related_model_id === otherId && c.colOptions?.type === kind);
   return candidates.find((c) => c.title === link.title) ?? candidates.find((c) => c.title === link.key)
     ?? (candidates.length === 1 ? candidates[0] : undefined);
+}
+
+/** Whether a link column counts its rows with the word `link` wants (NocoDB's own when it wants none). */
+function countsAs(column: NocoColumn, link: LinkName): boolean {
+  if (!link.counted) return true;
+  const meta = metaOf(column);
+  return meta.singular === link.counted && meta.plural === link.counted;
+}
+
+function linkMeta(column: NocoColumn, link: LinkName): Record<string, unknown> {
+  return link.counted ? { ...metaOf(column), singular: link.counted, plural: link.counted } : metaOf(column);
 }
 
 async function createLink(api: NocoApi, ids: TableIds, key: string, link: LinkSpec, title: string) {

@@ -116,6 +116,9 @@ describe('NocoDB provisioning from schemas/', function () {
     expect(shown, 'staff read Russian titles and labels, the cells relabelled by NocoDB').to.include({ Название: 'Отчёт', Статус: 'сделана', Метки: 'красная,синяя', Заметки: 1 });
     const columns = (await api.dbTable.read(ru.ids.tables.get('tasks')!)).columns ?? [];
     expect(columns.find((c) => c.title === 'Статус')).to.include({ column_name: 'Status', description: 'Открыта или сделана' });
+    const notesLink = columns.find((c) => c.title === 'Заметки')!;
+    const linkMeta = (typeof notesLink.meta === 'string' ? JSON.parse(notesLink.meta) : notesLink.meta) as { plural?: string; singular?: string };
+    expect(linkMeta, 'the count reads "1 Заметки к задачам", not NocoDB\'s English inflection').to.include({ plural: 'Заметки к задачам', singular: 'Заметки к задачам' });
 
     const ruRows = nocoRows(api, ru.ids);
     expect(await ruRows.get('tasks', task!.Id), 'the code reads the row as it wrote it').to.include({ Title: 'Отчёт', Status: 'done', Tags: 'red,blue' });
