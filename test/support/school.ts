@@ -26,6 +26,8 @@ export interface School {
   rows: NocoRows;
   ids: TableIds;
   db: import('pg').Pool;
+  /** The service database's URL (the superuser's), e.g. to attach it to NocoDB as a reader. */
+  dbUrl: string;
   capabilities: Capabilities;
   nocodb: { url: string; token: string };
   register(first: string): Promise<Registered>;
@@ -77,7 +79,7 @@ export async function startSchool(label: string, env: Record<string, string> = {
     ? await startSweeper({ api: noco, ids, db: db.pool, inbox: platform.inbox, log: testLog, tables: schoolTables, intervalSeconds: 3 })
     : null;
   return {
-    platform, standin, rows, ids, db: db.pool, capabilities, nocodb: { url: nocodb.url, token: nocodb.token },
+    platform, standin, rows, ids, db: db.pool, dbUrl: db.url, capabilities, nocodb: { url: nocodb.url, token: nocodb.token },
     register: (name) => registerThroughStandin(standin.url, name),
     async close() {
       await sweeper?.stop();

@@ -45,6 +45,8 @@ export const useRedis = once(async (): Promise<RedisHandle> => {
 
 export interface TestNocodb extends NocodbHandle {
   token: string;
+  /** The super admin, for tests that sign in to NocoDB's own UI. */
+  admin: { email: string; password: string };
 }
 
 export const useNocodb = once(async (): Promise<TestNocodb> => {
@@ -57,7 +59,7 @@ export const useNocodb = once(async (): Promise<TestNocodb> => {
   });
   stoppers.push(() => handle.stop());
   const token = await createApiToken(handle.url, admin.email, admin.password, 'tests');
-  return { ...handle, token };
+  return { ...handle, token, admin };
 });
 
 export interface TestDatabase {
