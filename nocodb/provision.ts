@@ -221,7 +221,9 @@ export async function provisionBase(deps: { api: NocoApi; log: Logger }, opts: {
       const link = names.links(table.key).find((l) => l.key === lookup.link);
       const linkColumn = link ? columns.find((c) => LINK_UIDT.has(c.uidt ?? '') && c.title === link.title) : undefined;
       const target = link ? ((await api.dbTable.read(ids.tables.get(link.target)!)).columns ?? []) as NocoColumn[] : [];
-      const shown = target.find((c) => c.column_name === lookup.column);
+      // The column shown is a declared one, or a lookup of the linked table (a student's name through the workbook).
+      const shown = target.find((c) => c.column_name === lookup.column)
+        ?? (link ? target.find((c) => c.uidt === 'Lookup' && c.title === names.title(link.target, lookup.column)) : undefined);
       if (!linkColumn?.id || !shown?.id) throw new Error(`lookup ${table.key}.${lookup.key}: no link ${lookup.link} or no column ${lookup.column} there`);
       const present = columns.find((c) => c.uidt === 'Lookup'
         && (c.colOptions as { fk_relation_column_id?: string; fk_lookup_column_id?: string } | undefined)?.fk_relation_column_id === linkColumn.id

@@ -43,6 +43,19 @@ export interface DemoDeps {
   log: Logger;
 }
 
+/**
+ * The People row identity makes for a new account (from Kratos' registration webhook, through
+ * the inbox): the demo's workbooks are given their student through it, so it waits for it.
+ */
+async function personOf(rows: DemoDeps['rows'], identityId: string): Promise<{ Id: number }> {
+  for (let waited = 0; ; waited += 250) {
+    const [person] = await rows.list('people', { where: `(IdentityId,eq,${identityId})`, fields: 'Id', limit: 1 });
+    if (person) return person;
+    if (waited >= 30_000) throw new Error(`no People row for identity ${identityId} after 30 s: is the identity capability consuming registrations?`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function workbookOfIdentity(rows: DemoDeps['rows'], identityId: string) {
   const [person] = await rows.list('people', { where: `(IdentityId,eq,${identityId})`, fields: 'Id', limit: 1 });
   return person ? rows.list('workbooks', { where: `(people_id,eq,${person.Id})`, fields: 'Id', limit: 1 }) : [];
@@ -99,11 +112,11 @@ async function createSchool({ rows, ory, identity, log }: DemoDeps): Promise<voi
 
   for (const p of students) {
     const student = (await ory.identities.findByEmail(p.email))!;
-    const [person] = await rows.list('people', { where: `(IdentityId,eq,${student.id})`, fields: 'Id', limit: 1 });
+    const person = await personOf(rows, student.id);
     const [workbook] = await rows.insert('workbooks', [{ Title: `${p.first}: введение в системное мышление`, Status: 'active' }]);
     await rows.link('guides', 'Workbooks', guide!.Id, [workbook!.Id]);
     await rows.link('groups', 'Workbooks', groupOf.get(p.group)!, [workbook!.Id]);
-    if (person) await rows.link('people', 'Workbooks', person.Id, [workbook!.Id]);
+    await rows.link('people', 'Workbooks', person.Id, [workbook!.Id]);
   }
   // Links fire no webhook: write the Keto tuples now rather than at the next reconciliation.
   await identity.reconcile({ dryRun: false });

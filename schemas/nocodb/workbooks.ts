@@ -34,6 +34,7 @@ export const workbooks = defineTable({
     ShareUrl: col.url('The student\'s shared view of their answers (set by the service)'),
   },
   links: [{ title: 'Answers', to: 'answers', type: 'hm' }],
+  lookups: [{ key: 'StudentName', link: 'People', column: 'Name', description: 'The student\'s name (NocoDB fills it from the People link)', ru: ['Имя студента', 'Имя студента; заполняет NocoDB по столбцу Студент'] }],
   hooks: ['insert', 'update', 'delete'],
   ru: {
     title: 'Рабочие тетради', description: 'Рабочая тетрадь студента по руководству: одна на каждого студента и руководство',
@@ -66,6 +67,7 @@ export const answers = defineTable({
     DisputedAt: col.dateTime(),
   },
   // delete: a deleted answer's points are taken back (points), also when the webhook is lost (hooks/nocodb-sweep.ts sweepDeletions).
+  lookups: [{ key: 'StudentName', link: 'Workbooks', column: 'StudentName', description: 'The name of the workbook\'s student (NocoDB fills it)', ru: ['Имя студента', 'Имя студента этой рабочей тетради; заполняет NocoDB'] }],
   hooks: ['insert', 'update', 'delete'],
   ru: {
     title: 'Ответы', description: 'Ответ студента на упражнение с вердиктами проверки ИИ и наставника',

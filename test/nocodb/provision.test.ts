@@ -28,6 +28,12 @@ describe('NocoDB provisioning from schemas/', function () {
     const [group] = await rows.insert('groups', [{ Title: 'Группа 1' }]);
     await rows.link('groups', 'Members', group!.Id, [anna!.Id]);
     expect((await rows.get('groups', group!.Id)).MemberNames, 'the group shows its members by name, not only their count').to.deep.equal(['Анна Петрова']);
+    const [workbook] = await rows.insert('workbooks', [{ Title: 'Тетрадь Анны' }]);
+    await rows.link('people', 'Workbooks', anna!.Id, [workbook!.Id]);
+    const [answer] = await rows.insert('answers', [{ Answer: 'По функции' }]);
+    await rows.link('workbooks', 'Answers', workbook!.Id, [answer!.Id]);
+    expect((await rows.get('workbooks', workbook!.Id)).StudentName, 'a workbook shows its student by name').to.satisfy((v: unknown) => JSON.stringify(v).includes('Анна Петрова'));
+    expect((await rows.get('answers', answer!.Id)).StudentName, 'and so does each answer, through its workbook').to.satisfy((v: unknown) => JSON.stringify(v).includes('Анна Петрова'));
 
     const second = await provisionBase({ api, log: testLog }, { baseTitle: 'School (provision test)', tables: schoolTables });
     expect(second.report).to.deep.include({ createdTables: [], addedColumns: [], createdLinks: [], unknownColumns: [], typeMismatches: [], shownAs: [] });
