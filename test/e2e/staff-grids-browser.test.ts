@@ -172,6 +172,9 @@ describe('staff read the school\'s grids in NocoDB\'s UI', function () {
     // A first sign-in asks what NocoDB is for: staff skip it.
     await page.waitForSelector('[data-testid="nc-onboarding-flow-skip-button"]', { timeout: 10_000 }).then((b) => b?.click()).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 3000));
+    // NocoDB opens the base it opened last, which in a full test run is another test's: staff open theirs.
+    await page.goto(`${school.nocodb.url}/dashboard/#/nc/${school.ids.baseId}`);
+    await new Promise((r) => setTimeout(r, 2000));
     await dump(page, '1-signed-in');
 
     // The groups: who is in each, as a link count in the members column (scrolled into sight).
