@@ -53,7 +53,10 @@ export async function writeAnswer(deps: WriteDeps, input: { workbookId: number; 
   }
   const next = input.submit ? 'submitted' : status === 'returned' ? 'returned' : 'draft';
   // A new submission is a new answer: an objection to the old verdict no longer stands.
-  await deps.nocodb.update('answers', [{ Id: input.answerId, Answer: text, Status: next, ...(input.submit ? { SubmittedAt: now.toISOString(), Dispute: null, DisputedAt: null } : {}) }]);
+  // An answer made before its workbook's student was picked carries no student: the owner
+  // writing it (Workbook#edit let them in) is that student.
+  const student = typeof row.StudentIdentity === 'string' && row.StudentIdentity ? {} : { StudentIdentity: input.studentId };
+  await deps.nocodb.update('answers', [{ Id: input.answerId, Answer: text, Status: next, ...student, ...(input.submit ? { SubmittedAt: now.toISOString(), Dispute: null, DisputedAt: null } : {}) }]);
   return { status: next };
 }
 
