@@ -9,7 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { expect } from 'chai';
 import { seedDemo } from '../../service/demo.ts';
-import { startSchool, type School } from '../support/school.ts';
+import { startSchool, type School, passwordSession } from '../support/school.ts';
 import { testLog } from '../support/stack.ts';
 
 type TextResult = { content: { type: string; text: string }[]; structuredContent?: any; isError?: boolean };
@@ -21,14 +21,7 @@ describe('MCP from a host: a student\'s own assistant', function () {
   before(async () => { school = await startSchool('mcp_host'); });
   after(async () => { await Promise.all(clients.map((c) => c.close().catch(() => undefined))); await school?.close(); });
 
-  const logIn = async (email: string, password: string): Promise<string> => {
-    const flow = await (await fetch(`${school.standin.url}/self-service/login/api`, { headers: { accept: 'application/json' } })).json() as { id: string };
-    const login = await fetch(`${school.standin.url}/self-service/login?flow=${flow.id}`, {
-      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ method: 'password', identifier: email, password }),
-    });
-    return ((await login.json()) as { session_token: string }).session_token;
-  };
+  const logIn = (email: string, password: string) => passwordSession(school.standin.url, email, password);
   const mint = async (session: string, name: string, scope: 'read' | 'check') => {
     const res = await fetch(`${school.platform.url}/assistant/tokens`, {
       method: 'POST', headers: { 'x-session-token': session, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ name, scope }),

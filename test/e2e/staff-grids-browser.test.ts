@@ -18,7 +18,7 @@ import { urlAs } from '../../service/stack/roles.ts';
 import { seedDemo } from '../../service/demo.ts';
 import { STAFF_TEXTS } from '../../schemas/service/staff-texts.ts';
 import { groups as groupsTable } from '../../schemas/nocodb/meta-model.ts';
-import { startSchool, type School } from '../support/school.ts';
+import { startSchool, type School, passwordSession } from '../support/school.ts';
 import { testLog, useNocodb } from '../support/stack.ts';
 import { waitFor } from '../support/platform.ts';
 import { repoRoot } from '../ory/spec-dir.ts';
@@ -45,14 +45,7 @@ describe('staff read the school\'s grids in NocoDB\'s UI', function () {
     await school?.close();
   });
 
-  const logIn = async (email: string, password: string): Promise<string> => {
-    const flow = await (await fetch(`${school.standin.url}/self-service/login/api`, { headers: { accept: 'application/json' } })).json() as { id: string };
-    const login = await fetch(`${school.standin.url}/self-service/login?flow=${flow.id}`, {
-      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ method: 'password', identifier: email, password }),
-    });
-    return ((await login.json()) as { session_token: string }).session_token;
-  };
+  const logIn = (email: string, password: string) => passwordSession(school.standin.url, email, password);
   const api = async (p: string, token: string, init: RequestInit = {}) => {
     const res = await fetch(`${school.platform.url}${p}`, { ...init, headers: { 'x-session-token': token, 'content-type': 'application/json', ...init.headers } });
     return { status: res.status, body: await res.json() as any };
